@@ -1,0 +1,394 @@
+"""The one typed configuration of a run, with every default documented beside it.
+
+A scenario file (TOML) holds only what differs from these defaults. Unknown keys are
+errors, so a typo never silently runs the default. Each default names its source or is
+marked as an assumption (``L``: an inference to calibrate; ``M``: one secondary source;
+``H``: official). The county facts themselves live in ``sim/data/`` with their sources.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.errors import InputError
+
+COUNTIES: tuple[str, ...] = (
+    "清城区",
+    "清新区",
+    "英德市",
+    "连州市",
+    "佛冈县",
+    "阳山县",
+    "连山壮族瑶族自治县",
+    "连南瑶族自治县",
+)
+CITY = "全市"
+
+
+class Strict(BaseModel):
+    """Base for config sections: unknown keys are rejected, values are re-validated on set."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+
+
+class DemographyParams(Strict):
+    """Births, mortality and household migration (DESIGN §3 step 2)."""
+
+    births_scale: float = Field(
+        1.0, ge=0.5, le=1.5,
+        description="Multiplier on births from 2019 on, which are not published for the city "
+        "(prior 3.8万–4.9万 a year in 2022–23, qingyuan.md, L). 1.0 = Guangdong's curve "
+        "anchored on the city's 2018 births.",
+    )
+    births_trend: float = Field(
+        -0.02, ge=-0.3, le=0.3,
+        description="Yearly relative change of births after the last data year (2024). "
+        "Assumption: births keep drifting down slowly after Guangdong's 2024 rebound.",
+    )
+    child_mortality: float = Field(
+        0.0004, ge=0.0, le=0.05,
+        description="Yearly death probability for ages 0-17. Assumption (L): China's under-5 "
+        "mortality is about 6 per 1000 over five years; older children far lower.",
+    )
+    crude_death_rate: float = Field(
+        0.0065, ge=0.0, le=0.05,
+        description="Deaths per person per year for the aggregate population (L: Guangdong "
+        "reports about 5-6 per 1000; older northern counties higher).",
+    )
+    migration: bool = Field(True, description="Switch all household migration on or off.")
+    urbanisation_gain: float = Field(
+        0.009, ge=0.0, le=0.05,
+        description="Default yearly gain in the urban share where a county has no own "
+        "history (L: China +0.94 points 2023→2024). 清城 uses its own +0.57 (2022→2023).",
+    )
+    town_to_seat_share: float = Field(
+        0.35, ge=0.0, le=1.0,
+        description="Share of rural→urban moves of families with children that go straight "
+        "to the county seat rather than the township town (L).",
+    )
+    out_with_children: float = Field(
+        0.006, ge=0.0, le=0.2,
+        description="Yearly probability a child's household leaves the city with the child "
+        "(to the Pearl River Delta). Calibrated with `inflow_children` to the 2020→2023 "
+        "population change (see data/README.md).",
+    )
+    inflow_children: float = Field(
+        0.004, ge=0.0, le=0.2,
+        description="Yearly in-flow of children (returning or arriving families), as a share "
+        "of the county's children; arrivals in 清城/清新 are migrant (随迁) children.",
+    )
+    parents_leave: float = Field(
+        0.03, ge=0.0, le=0.5,
+        description="Yearly probability that both parents of a rural child leave for work "
+        "without the child (the child becomes left-behind). L, tuned so the rural "
+        "left-behind share stays near the national 10.5% (2017, evidence.md).",
+    )
+    parents_return: float = Field(
+        0.2, ge=0.0, le=1.0,
+        description="Yearly probability a left-behind child's parents return (L).",
+    )
+
+
+class EnrolmentParams(Strict):
+    """Entry, progression, choice, boarding, 中考 and dropout (DESIGN §3 step 4)."""
+
+    quality_seeking: float = Field(
+        0.06, ge=0.0, le=1.0,
+        description="Share of entrants at a transition whose family tries the county's best "
+        "school instead of the nearest one; admitted only while seats are free (L).",
+    )
+    boarding_distance_km: float = Field(
+        8.0, gt=0.0, le=100.0,
+        description="Road distance beyond which a pupil boards if a bed is free (L: the "
+        "national rule is at most 30 minutes of travel, 国办发〔2018〕27号).",
+    )
+    boarding_min_grade: int = Field(
+        4, ge=1, le=12,
+        description="Lowest grade that boards: grades 1-3 in principle do not (国办发〔2018〕27号, H).",
+    )
+    senior_continuation: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Share of a junior cohort entering senior school in the city. None = "
+        "calibrated at set-up so 2022 senior enrolment matches the published total.",
+    )
+    general_share: float = Field(
+        0.675, ge=0.0, le=1.0,
+        description="Share of senior entrants in general (not vocational) schools: "
+        "76,891 / (76,891 + 36,965) in 2022 (清远市教育局, H).",
+    )
+    top_outflow: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="Share of a county's top-decile 中考 students who leave its county high "
+        "school for a city school (evidence.md: 70-85 of a county's top 100 leave, M; "
+        "lower here because the city's own schools are in 清城).",
+    )
+    junior_dropout: float = Field(
+        0.006, ge=0.0, le=0.2,
+        description="Yearly dropout in junior grades (Guangdong 9-year retention 97.25% in "
+        "2023, qingyuan.md, H, spread over the junior years).",
+    )
+    senior_dropout: float = Field(
+        0.02, ge=0.0, le=0.3, description="Yearly dropout in senior grades (L)."
+    )
+    left_behind_dropout_extra: float = Field(
+        0.007, ge=0.0, le=0.2,
+        description="Extra yearly junior dropout of left-behind pupils (evidence.md: about +2 "
+        "points over junior school, M).",
+    )
+    preschool_enrolment: float | None = Field(
+        None, ge=0.0, le=1.0,
+        description="Yearly probability that a child aged 3-5 attends kindergarten. None = "
+        "calibrated at set-up to the published 2022 kindergarten total.",
+    )
+
+
+class WorkforceParams(Strict):
+    """Teacher retirement, attrition, recruitment, rotation and training (DESIGN §3 step 3).
+
+    Lever hooks: ``salary_parity``, ``rotation_rate``, ``training_places``,
+    ``directed_places`` and ``hiring_budget_share`` can be changed from a year on by levers.
+    """
+
+    retirement_reform: bool = Field(
+        True, description="Apply the 2024 NPC retirement-age reform from 2025 (H)."
+    )
+    attrition_rural: float = Field(
+        0.045, ge=0.0, le=0.5,
+        description="Yearly attrition of village and town teachers (L: about 40% over 11 "
+        "years, evidence.md).",
+    )
+    attrition_urban: float = Field(
+        0.015, ge=0.0, le=0.5, description="Yearly attrition of county-seat teachers (L)."
+    )
+    salary_parity: float = Field(
+        0.9, ge=0.0, le=1.5,
+        description="Teacher pay relative to local civil servants (L: 两个不低于或高于 aims at "
+        ">= 1). Attrition scales with the gap.",
+    )
+    pay_elasticity: float = Field(
+        1.5, ge=0.0, le=10.0,
+        description="Relative fall of rural attrition per unit rise of salary parity (L).",
+    )
+    hiring_budget_share: float = Field(
+        0.06, ge=0.0, le=1.0,
+        description="Most hires a county can fund in a year, as a share of its teachers (L).",
+    )
+    rotation_rate: float = Field(
+        0.05, ge=0.0, le=1.0,
+        description="Share of eligible teachers rotating each year (national quota >= 10%, "
+        "H; status quo assumed half of that).",
+    )
+    rotation_backbone_share: float = Field(
+        0.2, ge=0.0, le=1.0, description="Share of backbone teachers among rotating ones (H)."
+    )
+    rotation_eligible_years: int = Field(
+        6, ge=1, le=40, description="Years at one school before rotation eligibility (L)."
+    )
+    rotation_length: int = Field(3, ge=1, le=10, description="Years a rotation lasts (H: 2-3).")
+    training_places: float = Field(
+        0.02, ge=0.0, le=1.0,
+        description="Training places per teacher per year; each place raises the chance of "
+        "a backbone promotion or degree upgrade (L).",
+    )
+    directed_places: int = Field(
+        0, ge=0, le=10000, description="Directed (定向) rural hires per county per year."
+    )
+
+
+class SchoolParams(Strict):
+    """School dynamics (DESIGN §3 step 5)."""
+
+    quality_adjustment: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="Share of the gap to its target quality a school closes each year (L).",
+    )
+    achievement_persistence: float = Field(
+        0.8, ge=0.0, le=1.0,
+        description="AR(1) persistence of a pupil's latent achievement (L).",
+    )
+
+
+class Config(Strict):
+    """A resolved scenario: every default filled in, every value checked."""
+
+    name: str = "baseline"
+    description: str = ""
+    start_year: int = Field(
+        2022, ge=2022, le=2022,
+        description="Initial state: autumn 2022, the last school year with published city "
+        "totals (清远市教育局).",
+    )
+    until: int = Field(2027, ge=2023, le=2050, description="Last simulated school year.")
+    seed: int = Field(20230, ge=0, le=2**63 - 1)
+    counties: list[str] = Field(default_factory=lambda: list(COUNTIES))
+    demography: DemographyParams = Field(default_factory=DemographyParams)
+    enrolment: EnrolmentParams = Field(default_factory=EnrolmentParams)
+    workforce: WorkforceParams = Field(default_factory=WorkforceParams)
+    schools: SchoolParams = Field(default_factory=SchoolParams)
+    levers: list[dict[str, Any]] = Field(default_factory=list)
+
+    @field_validator("counties")
+    @classmethod
+    def _known_counties(cls, value: list[str]) -> list[str]:
+        unknown = [c for c in value if c not in COUNTIES]
+        if unknown:
+            raise ValueError(f"unknown county {unknown[0]!r}; allowed: {', '.join(COUNTIES)}")
+        if not value:
+            raise ValueError(f"at least one county is needed; allowed: {', '.join(COUNTIES)}")
+        if len(set(value)) != len(value):
+            raise ValueError("a county is listed twice")
+        # keep the canonical order so results do not depend on how the list was written
+        return [c for c in COUNTIES if c in value]
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "overrides") -> Config:
+        """Return a new config with dotted-key overrides applied, e.g. ``{"demography.births_trend": -0.05}``."""
+        data = self.model_dump()
+        for dotted, value in overrides.items():
+            set_dotted(data, dotted, value, source)
+        return validate_config(data, source)
+
+
+def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
+    """Set ``a.b.c`` inside nested dicts; an unknown path is an error naming the key."""
+    parts = dotted.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        if not isinstance(node, dict) or part not in node:
+            raise InputError(
+                f"unknown key (known here: {', '.join(sorted(node)) if isinstance(node, dict) else 'none'})",
+                source=source,
+                key=".".join(parts[: i + 1]),
+            )
+        if i == len(parts) - 1:
+            node[part] = copy.deepcopy(value)
+        else:
+            node = node[part]
+
+
+def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
+    """Describe the allowed range of the field at ``loc`` from its constraints."""
+    cls: Any = model
+    info = None
+    for part in loc:
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return None
+        info = cls.model_fields.get(str(part))
+        if info is None:
+            return None
+        cls = info.annotation
+    if info is None:
+        return None
+    lo = hi = None
+    lo_op = hi_op = ""
+    for meta in info.metadata:
+        if isinstance(meta, Ge):
+            lo, lo_op = meta.ge, ">="
+        elif isinstance(meta, Gt):
+            lo, lo_op = meta.gt, ">"
+        elif isinstance(meta, Le):
+            hi, hi_op = meta.le, "<="
+        elif isinstance(meta, Lt):
+            hi, hi_op = meta.lt, "<"
+    if lo is not None and hi is not None:
+        return f"allowed: {lo_op} {lo} and {hi_op} {hi}"
+    if lo is not None:
+        return f"allowed: {lo_op} {lo}"
+    if hi is not None:
+        return f"allowed: {hi_op} {hi}"
+    return None
+
+
+def describe_validation_error(
+    exc: ValidationError, model: type[BaseModel], source: str
+) -> InputError:
+    """Turn pydantic's error list into one line naming file, key, value and allowed range."""
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not isinstance(p, int))
+    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    if err["type"] == "extra_forbidden":
+        parent: Any = model
+        for part in loc[:-1]:
+            fi = parent.model_fields.get(str(part)) if hasattr(parent, "model_fields") else None
+            parent = fi.annotation if fi is not None else None
+        known = sorted(parent.model_fields) if hasattr(parent, "model_fields") else []
+        return InputError(f"unknown key (allowed keys: {', '.join(known)})", source=source, key=key)
+    bounds = _field_bounds(model, loc)
+    value = err.get("input")
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    text = f"{msg} (got {value!r})" if not isinstance(value, dict) else msg
+    if bounds and bounds not in text:
+        text += f"; {bounds}"
+    extra = f" (+{len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
+    return InputError(text + extra, source=source, key=key)
+
+
+def validate_config(data: dict[str, Any], source: str) -> Config:
+    """Validate a dict into a ``Config``, raising ``InputError`` on the first problem."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, Config, source) from None
+    if config.until < config.start_year + 1:
+        raise InputError(f"must be after start_year {config.start_year}", source=source, key="until")
+    # Levers are validated by their registry (sim.levers), which knows each lever's keys.
+    from sim.levers import build_levers
+
+    build_levers(config.levers, config, source)
+    return config
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing file or a syntax error into an ``InputError``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", source=path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"malformed TOML: {exc}", source=path) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", source=path) from None
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Load a scenario TOML (deltas from the defaults) into a resolved ``Config``.
+
+    A config may name another with ``base = "other.toml"`` (relative to itself); its
+    values apply first. ``[[levers]]`` lists are concatenated, base first.
+    """
+    path = Path(path)
+    data = read_toml(path)
+    base = data.pop("base", None)
+    if base is not None:
+        if not isinstance(base, str):
+            raise InputError("must be a path string", source=path, key="base")
+        parent = load_config((path.parent / base).resolve()).model_dump()
+        levers = parent.pop("levers", []) + data.pop("levers", [])
+        parent.update(_deep_merge(parent, data))
+        parent["levers"] = levers
+        data = parent
+    config = validate_config(data, str(path))
+    if overrides:
+        config = config.with_overrides(overrides, source=str(path))
+    return config
+
+
+def _deep_merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in delta.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
