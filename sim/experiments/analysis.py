@@ -1,0 +1,421 @@
+"""Reduce an experiment's runs to the tables researchers cite.
+
+* ``runs.parquet``: what ran (ids, seeds, status, time, sampled values).
+* ``county_year.parquet`` (and ``targets.parquet``): all finished runs stacked, by run id.
+* ``outcomes.parquet``: one row per run, one column per outcome of the spec.
+* ``bands.parquet``: per scenario, the median and 10–90% band of every metric over its runs
+  (replicates, and samples when the design has them: the band then spans the uncertainty).
+* ``target_probability.parquet``: per scenario, the share of runs meeting each outcome's
+  threshold and each plan target of the model's scorecard.
+* ``sensitivity.parquet``: Sobol (S1, ST) or Morris (mu*, sigma) indices from SALib over the
+  replicate-averaged outcomes, per scenario.
+* ``prim.parquet``: PRIM boxes of the parameter ranges where an outcome's target is met with
+  at least the chosen probability.
+
+Every table is sorted by its keys, so it does not depend on the order in which runs ended.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import CITY, COUNTIES
+from sim.experiments import prim as prim_mod
+from sim.experiments.spec import Experiment, OutcomeSpec, design_seed
+from sim.experiments.store import ExperimentDir
+
+ID_COLUMNS = ["run_id", "scenario", "sample", "replicate"]
+BAND_COLUMNS = ["scenario", "county", "metric", "year", "median", "p10", "p90", "n"]
+PROB_COLUMNS = ["scenario", "target", "year", "probability", "n", "threshold", "source"]
+SENS_COLUMNS = [
+    "method",
+    "scenario",
+    "outcome",
+    "parameter",
+    "S1",
+    "S1_conf",
+    "ST",
+    "ST_conf",
+    "mu_star",
+    "mu_star_conf",
+    "sigma",
+]
+PRIM_COLUMNS = [
+    "scenario",
+    "outcome",
+    "box",
+    "parameter",
+    "low",
+    "high",
+    "restricted",
+    "coverage",
+    "density",
+    "mass",
+    "probability",
+]
+
+
+@dataclass
+class Reduced:
+    """What the reduction wrote."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    failed: int = 0
+    missing: int = 0
+
+
+def reduce_experiment(exp: Experiment, store: ExperimentDir) -> Reduced:
+    """Read every run of ``exp`` from ``store`` and write the combined tables."""
+    out = Reduced()
+    runs = runs_table(exp, store)
+    out.failed = int((runs["status"] == "failed").sum())
+    out.missing = int((runs["status"] == "missing").sum())
+    if out.failed:
+        out.notes.append(f"{out.failed} run(s) failed; see runs/<run_id>/manifest.json")
+    out.paths["runs"] = store.write_table("runs", runs)
+    ok = runs.loc[runs["status"] == "ok", ID_COLUMNS]
+    cy = stack(store, ok, "county_year")
+    out.paths["county_year"] = store.write_table("county_year", cy)
+    targets = stack(store, ok, "targets")
+    if "targets" in exp.model.save and len(targets):
+        out.paths["targets"] = store.write_table("targets", targets)
+    outcomes = outcome_table(exp.outcomes, cy, targets, runs[ID_COLUMNS])
+    out.paths["outcomes"] = store.write_table("outcomes", outcomes)
+    order = {name: i for i, name in enumerate(exp.scenarios)}
+    out.paths["bands"] = store.write_table("bands", bands(cy, order))
+    out.paths["target_probability"] = store.write_table(
+        "target_probability", target_probability(exp.outcomes, outcomes, targets, order)
+    )
+    if exp.design.kind in ("sobol", "morris"):
+        sens = sensitivity(exp, outcomes, out.notes)
+        out.paths["sensitivity"] = store.write_table("sensitivity", sens)
+    else:
+        store.remove_table("sensitivity")
+    if exp.model.prim is not None:
+        out.paths["prim"] = store.write_table("prim", prim_table(exp, outcomes, out.notes))
+    else:
+        store.remove_table("prim")
+    return out
+
+
+def runs_table(exp: Experiment, store: ExperimentDir) -> pd.DataFrame:
+    """One row per run of the plan, with its status from its manifest."""
+    rows = []
+    for r in exp.runs:
+        m = store.manifest(r.run_id)
+        status = "missing"
+        wall = np.nan
+        if m is not None and m.get("config_hash") == r.config_hash:
+            status = m.get("status", "missing")
+            wall = m.get("run_s", np.nan)
+        row: dict[str, Any] = {
+            "run_id": r.run_id,
+            "scenario": r.scenario,
+            "sample": r.sample,
+            "replicate": r.replicate,
+            "seed": r.seed,
+            "status": status,
+            "wall_s": float(wall) if wall is not None else np.nan,
+        }
+        for p in exp.parameters:
+            row[p.name] = r.params.get(p.name)
+        rows.append(row)
+    cols = [
+        "run_id",
+        "scenario",
+        "sample",
+        "replicate",
+        "seed",
+        "status",
+        "wall_s",
+        *[p.name for p in exp.parameters],
+    ]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["seed"] = frame["seed"].astype("uint64")
+    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def stack(store: ExperimentDir, ok: pd.DataFrame, table: str) -> pd.DataFrame:
+    """All finished runs' copies of ``table`` with the id columns in front, sorted by run id."""
+    parts = []
+    for row in ok.sort_values("run_id").itertuples(index=False):
+        path = store.run_dir(row.run_id) / f"{table}.parquet"
+        if not path.is_file():
+            continue
+        frame = pd.read_parquet(path)
+        ids = pd.DataFrame(
+            {
+                "run_id": row.run_id,
+                "scenario": row.scenario,
+                "sample": row.sample,
+                "replicate": row.replicate,
+            },
+            index=frame.index,
+        )
+        parts.append(pd.concat([ids, frame], axis=1))
+    if not parts:
+        return pd.DataFrame(columns=ID_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
+    """The outcome of each run (indexed by run id); runs without the data are absent."""
+    if o.target is not None:
+        if targets.empty or "target" not in targets:
+            return pd.Series(dtype=float)
+        sub = targets[(targets["target"] == o.target) & (targets["year"] == o.year)]
+        return sub.groupby("run_id")["value"].first().astype(float)
+    if cy.empty:
+        return pd.Series(dtype=float)
+    sub = cy[(cy["metric"] == o.metric) & (cy["year"] == o.year)]
+    if o.reduce == "value":
+        return sub[sub["county"] == o.county].groupby("run_id")["value"].first().astype(float)
+    sub = sub[sub["county"] != CITY]
+    values = sub["value"].astype(float)
+    if o.reduce == "count_counties":
+        hit = values >= o.county_threshold if o.county_threshold is not None else values > 0.5
+        return hit.astype(float).groupby(sub["run_id"]).sum()
+    fn = {
+        "sum_counties": "sum",
+        "mean_counties": "mean",
+        "min_counties": "min",
+        "max_counties": "max",
+    }[o.reduce]
+    return values.groupby(sub["run_id"]).agg(fn)
+
+
+def outcome_table(
+    outcomes: list[OutcomeSpec], cy: pd.DataFrame, targets: pd.DataFrame, ids: pd.DataFrame
+) -> pd.DataFrame:
+    """Runs × outcomes (NaN for a failed run or missing data)."""
+    frame = ids.sort_values("run_id").reset_index(drop=True).copy()
+    for o in outcomes:
+        frame[o.name] = frame["run_id"].map(outcome_value(o, cy, targets)).astype(float)
+    return frame
+
+
+def met(o: OutcomeSpec, values: pd.Series) -> pd.Series:
+    """Whether each value meets the outcome's threshold (NaN where the value is missing)."""
+    v = values.astype(float)
+    hit = v >= o.threshold if o.sense == ">=" else v <= o.threshold
+    return hit.astype(float).where(v.notna())
+
+
+def target_probability(
+    outcomes: list[OutcomeSpec], table: pd.DataFrame, targets: pd.DataFrame, order: dict[str, int]
+) -> pd.DataFrame:
+    """Per scenario, the share of runs meeting each outcome threshold and each plan target."""
+    rows = []
+    for o in outcomes:
+        if o.threshold is None:
+            continue
+        flags = met(o, table[o.name])
+        for scen, f in flags.groupby(table["scenario"]):
+            f = f.dropna()
+            rows.append(
+                {
+                    "scenario": scen,
+                    "target": o.name,
+                    "year": o.year,
+                    "probability": float(f.mean()) if len(f) else np.nan,
+                    "n": len(f),
+                    "threshold": float(o.threshold),
+                    "source": "outcome",
+                }
+            )
+    if len(targets) and {"target", "met"} <= set(targets.columns):
+        t = targets.copy()
+        t["met_f"] = pd.to_numeric(t["met"], errors="coerce").astype(float)
+        thr = t.get("threshold", np.nan)
+        t["thr"] = pd.to_numeric(thr, errors="coerce")
+        g = t.groupby(["scenario", "target", "year"], sort=False)
+        agg = g.agg(probability=("met_f", "mean"), n=("met_f", "count"), threshold=("thr", "first"))
+        for (scen, target, year), r in agg.iterrows():
+            rows.append(
+                {
+                    "scenario": scen,
+                    "target": target,
+                    "year": int(year),
+                    "probability": float(r["probability"]),
+                    "n": int(r["n"]),
+                    "threshold": float(r["threshold"]),
+                    "source": "plan",
+                }
+            )
+    frame = pd.DataFrame(rows, columns=PROB_COLUMNS)
+    if frame.empty:
+        return frame
+    frame["n"] = frame["n"].astype(int)
+    frame["year"] = frame["year"].astype(int)
+    return _sort(frame, ["source", "scenario", "target", "year"], order)
+
+
+def bands(cy: pd.DataFrame, order: dict[str, int]) -> pd.DataFrame:
+    """Median and 10–90% band of every metric, per scenario, county and year, over runs."""
+    if cy.empty:
+        return pd.DataFrame(columns=BAND_COLUMNS)
+    g = cy.groupby(["scenario", "county", "metric", "year"], sort=False)["value"]
+    frame = pd.concat(
+        {"median": g.median(), "p10": g.quantile(0.1), "p90": g.quantile(0.9), "n": g.count()},
+        axis=1,
+    ).reset_index()
+    frame["n"] = frame["n"].astype(int)
+    return _sort(frame[BAND_COLUMNS], ["scenario", "county", "metric", "year"], order)
+
+
+def _sort(frame: pd.DataFrame, keys: list[str], order: dict[str, int]) -> pd.DataFrame:
+    """Sort by keys, scenarios in spec order and counties in the canonical order."""
+    county_rank = {c: i for i, c in enumerate((*COUNTIES, CITY))}
+
+    def key(col: pd.Series) -> pd.Series:
+        if col.name == "scenario":
+            return col.map(order)
+        if col.name == "county":
+            return col.map(county_rank)
+        return col
+
+    return frame.sort_values(keys, key=key, kind="stable").reset_index(drop=True)
+
+
+def sample_means(exp: Experiment, table: pd.DataFrame, scenario: str, outcome: str) -> np.ndarray:
+    """The replicate-averaged outcome of each sample of one scenario, in design order."""
+    sub = table[table["scenario"] == scenario]
+    means = sub.groupby("sample")[outcome].mean()
+    return means.reindex(range(len(exp.samples))).to_numpy(dtype=float)
+
+
+def sensitivity(exp: Experiment, table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """SALib indices per scenario and outcome; skipped (with a note) where a sample has no value."""
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    names = [p.name for p in exp.parameters]
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    seed = design_seed(exp.model.seed)
+    rows = []
+    for scen in exp.scenarios:
+        for o in exp.outcomes:
+            Y = sample_means(exp, table, scen, o.name)
+            if np.isnan(Y).any():
+                notes.append(
+                    f"sensitivity of {o.name} in {scen} skipped: "
+                    f"{int(np.isnan(Y).sum())} sample(s) have no finished run"
+                )
+                continue
+            if np.ptp(Y) == 0:
+                notes.append(
+                    f"sensitivity of {o.name} in {scen}: the outcome does not vary "
+                    "across samples; indices are undefined (NaN)"
+                )
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                if exp.design.kind == "sobol":
+                    si = sobol_analyze.analyze(
+                        problem,
+                        Y,
+                        calc_second_order=exp.design.second_order,
+                        seed=seed,
+                        print_to_console=False,
+                    )
+                    for i, name in enumerate(names):
+                        rows.append(
+                            {
+                                "method": "sobol",
+                                "scenario": scen,
+                                "outcome": o.name,
+                                "parameter": name,
+                                "S1": si["S1"][i],
+                                "S1_conf": si["S1_conf"][i],
+                                "ST": si["ST"][i],
+                                "ST_conf": si["ST_conf"][i],
+                            }
+                        )
+                else:
+                    si = morris_analyze.analyze(
+                        problem,
+                        exp.unit_samples,
+                        Y,
+                        num_levels=exp.design.levels,
+                        seed=seed,
+                        print_to_console=False,
+                    )
+                    for i, name in enumerate(names):
+                        rows.append(
+                            {
+                                "method": "morris",
+                                "scenario": scen,
+                                "outcome": o.name,
+                                "parameter": name,
+                                "mu_star": si["mu_star"][i],
+                                "mu_star_conf": si["mu_star_conf"][i],
+                                "sigma": si["sigma"][i],
+                            }
+                        )
+    frame = pd.DataFrame(rows, columns=SENS_COLUMNS)
+    for c in SENS_COLUMNS[4:]:
+        frame[c] = frame[c].astype(float)
+    return frame
+
+
+def prim_table(exp: Experiment, table: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """PRIM boxes per scenario and outcome over the samples' probability of meeting the target."""
+    opts = exp.model.prim
+    assert opts is not None
+    chosen = [
+        o
+        for o in exp.outcomes
+        if o.threshold is not None and (opts.outcomes is None or o.name in opts.outcomes)
+    ]
+    numeric = [
+        i
+        for i, p in enumerate(exp.parameters)
+        if all(isinstance(s[p.name], int | float | bool) for s in exp.samples)
+    ]
+    X = np.array([[float(s[exp.parameters[i].name]) for i in numeric] for s in exp.samples])
+    rows = []
+    for scen in exp.scenarios:
+        sub = table[table["scenario"] == scen]
+        for o in chosen:
+            flags = met(o, sub[o.name])
+            prob = flags.groupby(sub["sample"]).mean().reindex(range(len(exp.samples)))
+            valid = prob.notna().to_numpy()
+            y = (prob.to_numpy() >= opts.probability) & valid
+            if not y.any():
+                notes.append(
+                    f"PRIM {o.name} in {scen}: no sample meets the target with "
+                    f"probability >= {opts.probability}"
+                )
+                continue
+            boxes = prim_mod.covering(
+                X[valid],
+                y[valid],
+                boxes=opts.boxes,
+                alpha=opts.alpha,
+                min_mass=opts.min_mass,
+                min_coverage=opts.min_coverage,
+            )
+            for b, box in enumerate(boxes):
+                for k, i in enumerate(numeric):
+                    rows.append(
+                        {
+                            "scenario": scen,
+                            "outcome": o.name,
+                            "box": b,
+                            "parameter": exp.parameters[i].name,
+                            "low": box.low[k],
+                            "high": box.high[k],
+                            "restricted": bool(box.restricted[k]),
+                            "coverage": box.coverage,
+                            "density": box.density,
+                            "mass": box.mass,
+                            "probability": opts.probability,
+                        }
+                    )
+    return pd.DataFrame(rows, columns=PRIM_COLUMNS)

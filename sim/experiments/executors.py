@@ -1,0 +1,106 @@
+"""Where runs execute: in this process, a process pool, or a Dask cluster — one interface.
+
+The runner only needs ``concurrent.futures.Executor.submit``; anything that offers it works
+(Mesa 4's ``run_scenarios(..., executor=...)`` takes the same view). Results never depend on
+the choice: each run carries its own seed and config, and the tables are sorted by run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from typing import Any
+
+from sim.errors import InputError
+
+
+class InlineExecutor(Executor):
+    """Runs each task at ``submit`` in the calling process (``--workers 1``).
+
+    No pickling and no child process: the simplest path to debug a run, and the reference
+    the other executors are tested against.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # a KeyboardInterrupt still stops the sweep
+            if not isinstance(exc, Exception):
+                raise
+            future.set_exception(exc)
+        return future
+
+
+def _worker_init() -> None:
+    """Import the model once per worker, not once per run."""
+    with contextlib.suppress(ImportError):
+        import sim.api  # noqa: F401
+
+
+@contextlib.contextmanager
+def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[tuple[Executor, str, int]]:
+    """Yield an executor, a description of it and how many runs to queue; shut it down after.
+
+    ``dask=None`` and one worker: in-process. ``dask=None`` and more: a process pool
+    (forkserver, so a worker never inherits the parent's threads or locks). ``dask="local"``
+    starts a ``LocalCluster`` on loopback with ``workers`` single-threaded processes;
+    ``dask="tcp://host:8786"`` joins a running scheduler (its workers need this package
+    installed; results come back to this process, which writes them, so no shared disk).
+    """
+    if workers < 1:
+        raise InputError(f"--workers must be at least 1 (got {workers})", key="--workers")
+    if dask is None:
+        if workers == 1:
+            yield InlineExecutor(), "inline (1 process)", 1
+            return
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init
+        ) as ex:
+            yield ex, f"process pool ({workers} workers)", 2 * workers
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask is a declared dependency
+        raise InputError(f"--dask needs the 'distributed' package ({exc})", key="--dask") from None
+    if dask == "local":
+        cluster = LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        try:
+            with Client(cluster) as client:
+                yield (
+                    client.get_executor(pure=False),
+                    f"dask LocalCluster ({workers} workers)",
+                    2 * workers,
+                )
+        finally:
+            cluster.close()
+        return
+    if not dask.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+        raise InputError(
+            f"expected 'local' or a scheduler address such as tcp://host:8786 (got {dask!r})",
+            key="--dask",
+        )
+    try:
+        client = Client(dask, timeout="20s")
+    except OSError as exc:
+        raise InputError(
+            f"cannot reach the Dask scheduler at {dask} ({exc})", key="--dask"
+        ) from None
+    try:
+        n = len(client.scheduler_info().get("workers", {}))
+        yield (
+            client.get_executor(pure=False),
+            f"dask scheduler {dask} ({n} workers)",
+            2 * max(n, workers),
+        )
+    finally:
+        client.close()

@@ -1,0 +1,272 @@
+"""Run an experiment: expand, skip what is finished, execute, write each run as it ends, reduce.
+
+Unlike Mesa's ``batch_run`` the runner keeps no table in memory while it runs (each finished
+run goes straight to its own Parquet files), records a failed run with its traceback and goes
+on, and resumes a killed sweep without redoing finished runs.
+
+The model is any picklable, module-level callable ``run_fn(config, *, seed, until) -> dict
+of DataFrames`` (default ``sim.api.run``), so tests can inject a failing model and other
+tools (SALib, EMA Workbench) can drive the same function.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.config import Config
+from sim.errors import InputError
+from sim.experiments import analysis
+from sim.experiments.spec import Experiment, RunSpec, describe
+from sim.experiments.store import ExperimentDir, git_commit, now, versions
+
+RunFn = Callable[..., dict[str, pd.DataFrame]]
+
+
+def default_run_fn() -> RunFn:
+    """The model: ``sim.api.run``."""
+    from sim.api import run
+
+    return run
+
+
+def load_run_fn(ref: str) -> RunFn:
+    """Resolve ``module:function`` to a callable (``--run-function``)."""
+    module_name, _, attr = ref.partition(":")
+    if not module_name or not attr:
+        raise InputError(f"expected module:function (got {ref!r})", key="--run-function")
+    try:
+        fn = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"cannot load {ref!r}: {exc}", key="--run-function") from None
+    if not callable(fn):
+        raise InputError(f"{ref!r} is not callable", key="--run-function")
+    return fn
+
+
+def execute_run(run: RunSpec, run_fn: RunFn) -> dict[str, Any]:
+    """Run one model run in a worker; never raises for a failing model.
+
+    Returns the manifest fields and, when the run succeeded, its tables. The parent writes
+    them, so a remote Dask worker needs no shared disk.
+    """
+    started = now()
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {"started": started}
+    try:
+        config = Config.model_validate(run.config)
+        tables = run_fn(config, seed=run.seed, until=run.until)
+        if not isinstance(tables, dict) or "county_year" not in tables:
+            raise TypeError(
+                f"the run function returned {type(tables).__name__}, not a dict of "
+                "tables with 'county_year'"
+            )
+        out.update(status="ok", tables=tables, error=None, traceback=None)
+    except Exception as exc:
+        out.update(
+            status="failed",
+            tables=None,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+        )
+    out["run_s"] = time.perf_counter() - t0
+    out["finished"] = now()
+    return out
+
+
+@dataclass
+class Outcome:
+    """What ``run_experiment`` did."""
+
+    out_dir: Path
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    failed_ids: list[str] = field(default_factory=list)
+    wall_s: float = 0.0
+    run_s: float = 0.0  # summed model time of the runs done now
+    executor: str = ""
+    tables: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_experiment(
+    exp: Experiment,
+    out_dir: str | Path,
+    executor: Executor,
+    *,
+    executor_name: str = "",
+    run_fn: RunFn | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    window: int = 1,
+) -> Outcome:
+    """Execute every unfinished run of ``exp`` on ``executor`` and write the combined tables.
+
+    ``window`` is how many runs are handed to the executor at once (about twice its workers).
+    """
+    store = ExperimentDir(out_dir)
+    previous = store.prepare(exp.text, exp.plan_hash, resume)
+    fn = run_fn if run_fn is not None else default_run_fn()
+    t_start = time.perf_counter()
+    info: dict[str, Any] = {
+        "name": exp.name,
+        "description": exp.model.description,
+        "spec": str(exp.path),
+        "spec_hash": exp.spec_hash,
+        "plan_hash": exp.plan_hash,
+        "seed": exp.model.seed,
+        "until": exp.until,
+        "overrides": exp.overrides,
+        "design": describe(exp),
+        "scenario_configs": {k: v.model_dump(mode="json") for k, v in exp.scenarios.items()},
+        "versions": versions(),
+        "git": git_commit(),
+        "run_function": f"{fn.__module__}:{getattr(fn, '__qualname__', fn)}",
+        "executor": executor_name,
+        "notes": list(exp.notes),
+        "status": "running",
+        "timings": {"started": now()},
+        "sessions": (previous or {}).get("sessions", []),
+    }
+    store.write_experiment(info)
+
+    pending = [r for r in exp.runs if not (resume and store.is_finished(r.run_id, r.config_hash))]
+    result = Outcome(
+        out_dir=store.root,
+        total=len(exp.runs),
+        skipped=len(exp.runs) - len(pending),
+        executor=executor_name,
+    )
+    provenance = {
+        "versions": info["versions"],
+        "git": info["git"],
+        "experiment": exp.name,
+        "spec_hash": exp.spec_hash,
+        "run_function": info["run_function"],
+    }
+    bar = _progress(len(exp.runs), result.skipped, progress)
+    todo = iter(pending)
+    inflight: dict[Future, RunSpec] = {}
+
+    def fill() -> None:
+        # A bounded window: finished tables wait in memory only until written, and an
+        # in-process executor (which runs at submit) writes each run before the next starts.
+        while len(inflight) < max(1, window):
+            run = next(todo, None)
+            if run is None:
+                return
+            inflight[executor.submit(execute_run, run, fn)] = run
+
+    try:
+        fill()
+        while inflight:
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                run = inflight.pop(fut)
+                _record(store, exp, run, _result_of(fut), provenance, result)
+                if bar is not None:
+                    bar.set_postfix_str(f"failed={result.failed}", refresh=False)
+                    bar.update(1)
+            fill()
+    finally:
+        if bar is not None:
+            bar.close()
+
+    t_reduce = time.perf_counter()
+    reduced = analysis.reduce_experiment(exp, store)
+    result.tables = reduced.paths
+    result.notes = exp.notes + reduced.notes
+    result.wall_s = time.perf_counter() - t_start
+    info.update(
+        status="complete" if reduced.failed == 0 else "complete_with_failures",
+        notes=result.notes,
+    )
+    info["timings"].update(
+        finished=now(),
+        wall_s=round(result.wall_s, 3),
+        reduce_s=round(time.perf_counter() - t_reduce, 3),
+        run_s=round(result.run_s, 3),
+        runs_total=result.total,
+        runs_skipped=result.skipped,
+        runs_done=result.done,
+        runs_failed=result.failed,
+    )
+    info["sessions"] = [
+        *info["sessions"],
+        {
+            k: info["timings"][k]
+            for k in ("started", "finished", "wall_s", "runs_skipped", "runs_done", "runs_failed")
+        }
+        | {"executor": executor_name},
+    ]
+    info["runs_failed_total"] = reduced.failed
+    store.write_experiment(info)
+    return result
+
+
+def _result_of(fut: Future) -> dict[str, Any]:
+    try:
+        return fut.result()
+    except Exception as exc:  # the worker itself died (e.g. out of memory, killed)
+        return {
+            "status": "failed",
+            "tables": None,
+            "error": f"{type(exc).__name__}: {exc}",
+            "traceback": traceback.format_exc(),
+            "run_s": float("nan"),
+            "started": None,
+            "finished": now(),
+        }
+
+
+def _record(
+    store: ExperimentDir,
+    exp: Experiment,
+    run: RunSpec,
+    res: dict[str, Any],
+    provenance: dict[str, Any],
+    result: Outcome,
+) -> None:
+    """Write one finished run (tables, then manifest) and count it."""
+    tables = res.pop("tables")
+    manifest = {
+        "run_id": run.run_id,
+        "scenario": run.scenario,
+        "sample": run.sample,
+        "replicate": run.replicate,
+        "seed": run.seed,
+        "until": run.until,
+        "params": run.params,
+        **res,
+        "config_hash": run.config_hash,
+        "config": run.config,
+        **provenance,
+    }
+    store.write_run(run.run_id, tables or {}, manifest, exp.model.save)
+    if res["run_s"] == res["run_s"]:  # not NaN
+        result.run_s += res["run_s"]
+    if res["status"] == "ok":
+        result.done += 1
+    else:
+        result.failed += 1
+        result.failed_ids.append(run.run_id)
+
+
+def _progress(total: int, initial: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, initial=initial, unit="run", desc="runs", dynamic_ncols=True, smoothing=0.1
+    )
