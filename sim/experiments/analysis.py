@@ -342,7 +342,7 @@ def sensitivity(exp: Experiment, table: pd.DataFrame, notes: list[str]) -> pd.Da
                         problem,
                         exp.unit_samples,
                         Y,
-                        num_levels=exp.design.levels,
+                        num_levels=exp.design.num_levels,
                         seed=seed,
                         print_to_console=False,
                     )

@@ -4,13 +4,14 @@ Which ranges of the levers and uncertainties make a plan target likely? PRIM ans
 box: starting from the whole sampled space it repeatedly peels off the thin slice (a share
 ``alpha`` of the points, at the low or high end of one parameter) whose removal most raises
 the share of "hits" left inside, until fewer than ``min_mass`` of the points remain. From that
-peeling trajectory it reports the densest box that still holds ``min_coverage`` of all hits.
-Covering repeats this on the points outside the boxes found so far.
+peeling trajectory it takes the densest box that still holds ``min_coverage`` of all hits,
+then pastes: widens any edge again while that does not lower the share of hits (greedy
+peeling can cut a parameter that does not matter; pasting gives the slice back). Covering
+repeats this on the points outside the boxes found so far.
 
 Written here rather than taken from EMA Workbench because the workbench pulls in
 scikit-learn, statsmodels, seaborn and platypus for this one ~100-line algorithm; the
-output (coverage, density, per-parameter limits) follows its ``prim`` module. Pasting (the
-optional re-expansion step of the paper) is not done: boxes are peeled only.
+output (coverage, density, per-parameter limits) follows its ``prim`` module.
 """
 
 from __future__ import annotations
@@ -124,7 +125,66 @@ def find_box(
                 mass=n_in / len(y),
                 n_inside=n_in,
             )
-    return best
+    if best is None:
+        return None
+    low, high = paste(X, y, best.low.copy(), best.high.copy(), alpha=alpha)
+    inside = _inside(X, low, high)
+    return Box(
+        low=low,
+        high=high,
+        restricted=(low > full_lo) | (high < full_hi),
+        coverage=float(y[inside].sum()) / hits,
+        density=float(y[inside].mean()),
+        mass=float(inside.mean()),
+        n_inside=int(inside.sum()),
+    )
+
+
+def paste(
+    X: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray, *, alpha: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Widen the box edge by edge (``alpha`` of its points at a time) while density holds.
+
+    Each step takes the widening that gives the highest density (then the most points);
+    an edge with no point beyond it within the other limits goes straight to the data's edge.
+    """
+    full_lo, full_hi = X.min(axis=0), X.max(axis=0)
+    d = X.shape[1]
+    while True:
+        inside = _inside(X, low, high)
+        n_in = int(inside.sum())
+        dens = float(y[inside].mean())
+        k = max(1, int(np.ceil(alpha * n_in)))
+        within = (low <= X) & (high >= X)
+        best = None  # (density, added, j, side, new limit)
+        for j in range(d):
+            others = np.all(np.delete(within, j, axis=1), axis=1)
+            for side in ("low", "high"):
+                if (side == "low" and low[j] <= full_lo[j]) or (
+                    side == "high" and high[j] >= full_hi[j]
+                ):
+                    continue
+                beyond = X[:, j] < low[j] if side == "low" else X[:, j] > high[j]
+                cand = others & beyond
+                if not cand.any():
+                    limit, new_in = (full_lo[j] if side == "low" else full_hi[j]), inside
+                else:
+                    vals = np.sort(X[cand, j])
+                    take = min(k, len(vals))
+                    limit = vals[-take] if side == "low" else vals[take - 1]
+                    reach = X[:, j] >= limit if side == "low" else X[:, j] <= limit
+                    new_in = inside | (cand & reach)
+                new_dens = float(y[new_in].mean())
+                added = int(new_in.sum()) - n_in
+                if new_dens >= dens and (best is None or (new_dens, added) > best[:2]):
+                    best = (new_dens, added, j, side, float(limit))
+        if best is None:
+            return low, high
+        _, _, j, side, limit = best
+        if side == "low":
+            low[j] = limit
+        else:
+            high[j] = limit
 
 
 def covering(
@@ -154,12 +214,16 @@ def covering(
         )
         if box is None:
             break
+        # an edge left at the remaining points' range stays open to the full data's range
+        full_lo, full_hi = X.min(axis=0), X.max(axis=0)
+        box.low = np.where(box.restricted, box.low, np.minimum(box.low, full_lo))
+        box.high = np.where(box.restricted, box.high, np.maximum(box.high, full_hi))
         inside_all = _inside(X, box.low, box.high) & remaining
         box.coverage = float(y[inside_all].sum()) / total_hits
         box.density = float(y[inside_all].mean())
         box.mass = float(inside_all.sum()) / len(y)
         box.n_inside = int(inside_all.sum())
-        box.restricted = (box.low > X.min(axis=0)) | (box.high < X.max(axis=0))
+        box.restricted = (box.low > full_lo) | (box.high < full_hi)
         found.append(box)
         remaining &= ~inside_all
     return found

@@ -51,13 +51,18 @@ class DesignSpec(_Strict):
         description="lhs: points; sobol: base N (runs N*(2D+2), or N*(D+2) without second "
         "order); morris: trajectories (runs N*(D+1)). Not used by grid.",
     )
-    levels: int = Field(
-        3,
+    levels: int | None = Field(
+        None,
         ge=2,
         le=1000,
-        description="grid: default levels per parameter; morris: levels of the grid (num_levels).",
+        description="grid: default levels per parameter (3); morris: levels of its grid (4, even).",
     )
     second_order: bool = Field(True, description="sobol: also sample for second-order indices.")
+
+    @property
+    def num_levels(self) -> int:
+        """Levels of a grid or of a Morris design, with the defaults filled in."""
+        return self.levels if self.levels is not None else (4 if self.kind == "morris" else 3)
 
 
 class OutcomeSpec(_Strict):
@@ -454,7 +459,7 @@ def _sample_design(
             )
         import itertools
 
-        axes = [p.grid_values(d.levels) for p in params]
+        axes = [p.grid_values(d.num_levels) for p in params]
         values = [
             dict(zip([p.name for p in params], combo, strict=True))
             for combo in itertools.product(*axes)
@@ -504,7 +509,7 @@ def _sample_design(
             raise InputError(
                 "a Morris design needs at least 2 trajectories", source=src, key="design.samples"
             )
-        unit = morris_sample.sample(problem, d.samples, num_levels=d.levels, seed=seed)
+        unit = morris_sample.sample(problem, d.samples, num_levels=d.num_levels, seed=seed)
     if len(unit) > MAX_SAMPLES:
         raise InputError(
             f"the design has {len(unit)} points (at most {MAX_SAMPLES})",
@@ -641,7 +646,7 @@ def describe(exp: Experiment) -> dict[str, Any]:
         "kind": d.kind,
         "samples": len(exp.samples),
         "base_samples": d.samples,
-        "levels": d.levels,
+        "levels": d.num_levels if d.kind in ("grid", "morris") else None,
         "second_order": d.second_order if d.kind == "sobol" else None,
         "replicates": exp.model.replicates,
         "scenarios": list(exp.scenarios),
