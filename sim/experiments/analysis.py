@@ -144,25 +144,29 @@ def runs_table(exp: Experiment, store: ExperimentDir) -> pd.DataFrame:
 
 def stack(store: ExperimentDir, ok: pd.DataFrame, table: str) -> pd.DataFrame:
     """All finished runs' copies of ``table`` with the id columns in front, sorted by run id."""
-    parts = []
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parts, ids = [], []
     for row in ok.sort_values("run_id").itertuples(index=False):
         path = store.run_dir(row.run_id) / f"{table}.parquet"
         if not path.is_file():
             continue
-        frame = pd.read_parquet(path)
-        ids = pd.DataFrame(
-            {
-                "run_id": row.run_id,
-                "scenario": row.scenario,
-                "sample": row.sample,
-                "replicate": row.replicate,
-            },
-            index=frame.index,
-        )
-        parts.append(pd.concat([ids, frame], axis=1))
+        part = pq.read_table(path)
+        parts.append(part)
+        ids.append((row.run_id, row.scenario, row.sample, row.replicate, part.num_rows))
     if not parts:
         return pd.DataFrame(columns=ID_COLUMNS)
-    return pd.concat(parts, ignore_index=True)
+    frame = pa.concat_tables(parts, promote_options="permissive").to_pandas()
+    counts = [n for *_, n in ids]
+    for i, col in enumerate(ID_COLUMNS):
+        values = np.repeat(
+            np.array([r[i] for r in ids], dtype=object if i < 2 else np.int64), counts
+        )
+        frame.insert(i, col, values)
+    for col in ("run_id", "scenario"):
+        frame[col] = frame[col].astype(str)
+    return frame
 
 
 def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:

@@ -26,9 +26,36 @@ DOCUMENTED_METRICS: frozenset[str] = frozenset(
 )
 
 
+def _plan_targets() -> dict[str, str]:
+    """Plan target id -> the county-year metric it is computed from (empty if not available)."""
+    try:
+        from sim.standards.targets import TARGETS
+    except ImportError:
+        return {}
+    return {tid: t.metric for tid, t in TARGETS.items()}
+
+
 def known_metrics() -> frozenset[str]:
-    """The county-year metric names the model writes (``sim.schema`` when it lists them)."""
+    """The county-year metric names the model writes (``sim.schema`` when it lists them).
+
+    The metrics the plan scorecard reads (such as ``passes_compulsory_standard``) count too.
+    """
     declared = getattr(schema, "COUNTY_YEAR_METRICS", None)
-    if declared:
-        return frozenset(declared)
-    return DOCUMENTED_METRICS
+    base = frozenset(declared) if declared else DOCUMENTED_METRICS
+    return base | frozenset(_plan_targets().values())
+
+
+def target_threshold(target: str) -> float | None:
+    """The plan's threshold for a scorecard target (None if unknown)."""
+    try:
+        from sim.standards.targets import TARGETS
+    except ImportError:
+        return None
+    t = TARGETS.get(target)
+    return float(t.threshold) if t is not None else None
+
+
+def known_targets() -> frozenset[str] | None:
+    """The plan scorecard's target ids, or None while the scorecard is not available."""
+    targets = _plan_targets()
+    return frozenset(targets) if targets else None

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.config import CITY, COUNTIES, Config, describe_validation_error, load_config, read_toml
 from sim.errors import InputError
-from sim.experiments.metrics import known_metrics
+from sim.experiments.metrics import known_metrics, known_targets, target_threshold
 from sim.experiments.params import Parameter, apply_overrides, flatten, parse_parameters
 
 MAX_SAMPLES = 100_000
@@ -558,6 +558,15 @@ def _check_outcomes(
                 source=src,
                 key=f"{key}.metric",
             )
+        targets = known_targets()
+        if o.target is not None and targets is not None and o.target not in targets:
+            raise InputError(
+                f"unknown plan target {o.target!r} (known: {', '.join(sorted(targets))})",
+                source=src,
+                key=f"{key}.target",
+            )
+        if o.target is not None and o.threshold is None:
+            o = o.model_copy(update={"threshold": target_threshold(o.target)})
         if o.target is not None and o.reduce != "value":
             raise InputError(
                 "a plan target is one number; reduce applies to metrics only",

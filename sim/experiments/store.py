@@ -55,8 +55,11 @@ def atomic_write_json(path: Path, obj: Any) -> None:
 
 def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
     """A DataFrame to Parquet, atomically, without the pandas index."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     tmp = path.with_name(f"{_TMP}{os.getpid()}-{path.name}")
-    frame.to_parquet(tmp, index=False)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
     os.replace(tmp, path)
 
 
