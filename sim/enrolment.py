@@ -89,8 +89,8 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
     # a county without such a school sends children to its best one anywhere (e.g. no kg nearby)
     fallback = best_school_by_county(model, types, urban_only=False)[pop.county[who]]
     school = np.where(nearest >= 0, nearest, fallback)
-    seek_p = model.config.enrolment.quality_seeking * model.choice_restraint
-    if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and seek_p > 0:
+    seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[pop.county[who]]
+    if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
         best = best_school_by_county(model, types)[pop.county[who]]
         seeker = (rng.random(len(who)) < seek_p) & (best >= 0) & (best != school)
         if seeker.any():
@@ -121,12 +121,16 @@ def step(model: QingyuanModel, year: int) -> None:
     # -- exits and dropout --------------------------------------------------------------
     junior = pop.stage == JUNIOR
     p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
-    drop = junior & (age > ENTRY_AGE_JUNIOR) & (rng.random(len(pop)) < p_drop * model.retention_factor)
+    drop = (
+        junior
+        & (age > ENTRY_AGE_JUNIOR)
+        & (rng.random(len(pop)) < p_drop * model.policy.dropout_factor[pop.county])
+    )
     senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
     drop |= (
         senior
         & (age > ENTRY_AGE_SENIOR)
-        & (rng.random(len(pop)) < cfg.senior_dropout * model.retention_factor)
+        & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
     )
     flows.add("new_dropouts", pop.county[drop])
 
@@ -141,7 +145,7 @@ def step(model: QingyuanModel, year: int) -> None:
     to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
     finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
     cont = finishing & (
-        rng.random(len(pop)) < model.calib.senior_continuation * model.senior_continuation_factor
+        rng.random(len(pop)) < model.calib.senior_continuation * model.policy.continuation_factor[pop.county]
     )
     not_cont = finishing & ~cont
     flows.add("new_zhongkao", pop.county[finishing])
@@ -199,7 +203,7 @@ def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Ge
     rank = rank_within_groups(pop.county[idx], -pop.achievement[idx])
     size = np.bincount(pop.county[idx], minlength=len(model.geo.counties))
     top = rank < np.ceil(size[pop.county[idx]] * TOP_DECILE)
-    p_leave = model.config.enrolment.top_outflow * model.outflow_factor[pop.county[idx]]
+    p_leave = model.config.enrolment.top_outflow * model.policy.top_outflow_factor[pop.county[idx]]
     leaving = idx[top & (rng.random(len(idx)) < p_leave)]
     best = city[np.argmax(model.schools.quality[city])]
     pop.school[leaving] = best

@@ -27,6 +27,7 @@ from sim.config import Config
 from sim.demography_data import population_growth, urbanisation_gain
 from sim.geography import build_geography
 from sim.levers import build_levers
+from sim.policy import PolicyState
 from sim.rng import Streams
 from sim.schools import School
 from sim.teachers import initial_teachers, school_levels
@@ -112,7 +113,6 @@ class QingyuanModel(mesa.Model):
         self.school_rows: list[pd.DataFrame] = []
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._build_world()
-        self._init_policy_state()
         self.levers = build_levers(config.levers, config, "config")
         for lever in self.levers:
             lever.setup(self)
@@ -141,13 +141,13 @@ class QingyuanModel(mesa.Model):
             cfg, self.geo, self.calib, self.pop, self.streams.get("schools")
         )
         self.school_level = school_levels(self.schools)
+        self._init_policy_state()
         for i, name in enumerate(self.school_names):
             School(self, i, name)
         self.merge_target = np.full(len(self.schools), -1, dtype=np.int32)
         # initial placement: everyone enrolled is placed as if entering now
         self.flows = Flows(len(self.counties))
         self.long_commute = np.zeros(len(self.pop), dtype=bool)
-        self.choice_restraint = 1.0
         rng = self.streams.get("initial-enrolment")
         stages = self.pop.stage.copy()
         for stage in enrolment.STAGE_TYPES:
@@ -203,16 +203,8 @@ class QingyuanModel(mesa.Model):
         return np.bincount(pop.school[idx][eligible], minlength=len(s)).astype(float)
 
     def _init_policy_state(self) -> None:
-        """Knobs that levers turn; 1.0 (or the config value) means the status quo."""
-        nc = len(self.counties)
-        self.salary_parity = np.full(nc, self.config.workforce.salary_parity)
-        self.hiring_factor = np.ones(nc)
-        self.outflow_factor = np.ones(nc)
-        self.retention_factor = 1.0
-        self.senior_continuation_factor = 1.0
-        self.care_factor = 1.0
-        self.choice_restraint = 1.0
-        self.quality_boost = np.zeros(len(self.schools))
+        """Lever knobs at the status quo (``sim.policy``)."""
+        self.policy = PolicyState(len(self.counties), len(self.schools), self.config)
 
     # -- helpers used by processes and levers ------------------------------------------
     def catchment(self, types: tuple[str, ...]) -> np.ndarray:
@@ -228,7 +220,6 @@ class QingyuanModel(mesa.Model):
         if len(self.merge_target) < len(self.schools):
             extra = len(self.schools) - len(self.merge_target)
             self.merge_target = np.concatenate([self.merge_target, np.full(extra, -1, np.int32)])
-            self.quality_boost = np.concatenate([self.quality_boost, np.zeros(extra)])
             for arr in (
                 "school_students",
                 "school_classes",
@@ -251,7 +242,8 @@ class QingyuanModel(mesa.Model):
         self.flows = Flows(len(self.counties))
         for name in STANDARD_FLOWS:
             self.flows.add_count(name, 0, 0)
-        # 1. policies act
+        # 1. policies act (knobs back to the status quo, then each active lever sets its own)
+        self.policy.reset(len(self.schools))
         for lever in self.levers:
             if lever.active(year):
                 lever.apply(self, year)

@@ -108,10 +108,9 @@ def calibrate_quality(model: QingyuanModel) -> None:
 def update_quality(model: QingyuanModel, year: int) -> None:
     """Quality moves a share of the way toward its target, plus lever boosts this year."""
     s = model.schools
-    target = quality_target(model) + model.quality_boost
+    target = quality_target(model) + model.policy.quality_boost
     k = model.config.schools.quality_adjustment
     s.quality[:] = s.quality + k * (target - s.quality)
-    model.quality_boost[:] = 0.0
 
 
 def update_achievement(model: QingyuanModel, year: int) -> None:
@@ -125,7 +124,10 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
     large = model.school_large_classes[school] > 0
     grade = pop.age(year)[idx] - 5
     shock = (
-        (1 - rho) * LEFT_BEHIND_GAP * pop.left_behind[idx] * model.care_factor
+        (1 - rho)
+        * LEFT_BEHIND_GAP
+        * pop.left_behind[idx]
+        * model.policy.left_behind_gap_factor[pop.county[idx]]
         + CLASS_SIZE_PENALTY * large
         + EARLY_BOARDING_PENALTY * (pop.boarding[idx] & (grade <= 3))
     )

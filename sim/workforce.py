@@ -92,7 +92,7 @@ def step(model: QingyuanModel, year: int) -> None:
     retire = retiring(model, year)
     rural = s.tier[t.school] != URBAN
     remote = s.tier[t.school] == 2
-    pay = np.exp(-wp.pay_elasticity * (model.salary_parity[county] - PARITY_REFERENCE))
+    pay = np.exp(-wp.pay_elasticity * (model.policy.salary_parity[county] - PARITY_REFERENCE))
     p_leave = np.where(
         rural, wp.attrition_rural * pay * np.where(remote, REMOTE_ATTRITION_FACTOR, 1.0), wp.attrition_urban
     )
@@ -121,7 +121,7 @@ def reassign_from_closed(model: QingyuanModel) -> None:
 
 def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     """Recruit against vacancies, limited by each county's yearly hiring budget."""
-    t, s, wp = model.teachers, model.schools, model.config.workforce
+    t, s = model.teachers, model.schools
     students = model.school_students
     need = posts(model, students, model.school_classes)
     have = count_by(t.school, len(s))
@@ -134,7 +134,7 @@ def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     public = ~private[slot_school]
     rank = rank_within_groups(slot_county, rng.random(len(slot_school)) - vacancy[slot_school])
     teachers_by_county = np.bincount(s.county[t.school], minlength=len(model.geo.counties))
-    budget = np.floor(teachers_by_county * wp.hiring_budget_share * model.hiring_factor).astype(np.int64)
+    budget = np.floor(teachers_by_county * model.policy.hiring_budget_share).astype(np.int64)
     take = ~public | (rank < budget[slot_county])
     hired = slot_school[take]
     if len(hired):
