@@ -51,9 +51,7 @@ def run_inline(spec: Path, out: Path, run_fn=toy_run, **kw):
 
 
 def read_tables(out: Path) -> dict[str, pd.DataFrame]:
-    tables = {
-        t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES if (out / f"{t}.parquet").exists()
-    }
+    tables = {t: pd.read_parquet(out / f"{t}.parquet") for t in TABLES if (out / f"{t}.parquet").exists()}
     runs = pd.read_parquet(out / "runs.parquet")
     tables["runs"] = runs.drop(columns=["wall_s"])  # timings differ, everything else must not
     for extra in ("sensitivity", "prim"):
@@ -248,13 +246,9 @@ def fake_lever():
         def from_spec(cls, spec, config, source, index):
             unknown = set(spec) - {"type", "rate", "start_year"}
             if unknown:
-                raise InputError(
-                    f"unknown key {sorted(unknown)[0]}", source=source, key=f"levers[{index}]"
-                )
+                raise InputError(f"unknown key {sorted(unknown)[0]}", source=source, key=f"levers[{index}]")
             if not 0 <= spec.get("rate", 0.1) <= 1:
-                raise InputError(
-                    "rate must be within 0-1", source=source, key=f"levers[{index}].rate"
-                )
+                raise InputError("rate must be within 0-1", source=source, key=f"levers[{index}].rate")
             return cls()
 
     levers.REGISTRY["fake_rotation"] = Fake
@@ -355,13 +349,11 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
             r"outcomes\[0\].metric: unknown metric 'n_pupils'",
         ),
         (
-            BASE
-            + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "广州市"\nyear = 2024\n',
+            BASE + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "广州市"\nyear = 2024\n',
             r"outcomes\[0\].county: unknown county '广州市'",
         ),
         (
-            BASE
-            + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "英德市"\nyear = 2024\n',
+            BASE + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "英德市"\nyear = 2024\n',
             r"county '英德市' is not simulated in scenario 'baseline'",
         ),
         (
@@ -415,9 +407,7 @@ def test_cli_prints_one_line_error_and_exits_2(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert code == 2
-    assert (
-        err.startswith("error: ") and "unknown metric 'n_pupils'" in err and "Traceback" not in err
-    )
+    assert err.startswith("error: ") and "unknown metric 'n_pupils'" in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert not out.exists()  # nothing ran, nothing was written
 
@@ -585,9 +575,7 @@ threshold = 5000
         "broken-s00000-r000": "failed",
         "broken-s00000-r001": "failed",
     }
-    m = json.loads(
-        (out / "runs" / "broken-s00000-r000" / "manifest.json").read_text(encoding="utf-8")
-    )
+    m = json.loads((out / "runs" / "broken-s00000-r000" / "manifest.json").read_text(encoding="utf-8"))
     assert m["status"] == "failed"
     assert m["error"] == "RuntimeError: the boom scenario always fails"
     assert "Traceback" in m["traceback"] and "fragile_run" in m["traceback"]
@@ -595,8 +583,7 @@ threshold = 5000
     assert not (out / "runs" / "broken-s00000-r000" / "county_year.parquet").exists()
     outcomes = pd.read_parquet(out / "outcomes.parquet").set_index("run_id")
     assert (
-        outcomes.loc["broken-s00000-r000", "births_2024"]
-        != outcomes.loc["broken-s00000-r000", "births_2024"]
+        outcomes.loc["broken-s00000-r000", "births_2024"] != outcomes.loc["broken-s00000-r000", "births_2024"]
     )
     assert outcomes.loc["baseline-s00000-r000", "births_2024"] > 0
     cy = pd.read_parquet(out / "county_year.parquet")
@@ -686,9 +673,7 @@ year = 2024
     deadline = time.monotonic() + 60
     done_before: dict[str, int] = {}
     while time.monotonic() < deadline:
-        done_before = {
-            p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/manifest.json")
-        }
+        done_before = {p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/manifest.json")}
         if len(done_before) >= 2:
             break
         time.sleep(0.02)
@@ -696,9 +681,7 @@ year = 2024
     proc.wait(timeout=10)
     assert 2 <= len(done_before) < 8, "the sweep should be killed part-way"
     done_before = {p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/manifest.json")}
-    parquet_before = {
-        p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/county_year.parquet")
-    }
+    parquet_before = {p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/county_year.parquet")}
     assert not (killed / "runs.parquet").exists()  # the kill came before the reduction
 
     resumed = subprocess.run(
@@ -713,15 +696,11 @@ year = 2024
     assert f"{len(done_before)} already finished" in resumed.stderr
     for rid, stamp in done_before.items():
         assert (killed / "runs" / rid / "manifest.json").stat().st_mtime_ns == stamp
-        assert (killed / "runs" / rid / "county_year.parquet").stat().st_mtime_ns == parquet_before[
-            rid
-        ]
+        assert (killed / "runs" / rid / "county_year.parquet").stat().st_mtime_ns == parquet_before[rid]
     calls = [json.loads(line) for line in (tmp_path / "calls.log").read_text().splitlines()]
     exp = load_spec(spec)
     finished_keys = {
-        (r.seed, r.config["demography"]["births_trend"])
-        for r in exp.runs
-        if r.run_id in done_before
+        (r.seed, r.config["demography"]["births_trend"]) for r in exp.runs if r.run_id in done_before
     }
     counts = pd.Series([(c["seed"], c["trend"]) for c in calls]).value_counts()
     assert all(counts[k] == 1 for k in finished_keys)  # finished runs ran once only
@@ -785,9 +764,7 @@ def test_prim_finds_the_box_of_hits():
     box = prim.find_box(X, y, alpha=0.05, min_mass=0.02, min_coverage=0.8)
     assert box is not None
     assert box.density > 0.9 and box.coverage >= 0.8
-    assert box.low[0] == pytest.approx(0.7, abs=0.05) and box.high[2] == pytest.approx(
-        0.5, abs=0.05
-    )
+    assert box.low[0] == pytest.approx(0.7, abs=0.05) and box.high[2] == pytest.approx(0.5, abs=0.05)
     assert list(box.restricted) == [True, False, True]
     # the reported numbers are what they say
     inside = np.all((box.low <= X) & (box.high >= X), axis=1)
@@ -804,9 +781,7 @@ def test_prim_covering_finds_a_second_region_after_the_first():
     assert len(boxes) == 2
     dims = [int(np.argmin(b.high - b.low)) for b in boxes]  # the most narrowed parameter
     assert dims == [0, 1]  # one box per region, on its own parameter
-    assert [b.low[j] for b, j in zip(boxes, dims, strict=True)] == pytest.approx(
-        [0.8, 0.8], abs=0.05
-    )
+    assert [b.low[j] for b, j in zip(boxes, dims, strict=True)] == pytest.approx([0.8, 0.8], abs=0.05)
     assert list(boxes[0].restricted) == [True, False, False]
     assert all(b.density > 0.9 for b in boxes)
     assert sum(b.coverage for b in boxes) > 0.85  # coverage is of all hits, boxes disjoint
@@ -815,9 +790,7 @@ def test_prim_covering_finds_a_second_region_after_the_first():
 def test_prim_table_from_a_sweep(tmp_path):
     exp, _ = run_inline(write(tmp_path, SWEEP), tmp_path / "out")
     table = pd.read_parquet(tmp_path / "out" / "prim.parquet")
-    assert {"outcome", "box", "parameter", "low", "high", "coverage", "density"} <= set(
-        table.columns
-    )
+    assert {"outcome", "box", "parameter", "low", "high", "coverage", "density"} <= set(table.columns)
     urban = table[(table["scenario"] == "baseline") & (table["outcome"] == "urban_counties")]
     assert len(urban) == 1 and urban["parameter"].iloc[0] == "demography.urbanisation_gain"
     gains = [s["demography.urbanisation_gain"] for s in exp.samples]
@@ -835,9 +808,7 @@ metric = "n_births"
 year = 2024
 """,
     )
-    exp = load_spec(
-        spec, SpecOverrides(replicates=1, samples=2, until=2023, counties=["连南瑶族自治县"])
-    )
+    exp = load_spec(spec, SpecOverrides(replicates=1, samples=2, until=2023, counties=["连南瑶族自治县"]))
     assert len(exp.runs) == 2 * (2 * 3 + 2)
     assert exp.outcomes[0].year == 2023 and exp.notes
     assert all(r.config["counties"] == ["连南瑶族自治县"] and r.until == 2023 for r in exp.runs)

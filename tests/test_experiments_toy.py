@@ -28,9 +28,7 @@ def toy_run(config: Config, *, seed: int, until: int) -> dict[str, pd.DataFrame]
         births_all = 0.0
         urb_all = []
         for i, county in enumerate(config.counties):
-            births = (
-                1000.0 * (i + 1) * (1 + d.births_trend) ** t * (1 + 0.05 * rng.standard_normal())
-            )
+            births = 1000.0 * (i + 1) * (1 + d.births_trend) ** t * (1 + 0.05 * rng.standard_normal())
             urb = 0.4 + d.urbanisation_gain * t + 0.01 * rng.standard_normal()
             rows += [(year, county, "n_births", births), (year, county, "urbanisation_rate", urb)]
             births_all += births

@@ -86,7 +86,7 @@ def reduce_experiment(exp: Experiment, store: ExperimentDir) -> Reduced:
     targets = stack(store, ok, "targets")
     if "targets" in exp.model.save and len(targets):
         out.paths["targets"] = store.write_table("targets", targets)
-    outcomes = outcome_table(exp.outcomes, cy, targets, runs[ID_COLUMNS])
+    outcomes = outcome_table(exp.outcomes, cy, targets, runs[ID_COLUMNS], out.notes)
     out.paths["outcomes"] = store.write_table("outcomes", outcomes)
     order = {name: i for i, name in enumerate(exp.scenarios)}
     out.paths["bands"] = store.write_table("bands", bands(cy, order))
@@ -160,13 +160,16 @@ def stack(store: ExperimentDir, ok: pd.DataFrame, table: str) -> pd.DataFrame:
     frame = pa.concat_tables(parts, promote_options="permissive").to_pandas()
     counts = [n for *_, n in ids]
     for i, col in enumerate(ID_COLUMNS):
-        values = np.repeat(
-            np.array([r[i] for r in ids], dtype=object if i < 2 else np.int64), counts
-        )
+        values = np.repeat(np.array([r[i] for r in ids], dtype=object if i < 2 else np.int64), counts)
         frame.insert(i, col, values)
     for col in ("run_id", "scenario"):
         frame[col] = frame[col].astype(str)
     return frame
+
+
+def _metric_values(cy: pd.DataFrame, metric: str, year: int) -> pd.Series:
+    sub = cy[(cy["metric"] == metric) & (cy["year"] == year)]
+    return sub.set_index(["run_id", "county"])["value"].astype(float)
 
 
 def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd.Series:
@@ -178,30 +181,43 @@ def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd
         return sub.groupby("run_id")["value"].first().astype(float)
     if cy.empty:
         return pd.Series(dtype=float)
-    sub = cy[(cy["metric"] == o.metric) & (cy["year"] == o.year)]
+    values = _metric_values(cy, o.metric, o.year)
+    if o.divide_by is not None:
+        denominator = _metric_values(cy, o.divide_by, o.year)
+        values = (values / denominator.where(denominator != 0)).dropna()
+    runs = values.index.get_level_values("run_id")
+    counties = values.index.get_level_values("county")
     if o.reduce == "value":
-        return sub[sub["county"] == o.county].groupby("run_id")["value"].first().astype(float)
-    sub = sub[sub["county"] != CITY]
-    values = sub["value"].astype(float)
+        picked = values[counties == o.county]
+        return pd.Series(picked.to_numpy(), index=runs[counties == o.county]).groupby(level=0).first()
+    keep = counties != CITY
+    values = pd.Series(values.to_numpy()[keep], index=runs[keep])
     if o.reduce == "count_counties":
         hit = values >= o.county_threshold if o.county_threshold is not None else values > 0.5
-        return hit.astype(float).groupby(sub["run_id"]).sum()
+        return hit.astype(float).groupby(level=0).sum()
     fn = {
         "sum_counties": "sum",
         "mean_counties": "mean",
         "min_counties": "min",
         "max_counties": "max",
     }[o.reduce]
-    return values.groupby(sub["run_id"]).agg(fn)
+    return values.groupby(level=0).agg(fn)
 
 
 def outcome_table(
-    outcomes: list[OutcomeSpec], cy: pd.DataFrame, targets: pd.DataFrame, ids: pd.DataFrame
+    outcomes: list[OutcomeSpec],
+    cy: pd.DataFrame,
+    targets: pd.DataFrame,
+    ids: pd.DataFrame,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     """Runs × outcomes (NaN for a failed run or missing data)."""
     frame = ids.sort_values("run_id").reset_index(drop=True).copy()
     for o in outcomes:
         frame[o.name] = frame["run_id"].map(outcome_value(o, cy, targets)).astype(float)
+        if notes is not None and frame[o.name].isna().all() and len(frame):
+            source = f"plan target {o.target!r}" if o.target else f"metric {o.metric!r}"
+            notes.append(f"outcome {o.name}: no run has a value ({source} not in the run tables)")
     return frame
 
 

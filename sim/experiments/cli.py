@@ -31,9 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="finish an experiment in --out: skip finished runs, redo failed or missing ones",
     )
-    parser.add_argument(
-        "--replicates", type=int, help="override the spec's replicates (quick checks)"
-    )
+    parser.add_argument("--replicates", type=int, help="override the spec's replicates (quick checks)")
     parser.add_argument(
         "--samples",
         type=int,

@@ -57,9 +57,7 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[tuple[E
             yield InlineExecutor(), "inline (1 process)", 1
             return
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=ctx, initializer=_worker_init
-        ) as ex:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as ex:
             yield ex, f"process pool ({workers} workers)", 2 * workers
         return
     try:
@@ -92,9 +90,7 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[tuple[E
     try:
         client = Client(dask, timeout="20s")
     except OSError as exc:
-        raise InputError(
-            f"cannot reach the Dask scheduler at {dask} ({exc})", key="--dask"
-        ) from None
+        raise InputError(f"cannot reach the Dask scheduler at {dask} ({exc})", key="--dask") from None
     try:
         n = len(client.scheduler_info().get("workers", {}))
         yield (

@@ -4,24 +4,91 @@ from __future__ import annotations
 
 from sim import schema
 
-# The metrics the model API documents (BRIEF "The model API"), used while ``sim.schema``
-# does not declare its own list.
-DOCUMENTED_METRICS: frozenset[str] = frozenset(
+# The county-year metrics the model writes (sim/measure.py), used while ``sim.schema`` does
+# not declare its own list. tests/test_experiments_model.py checks this list against a real
+# run, so a metric added to or dropped from the model shows up as a failing test here.
+MODEL_METRICS: frozenset[str] = frozenset(
     {
+        "mean_achievement",
+        "mean_teacher_age",
+        "n_above_required_degree",
+        "n_backbone",
+        "n_beds",
         "n_births",
-        "n_students_preschool",
-        "n_students_primary",
-        "n_students_junior",
-        "n_students_senior_general",
-        "n_students_vocational",
         "n_boarding",
-        "n_left_behind",
-        "n_schools_open",
-        "n_teachers",
-        "students_per_teacher_primary",
+        "n_children",
+        "n_children_3_5",
+        "n_children_6_14",
+        "n_classes",
+        "n_classes_preschool",
+        "n_classes_preschool_compliant",
         "n_large_classes",
-        "urbanisation_rate",
+        "n_left_behind",
+        "n_left_behind_students",
+        "n_long_commute",
+        "n_migrant_students",
+        "n_pe_art",
+        "n_schools_open",
+        "n_schools_open_junior",
+        "n_schools_open_kindergarten",
+        "n_schools_open_primary",
+        "n_schools_open_senior",
+        "n_schools_open_special",
+        "n_schools_open_vocational",
+        "n_students",
+        "n_students_junior",
+        "n_students_junior_town",
+        "n_students_junior_urban",
+        "n_students_junior_village",
+        "n_students_preschool",
+        "n_students_preschool_public",
+        "n_students_preschool_puhui",
+        "n_students_preschool_town",
+        "n_students_preschool_urban",
+        "n_students_preschool_village",
+        "n_students_primary",
+        "n_students_primary_town",
+        "n_students_primary_urban",
+        "n_students_primary_village",
+        "n_students_senior_general",
+        "n_students_senior_general_town",
+        "n_students_senior_general_urban",
+        "n_students_senior_general_village",
+        "n_students_special",
+        "n_students_vocational",
+        "n_teachers",
+        "n_teachers_junior",
+        "n_teachers_kindergarten",
+        "n_teachers_preschool",
+        "n_teachers_primary",
+        "n_teachers_senior",
+        "n_teachers_special",
+        "n_teachers_vocational",
+        "n_teaching_points",
+        "n_vacancies",
+        "new_aged_out",
+        "new_attrition",
+        "new_choice_transfers",
+        "new_deaths",
+        "new_dropouts",
+        "new_hires",
+        "new_inflow",
+        "new_moved_in_county",
+        "new_moved_out_county",
+        "new_moved_to_urban",
+        "new_outflow",
+        "new_primary_intake",
+        "new_retirements",
+        "new_student_entrants",
+        "new_student_inmigrants",
+        "new_student_leavers",
+        "new_student_outmigrants",
+        "new_top_outflow",
+        "new_top_students",
+        "new_zhongkao",
         "population",
+        "students_per_teacher_primary",
+        "urbanisation_rate",
     }
 )
 
@@ -41,7 +108,7 @@ def known_metrics() -> frozenset[str]:
     The metrics the plan scorecard reads (such as ``passes_compulsory_standard``) count too.
     """
     declared = getattr(schema, "COUNTY_YEAR_METRICS", None)
-    base = frozenset(declared) if declared else DOCUMENTED_METRICS
+    base = frozenset(declared) if declared else MODEL_METRICS
     return base | frozenset(_plan_targets().values())
 
 

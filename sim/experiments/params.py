@@ -50,14 +50,10 @@ class ParamDef(BaseModel):
     def _check(self) -> ParamDef:
         if self.values is not None:
             extra = [
-                k
-                for k in ("low", "high", "mode", "mean", "sd", "levels")
-                if getattr(self, k) is not None
+                k for k in ("low", "high", "mode", "mean", "sd", "levels") if getattr(self, k) is not None
             ]
             if extra:
-                raise ValueError(
-                    f"give either values = [...] or a range, not both (also got {extra[0]})"
-                )
+                raise ValueError(f"give either values = [...] or a range, not both (also got {extra[0]})")
             if len({repr(v) for v in self.values}) != len(self.values):
                 raise ValueError("values must not repeat")
             return self
@@ -69,9 +65,7 @@ class ParamDef(BaseModel):
             raise ValueError(f"low ({self.low}) must be below high ({self.high})")
         if self.dist == "loguniform" and self.low <= 0:
             raise ValueError(f"a loguniform range needs low > 0 (got {self.low})")
-        if self.dist == "triangular" and (
-            self.mode is None or not self.low <= self.mode <= self.high
-        ):
+        if self.dist == "triangular" and (self.mode is None or not self.low <= self.mode <= self.high):
             raise ValueError(f"a triangular range needs low <= mode <= high (got mode={self.mode})")
         if self.dist == "normal" and (self.mean is None or self.sd is None):
             raise ValueError("a normal distribution needs mean and sd (truncated to [low, high])")
@@ -163,9 +157,7 @@ class Parameter:
         return d
 
 
-def flatten(
-    table: dict[str, Any], prefix: str = "", *, stop_at_params: bool = False
-) -> dict[str, Any]:
+def flatten(table: dict[str, Any], prefix: str = "", *, stop_at_params: bool = False) -> dict[str, Any]:
     """Flatten nested TOML tables into dotted keys.
 
     TOML reads ``demography.births_trend = 1`` as nested tables; a spec may also quote the
@@ -268,9 +260,7 @@ def parse_parameters(table: dict[str, Any], section: str, source: str) -> list[P
     return params
 
 
-def apply_overrides(
-    config: Config, overrides: dict[str, Any], source: str, key_prefix: str = ""
-) -> Config:
+def apply_overrides(config: Config, overrides: dict[str, Any], source: str, key_prefix: str = "") -> Config:
     """Return ``config`` with dotted overrides applied, lever parameters included.
 
     Plain paths go through ``set_dotted`` (as ``Config.with_overrides``); a path
@@ -293,14 +283,10 @@ def apply_overrides(
         return validate_config(data, source)
     except InputError as exc:
         names = ", ".join(overrides)
-        raise InputError(
-            f"{exc.detail} (while applying {names})", source=source, key=exc.key
-        ) from None
+        raise InputError(f"{exc.detail} (while applying {names})", source=source, key=exc.key) from None
 
 
-def _set_lever(
-    levers: list[dict[str, Any]], dotted: str, value: Any, source: str, key: str
-) -> None:
+def _set_lever(levers: list[dict[str, Any]], dotted: str, value: Any, source: str, key: str) -> None:
     _, selector, param = dotted.split(".", 2)
     if "." in param:
         raise InputError("a lever parameter is levers.<lever type>.<param>", source=source, key=key)

@@ -160,9 +160,7 @@ def paste(
         for j in range(d):
             others = np.all(np.delete(within, j, axis=1), axis=1)
             for side in ("low", "high"):
-                if (side == "low" and low[j] <= full_lo[j]) or (
-                    side == "high" and high[j] >= full_hi[j]
-                ):
+                if (side == "low" and low[j] <= full_lo[j]) or (side == "high" and high[j] >= full_hi[j]):
                     continue
                 beyond = X[:, j] < low[j] if side == "low" else X[:, j] > high[j]
                 cand = others & beyond
@@ -209,9 +207,7 @@ def covering(
     for _ in range(boxes):
         if not y[remaining].any() or remaining.sum() < 2:
             break
-        box = find_box(
-            X[remaining], y[remaining], alpha=alpha, min_mass=min_mass, min_coverage=min_coverage
-        )
+        box = find_box(X[remaining], y[remaining], alpha=alpha, min_mass=min_mass, min_coverage=min_coverage)
         if box is None:
             break
         # an edge left at the remaining points' range stays open to the full data's range

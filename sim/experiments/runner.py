@@ -66,8 +66,7 @@ def execute_run(run: RunSpec, run_fn: RunFn) -> dict[str, Any]:
         tables = run_fn(config, seed=run.seed, until=run.until)
         if not isinstance(tables, dict) or "county_year" not in tables:
             raise TypeError(
-                f"the run function returned {type(tables).__name__}, not a dict of "
-                "tables with 'county_year'"
+                f"the run function returned {type(tables).__name__}, not a dict of tables with 'county_year'"
             )
         out.update(status="ok", tables=tables, error=None, traceback=None)
     except Exception as exc:
@@ -239,6 +238,9 @@ def _record(
 ) -> None:
     """Write one finished run (tables, then manifest) and count it."""
     tables = res.pop("tables")
+    timing = (tables or {}).get("timings")
+    if isinstance(timing, pd.DataFrame) and len(timing) == 1:
+        res["model_timings"] = {k: float(v) for k, v in timing.iloc[0].items()}
     manifest = {
         "run_id": run.run_id,
         "scenario": run.scenario,
@@ -267,6 +269,4 @@ def _progress(total: int, initial: int, enabled: bool) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(
-        total=total, initial=initial, unit="run", desc="runs", dynamic_ncols=True, smoothing=0.1
-    )
+    return tqdm(total=total, initial=initial, unit="run", desc="runs", dynamic_ncols=True, smoothing=0.1)

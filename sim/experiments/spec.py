@@ -71,6 +71,9 @@ class OutcomeSpec(_Strict):
     name: str
     description: str = ""
     metric: str | None = None
+    divide_by: str | None = Field(
+        None, description="Another metric of the same county and year to divide by (a share)."
+    )
     target: str | None = None
     county: str = CITY
     year: int = Field(ge=2023, le=2050)
@@ -114,9 +117,7 @@ class PrimSpec(_Strict):
     )
     outcomes: list[str] | None = None
     alpha: float = Field(0.05, gt=0.0, lt=0.5, description="Share of points peeled per step.")
-    min_mass: float = Field(
-        0.05, gt=0.0, lt=1.0, description="Stop peeling below this share of points."
-    )
+    min_mass: float = Field(0.05, gt=0.0, lt=1.0, description="Stop peeling below this share of points.")
     min_coverage: float = Field(
         0.5,
         ge=0.0,
@@ -292,8 +293,7 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
         key = f"scenarios.{name}"
         if not _NAME.match(name) or len(name) > 60:
             raise InputError(
-                "a scenario name starts with a letter and holds only letters, digits and _ "
-                "(at most 60)",
+                "a scenario name starts with a letter and holds only letters, digits and _ (at most 60)",
                 source=src,
                 key=key,
             )
@@ -307,9 +307,7 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
         except ValidationError as exc:
             err = describe_validation_error(exc, ScenarioSpec, src)
             raise InputError(err.detail, source=src, key=f"{key}.{err.key}") from None
-        cfg = (
-            load_config(_resolve_path(scen.config, path, f"{key}.config")) if scen.config else base
-        )
+        cfg = load_config(_resolve_path(scen.config, path, f"{key}.config")) if scen.config else base
         if scen.levers:
             cfg = _add_levers(cfg, scen.levers, src, f"{key}.levers")
         cfg = apply_overrides(cfg, constants, src, key_prefix="constants.")
@@ -364,9 +362,7 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
                 )
     unit, samples = _sample_design(model, params, src)
 
-    outcomes = _check_outcomes(
-        model.outcomes, scenarios, until, src, notes, shrunk=ov.until is not None
-    )
+    outcomes = _check_outcomes(model.outcomes, scenarios, until, src, notes, shrunk=ov.until is not None)
     if model.prim is not None:
         names = {o.name for o in outcomes}
         for o in model.prim.outcomes or []:
@@ -461,8 +457,7 @@ def _sample_design(
 
         axes = [p.grid_values(d.num_levels) for p in params]
         values = [
-            dict(zip([p.name for p in params], combo, strict=True))
-            for combo in itertools.product(*axes)
+            dict(zip([p.name for p in params], combo, strict=True)) for combo in itertools.product(*axes)
         ]
         if len(values) > MAX_SAMPLES:
             raise InputError(
@@ -499,9 +494,7 @@ def _sample_design(
             )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            unit = sobol_sample.sample(
-                problem, d.samples, calc_second_order=d.second_order, seed=seed
-            )
+            unit = sobol_sample.sample(problem, d.samples, calc_second_order=d.second_order, seed=seed)
     else:
         from SALib.sample import morris as morris_sample
 
@@ -541,14 +534,11 @@ def _check_outcomes(
     for i, o in enumerate(outcomes):
         key = f"outcomes[{i}]"
         if o.name in names:
-            raise InputError(
-                f"outcome name {o.name!r} is used twice", source=src, key=f"{key}.name"
-            )
+            raise InputError(f"outcome name {o.name!r} is used twice", source=src, key=f"{key}.name")
         names.add(o.name)
         if (o.metric is None) == (o.target is None):
             raise InputError(
-                "give exactly one of metric = ... (a county-year metric) or "
-                "target = ... (a plan target)",
+                "give exactly one of metric = ... (a county-year metric) or target = ... (a plan target)",
                 source=src,
                 key=key,
             )
@@ -557,6 +547,12 @@ def _check_outcomes(
                 f"unknown metric {o.metric!r} (known: {', '.join(sorted(metrics))})",
                 source=src,
                 key=f"{key}.metric",
+            )
+        if o.divide_by is not None and (o.metric is None or o.divide_by not in metrics):
+            raise InputError(
+                f"divide_by needs a metric and a known metric to divide by (got {o.divide_by!r})",
+                source=src,
+                key=f"{key}.divide_by",
             )
         targets = known_targets()
         if o.target is not None and targets is not None and o.target not in targets:
