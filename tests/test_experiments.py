@@ -439,6 +439,12 @@ year = 2024
 reduce = "count_counties"
 county_threshold = 0.42
 threshold = 1
+[[outcomes]]
+name = "urban_per_birth_qc"
+metric = "urbanisation_rate"
+divide_by = "n_births"
+county = "清城区"
+year = 2023
 [prim]
 probability = 0.5
 """
@@ -498,6 +504,12 @@ def test_layout_and_reductions_match_the_runs(tmp_path):
     urb = c24[(c24["county"] != CITY) & (c24["metric"] == "urbanisation_rate")]
     counted = (urb["value"] >= 0.42).groupby(urb["run_id"]).sum().astype(float)
     pd.testing.assert_series_equal(outcomes["urban_counties"], counted, check_names=False)
+
+    c23 = cy[(cy["year"] == 2023) & (cy["county"] == "清城区")].pivot(
+        index="run_id", columns="metric", values="value"
+    )
+    ratio = c23["urbanisation_rate"] / c23["n_births"]
+    pd.testing.assert_series_equal(outcomes["urban_per_birth_qc"], ratio, check_names=False)
 
     # bands: median and 10-90% over the scenario's runs
     bands = pd.read_parquet(out / "bands.parquet")
