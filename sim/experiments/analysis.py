@@ -193,7 +193,12 @@ def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd
     keep = counties != CITY
     values = pd.Series(values.to_numpy()[keep], index=runs[keep])
     if o.reduce == "count_counties":
-        hit = values >= o.county_threshold if o.county_threshold is not None else values > 0.5
+        if o.county_threshold is None:
+            hit = values > 0.5  # a 0/1 pass flag
+        elif o.county_sense == ">=":
+            hit = values >= o.county_threshold
+        else:
+            hit = values <= o.county_threshold
         return hit.astype(float).groupby(level=0).sum()
     fn = {
         "sum_counties": "sum",

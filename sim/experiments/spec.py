@@ -85,6 +85,9 @@ class OutcomeSpec(_Strict):
         description="count_counties: count counties whose value reaches this (default: "
         "value > 0.5, for 0/1 pass flags).",
     )
+    county_sense: Literal[">=", "<="] = Field(
+        ">=", description="count_counties: count counties at or above (>=) or below (<=) it."
+    )
     threshold: float | None = None
     sense: Literal[">=", "<="] = ">="
 
@@ -590,6 +593,10 @@ def _check_outcomes(
                         source=src,
                         key=f"{key}.county",
                     )
+        if o.county_sense != ">=" and o.county_threshold is None:
+            raise InputError(
+                "county_sense needs county_threshold", source=src, key=f"{key}.county_sense"
+            )
         if o.county_threshold is not None and o.reduce != "count_counties":
             raise InputError(
                 "county_threshold applies only to reduce = 'count_counties'",
