@@ -92,7 +92,9 @@ class Outcome:
     failed: int = 0
     failed_ids: list[str] = field(default_factory=list)
     wall_s: float = 0.0
-    run_s: float = 0.0  # summed model time of the runs done now
+    run_s: float = 0.0  # summed time in the run function of the runs done now
+    write_s: float = 0.0  # summed time writing their tables and manifests
+    reduce_s: float = 0.0
     executor: str = ""
     tables: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -183,6 +185,7 @@ def run_experiment(
 
     t_reduce = time.perf_counter()
     reduced = analysis.reduce_experiment(exp, store)
+    result.reduce_s = time.perf_counter() - t_reduce
     result.tables = reduced.paths
     result.notes = exp.notes + reduced.notes
     result.wall_s = time.perf_counter() - t_start
@@ -193,8 +196,9 @@ def run_experiment(
     info["timings"].update(
         finished=now(),
         wall_s=round(result.wall_s, 3),
-        reduce_s=round(time.perf_counter() - t_reduce, 3),
+        reduce_s=round(result.reduce_s, 3),
         run_s=round(result.run_s, 3),
+        write_s=round(result.write_s, 3),
         runs_total=result.total,
         runs_skipped=result.skipped,
         runs_done=result.done,
@@ -254,7 +258,9 @@ def _record(
         "config": run.config,
         **provenance,
     }
+    t0 = time.perf_counter()
     store.write_run(run.run_id, tables or {}, manifest, exp.model.save)
+    result.write_s += time.perf_counter() - t0
     if res["run_s"] == res["run_s"]:  # not NaN
         result.run_s += res["run_s"]
     if res["status"] == "ok":

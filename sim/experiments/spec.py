@@ -269,7 +269,11 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
         data["replicates"] = ov.replicates
     if ov.until is not None:
         data["until"] = ov.until
-    if ov.samples is not None:
+    raw_design = data.get("design")
+    raw_kind = raw_design.get("kind", "none") if isinstance(raw_design, dict) else None
+    if ov.samples is not None and raw_kind == "none":
+        notes.append("--samples ignored: the spec has no design")
+    elif ov.samples is not None:
         design = dict(data.get("design") or {})
         if design.get("kind") == "grid":
             design["levels"] = ov.samples
