@@ -623,23 +623,33 @@ def test_resume_redoes_only_failed_runs_and_refuses_other_experiments(tmp_path):
 
 
 def test_same_tables_inline_process_pool_and_dask(tmp_path):
+    from distributed import LocalCluster
+
     spec = write(tmp_path, SWEEP)
     exp = load_spec(spec)
     outs = {}
-    for label, workers, dask in (("inline", 1, None), ("pool", 2, None), ("dask", 2, "local")):
-        outs[label] = tmp_path / label
-        with open_executor(workers, dask) as (ex, name, window):
-            res = run_experiment(
-                exp,
-                outs[label],
-                ex,
-                executor_name=name,
-                run_fn=toy_run,
-                progress=False,
-                window=window,
-            )
-        assert res.done == 12 and res.failed == 0, label
-    assert "LocalCluster" in json.loads((outs["dask"] / "experiment.json").read_text())["executor"]
+    # a scheduler on loopback that the runner joins by address (--dask tcp://...); the
+    # LocalCluster path (--dask local) runs in test_experiments_model.py
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        for label, workers, dask in (("inline", 1, None), ("pool", 2, None), ("dask", 1, address)):
+            outs[label] = tmp_path / label
+            with open_executor(workers, dask) as (ex, name, window):
+                res = run_experiment(
+                    exp,
+                    outs[label],
+                    ex,
+                    executor_name=name,
+                    run_fn=toy_run,
+                    progress=False,
+                    window=window,
+                )
+            assert res.done == 12 and res.failed == 0, label
+    info = json.loads((outs["dask"] / "experiment.json").read_text())
+    assert info["executor"] == f"dask scheduler {address} (2 workers)"
     assert_same_tables(outs["inline"], outs["pool"])
     assert_same_tables(outs["inline"], outs["dask"])
 
@@ -824,3 +834,54 @@ year = 2024
     assert len(exp.runs) == 2 * (2 * 3 + 2)
     assert exp.outcomes[0].year == 2023 and exp.notes
     assert all(r.config["counties"] == ["连南瑶族自治县"] and r.until == 2023 for r in exp.runs)
+
+
+def test_progress_bar_shows_done_failed_and_eta(tmp_path, capsys):
+    spec = write(tmp_path, BASE + '[scenarios]\nbaseline = {}\nbroken = { name = "boom" }\n')
+    code = cli_main(
+        [
+            "experiment",
+            str(spec),
+            "--out",
+            str(tmp_path / "out"),
+            "--run-function",
+            "test_experiments_toy:fragile_run",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "4/4" in err and "failed=2" in err and "<" in err  # tqdm: done/total, failed, elapsed<eta
+
+
+def test_parameter_distributions_map_the_unit_interval(tmp_path):
+    spec = write(
+        tmp_path,
+        BASE
+        + """
+[design]
+kind = "lhs"
+samples = 2
+[uncertainties]
+births_trend = { low = -0.1, high = 0.1, dist = "normal", mean = 0.0, sd = 0.05 }
+urbanisation_gain = { low = 0.0, high = 0.03, dist = "triangular", mode = 0.01 }
+parents_leave = { low = 0.01, high = 0.1, dist = "loguniform" }
+"workforce.directed_places" = { low = 0, high = 3, integer = true }
+"demography.migration" = { values = [true, false] }
+""",
+    )
+    p = {q.name: q for q in load_spec(spec).parameters}
+    normal = p["demography.births_trend"]
+    assert normal.from_unit(0.5) == pytest.approx(0.0)
+    assert normal.from_unit(0.0) == pytest.approx(-0.1) and normal.from_unit(1.0) == pytest.approx(0.1)
+    from scipy.stats import norm
+
+    # truncated at +-2 sd: the 0.25 quantile lies inside the untruncated one
+    assert -0.05 * norm.ppf(0.75) < normal.from_unit(0.25) < 0
+    tri = p["demography.urbanisation_gain"]
+    assert tri.from_unit(1 / 3) == pytest.approx(0.01)  # (mode - low) / (high - low) of the mass
+    logu = p["demography.parents_leave"]
+    assert logu.from_unit(0.5) == pytest.approx(np.sqrt(0.01 * 0.1))
+    ints = p["workforce.directed_places"]
+    assert [ints.from_unit(u) for u in (0.0, 0.24, 0.26, 0.74, 0.99, 1.0)] == [0, 0, 1, 2, 3, 3]
+    cat = p["demography.migration"]
+    assert [cat.from_unit(u) for u in (0.0, 0.49, 0.5, 1.0)] == [True, True, False, False]

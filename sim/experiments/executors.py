@@ -57,8 +57,14 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[tuple[E
             yield InlineExecutor(), "inline (1 process)", 1
             return
         ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as ex:
+        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        try:
             yield ex, f"process pool ({workers} workers)", 2 * workers
+        except BaseException:
+            # Ctrl-C or an error: do not wait for queued runs (finished ones are on disk)
+            ex.shutdown(wait=False, cancel_futures=True)
+            raise
+        ex.shutdown(wait=True)
         return
     try:
         from distributed import Client, LocalCluster

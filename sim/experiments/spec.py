@@ -205,8 +205,13 @@ class Experiment:
 
     @property
     def plan_hash(self) -> str:
-        """Hash of what would run: ids, seeds, resolved configs. Changes if a config file does."""
+        """Hash of what would run: ids, seeds, resolved configs, saved tables.
+
+        It changes when a config file the spec uses changes; not when only outcomes or the
+        analysis change, so those can be recomputed by resuming without rerunning the model.
+        """
         h = hashlib.sha256()
+        h.update(("save:" + ",".join(self.model.save) + "\n").encode())
         for r in self.runs:
             h.update(f"{r.run_id}|{r.seed}|{r.until}|{r.config_hash}\n".encode())
         return h.hexdigest()
@@ -270,7 +275,7 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
     if ov.until is not None:
         data["until"] = ov.until
     raw_design = data.get("design")
-    raw_kind = raw_design.get("kind", "none") if isinstance(raw_design, dict) else None
+    raw_kind = raw_design.get("kind", "none") if isinstance(raw_design, dict) else "none"
     if ov.samples is not None and raw_kind == "none":
         notes.append("--samples ignored: the spec has no design")
     elif ov.samples is not None:
