@@ -102,7 +102,7 @@ def check_policy(model: QingyuanModel) -> None:
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(
-                f"{values[i]!r} for {model.counties[i]} is out of range; allowed: >= {lo} and <= {hi}",
+                f"{float(values[i])} for {model.counties[i]} is out of range; allowed: >= {lo} and <= {hi}",
                 source="policy (set by levers)",
                 key=name,
             )
@@ -285,6 +285,7 @@ def transfers_from_rural(model: QingyuanModel, year: int, rng: np.random.Generat
     seeking = (
         public[t.school]
         & ~t.on_rotation
+        & (t.commitment_years_left == 0)  # directed hires serve their rural years first
         & (age < TRANSFER_MAX_AGE)
         & (t.years_at_school >= TRANSFER_MIN_YEARS)
         & (rng.random(len(t)) < p_seek)
@@ -325,6 +326,9 @@ def hire_directed(model: QingyuanModel, year: int, rng: np.random.Generator) -> 
     rank = rank_within_groups(county, rng.random(len(slot_school)) - vac[slot_school])
     take = rank < n_places[county]
     school = slot_school[take].astype(np.int32)
+    model.flows.add("new_directed_hires", s.county[school])
+    if len(school) == 0:
+        return
     cols = new_teacher_columns(rng, school, s, model.geo, year, hire=True, pe_art=pe_art[take])
     cols["degree"] = np.where(rng.random(len(school)) < wp.directed_benke_share, BENKE, DAZHUAN)
     cols["directed"] = True
@@ -332,7 +336,6 @@ def hire_directed(model: QingyuanModel, year: int, rng: np.random.Generator) -> 
     cols["contract"] = EDITORIAL
     t.append(**cols)
     add_by_level(model, "new_hires", school)
-    model.flows.add("new_directed_hires", s.county[school])
 
 
 def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
