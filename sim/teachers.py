@@ -53,7 +53,7 @@ COLUMNS: dict[str, np.dtype] = {
 # Pupils per teacher by level and tier (Guangdong priors, H: primary 18.1 in 2023, junior
 # 13.62 in 2021, kindergarten 13.61 in 2023; spread by tier is L).
 PUPILS_PER_TEACHER: dict[str, tuple[float, float, float]] = {
-    "kindergarten": (12.5, 14.5, 16.0),
+    "kindergarten": (11.8, 13.7, 15.2),  # tier spread L, scaled so the city matches 13.61
     "primary": (20.5, 18.5, 16.0),
     "junior": (14.5, 13.0, 12.0),
     "senior": (12.9, 12.9, 12.9),  # national norm 12.5 (2014 staffing notice, M)

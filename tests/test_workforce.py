@@ -277,9 +277,10 @@ def test_rural_shortages_are_visible_in_2022(city_model):
 
 
 def test_initial_workforce_matches_the_priors(city_model):
-    # Guangdong priors (qingyuan.md, H): primary 18.1 pupils per teacher, junior 13.62
+    # Guangdong priors (qingyuan.md, H): primary 18.1 pupils per teacher, junior 13.62, kindergarten 13.61
     assert metric(city_model, "students_per_teacher_primary").loc[2022] == pytest.approx(18.1, rel=0.05)
     assert metric(city_model, "students_per_teacher_junior").loc[2022] == pytest.approx(13.62, rel=0.05)
+    assert metric(city_model, "students_per_teacher_kindergarten").loc[2022] == pytest.approx(13.61, rel=0.05)
     # the 2022 workforce: primary 本科+ share below Guangdong's 84.42% (H), lower in villages
     model = QingyuanModel(Config())
     t, s = model.teachers, model.schools
