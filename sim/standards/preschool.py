@@ -1,0 +1,216 @@
+"""Judge counties against 县域学前教育普及普惠 (2020) from per-county counts.
+
+The standard is county-level, so the input is one row per county (``children_3_5``,
+``enrolled``, ``enrolled_public``, ``enrolled_puhui``, ``teachers``, ``classes``,
+``classes_compliant``, plus optional items). A per-kindergarten table is summed to that
+shape by ``aggregate_kindergartens``. Ratios and thresholds are defined in
+``preschool.toml``; a ratio whose inputs are missing (or whose denominator is zero) is
+"not assessed", never met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.standards.judge import (
+    FAILED,
+    NOT_ASSESSED,
+    county_table,
+    judge,
+    relative_gap,
+    status_names,
+)
+from sim.standards.spec import PreschoolStandard, load_preschool
+
+COUNTY_COLUMNS: tuple[str, ...] = (
+    "children_3_5",
+    "enrolled",
+    "enrolled_public",
+    "enrolled_puhui",
+    "teachers",
+    "classes",
+    "classes_compliant",
+)
+"""Per-county counts behind the five core indicators."""
+
+KINDERGARTEN_COLUMNS: tuple[str, ...] = (
+    "county",
+    "kindergarten",
+    "type",
+    "children",
+    "teachers",
+    "classes",
+    "classes_compliant",
+)
+
+
+@dataclass(frozen=True)
+class PreschoolEvaluation:
+    """``criteria``: county × indicator (value, threshold, status, gap);
+    ``counties``: one row per county with the verdict; ``inputs``: the per-county counts."""
+
+    inputs: pd.DataFrame
+    criteria: pd.DataFrame
+    counties: pd.DataFrame
+    standard: PreschoolStandard
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """The failing indicators, worst first within each county."""
+        failed = self.criteria[self.criteria["status"] == FAILED]
+        return failed.sort_values(
+            ["county", "rel_gap"], ascending=[True, False], na_position="last", kind="stable"
+        ).reset_index(drop=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary per county."""
+        from sim.standards.render import preschool_to_dict
+
+        return preschool_to_dict(self)
+
+
+def aggregate_kindergartens(
+    kindergartens: pd.DataFrame,
+    children_3_5: Mapping[str, float] | pd.Series | None = None,
+    *,
+    standard: PreschoolStandard | None = None,
+) -> pd.DataFrame:
+    """Sum a per-kindergarten table (``KINDERGARTEN_COLUMNS``) to per-county counts.
+
+    ``type`` is ``public``, ``puhui`` (inclusive private) or ``private``. The county's
+    population aged 3-5 is not a kindergarten fact; it comes from ``children_3_5``
+    (missing → gross enrolment "not assessed").
+    """
+    std = standard or load_preschool()
+    missing = [c for c in KINDERGARTEN_COLUMNS if c not in kindergartens.columns]
+    if missing:
+        raise InputError(
+            f"required column(s) missing: {', '.join(missing)}",
+            source="kindergarten table",
+            key=missing[0],
+        )
+    kg = kindergartens
+    types = kg["type"].astype(str).str.strip().str.lower()
+    mapping = std.kindergartens
+    allowed = {"public": mapping.public, "puhui": mapping.puhui, "private": mapping.private}
+    bad = ~types.isin(list(allowed))
+    if bad.any():
+        raise InputError(
+            f"unknown type {kg['type'][bad].iloc[0]!r}; allowed: {', '.join(allowed)}",
+            source="kindergarten table",
+            key="type",
+        )
+    children = pd.to_numeric(kg["children"], errors="coerce").fillna(0.0)
+    frame = pd.DataFrame(
+        {
+            "county": kg["county"].astype(str).to_numpy(),
+            "enrolled": children.to_numpy(),
+            "enrolled_public": np.where(types == "public", children, 0.0),
+            "enrolled_puhui": np.where(types == "puhui", children, 0.0),
+            "teachers": pd.to_numeric(kg["teachers"], errors="coerce").fillna(0.0).to_numpy(),
+            "classes": pd.to_numeric(kg["classes"], errors="coerce").fillna(0.0).to_numpy(),
+            "classes_compliant": pd.to_numeric(kg["classes_compliant"], errors="coerce")
+            .fillna(0.0)
+            .to_numpy(),
+            "n_kindergartens": 1.0,
+        }
+    )
+    out = frame.groupby("county", sort=False).sum()
+    pop = pd.Series(children_3_5 if children_3_5 is not None else {}, dtype=float)
+    out.insert(0, "children_3_5", pop.reindex(out.index).to_numpy(float))
+    return out.reset_index()
+
+
+def evaluate_preschool(
+    counties: pd.DataFrame | Mapping[str, Mapping[str, Any]],
+    *,
+    standard: PreschoolStandard | None = None,
+) -> PreschoolEvaluation:
+    """Evaluate each county's preschool counts against the preschool standard."""
+    std = standard or load_preschool()
+    if isinstance(counties, pd.DataFrame):
+        if "county" in counties.columns:
+            names = [str(c) for c in counties["county"]]
+        else:
+            names = [str(c) for c in counties.index]
+    else:
+        names = [str(c) for c in counties]
+    table = county_table(counties, names, std.input_columns, source="preschool county table")
+    nc = len(names)
+    parts = []
+    for ind in std.indicators:
+        if ind.column is not None:
+            value = table[ind.column].to_numpy()
+        else:
+            num = table[list(ind.numerator or [])].to_numpy().sum(axis=1)
+            num = np.where(table[list(ind.numerator or [])].isna().any(axis=1), np.nan, num)
+            den = table[str(ind.denominator)].to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(den > 0, num / den, np.where(num > 0, np.inf, np.nan))
+        code, gap = judge(value, ind.op, ind.threshold)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "county": names,
+                    "criterion": ind.id,
+                    "kind": "core" if ind.required else "other",
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "value": value,
+                    "threshold": np.nan if ind.threshold is None else ind.threshold,
+                    "op": ind.op,
+                    "status": status_names(code),
+                    "gap": gap,
+                    "rel_gap": relative_gap(gap, ind.op, ind.threshold),
+                    "unit": ind.unit,
+                }
+            )
+        )
+    criteria = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    status = criteria["status"].to_numpy()
+    code = pd.Categorical(criteria["county"], categories=names).codes
+    core = (criteria["kind"] == "core").to_numpy()
+    n_failed = np.bincount(code, weights=(status == FAILED).astype(float), minlength=nc)
+    n_na = np.bincount(code, weights=(status == NOT_ASSESSED).astype(float), minlength=nc)
+    core_na = np.bincount(code, weights=((status == NOT_ASSESSED) & core).astype(float), minlength=nc)
+    core_failed = np.bincount(code, weights=((status == FAILED) & core).astype(float), minlength=nc)
+    gaps = criteria[status == FAILED].sort_values("rel_gap", ascending=False, kind="stable")
+    binding: dict[str, list[str]] = {c: [] for c in names}
+    for county, crit in zip(gaps["county"], gaps["criterion"], strict=True):
+        binding[county].append(crit)
+    rows = []
+    for ci, county in enumerate(names):
+        failed, na = int(n_failed[ci]), int(n_na[ci])
+        if failed:
+            st = "fails"
+            verdict = f"fails: {failed} criteria failed ({', '.join(binding[county])})"
+            if na:
+                verdict += f"; {na} items not assessed"
+        elif na == 0:
+            st, verdict = "passes", "passes"
+        elif core_na[ci] == 0:
+            st, verdict = "incomplete", f"passes the core indicators; {na} items not assessed"
+        else:
+            st, verdict = "incomplete", f"no criterion failed; {na} items not assessed"
+        rows.append(
+            {
+                "county": county,
+                "n_failed": failed,
+                "n_not_assessed": na,
+                "core_pass": bool(core_failed[ci] == 0 and core_na[ci] == 0),
+                "passes": st == "passes",
+                "passes_assessed": failed == 0,
+                "status": st,
+                "verdict": verdict,
+                "binding": binding[county],
+            }
+        )
+    return PreschoolEvaluation(
+        inputs=table.reset_index(), criteria=criteria, counties=pd.DataFrame(rows), standard=std
+    )
