@@ -148,7 +148,8 @@ def _check_columns(schools: pd.DataFrame) -> None:
     missing = [c for c in SCHOOL_COLUMNS if c not in schools.columns]
     if missing:
         raise InputError(
-            f"required column(s) missing: {', '.join(missing)}; required: {', '.join(SCHOOL_COLUMNS)}",
+            f"required column(s) missing: {', '.join(missing)}; "
+            f"required: {', '.join(SCHOOL_COLUMNS)}",
             source="school table",
             key=missing[0],
         )
@@ -277,23 +278,38 @@ def evaluate_compulsory(
         )
         xbar = a_tot / p_tot[:, None] * per
         dev2 = (values - xbar[group]) ** 2
-        var_w = np.column_stack(
-            [np.bincount(group, weights=students * dev2[:, j], minlength=n_groups) for j in range(k)]
-        ) / p_tot[:, None]
+        var_w = (
+            np.column_stack(
+                [
+                    np.bincount(group, weights=students * dev2[:, j], minlength=n_groups)
+                    for j in range(k)
+                ]
+            )
+            / p_tot[:, None]
+        )
         cv = np.sqrt(var_w) / xbar
         cv[~np.isfinite(cv)] = np.nan
-        mean_u = np.column_stack(
-            [np.bincount(group, weights=values[:, j], minlength=n_groups) for j in range(k)]
-        ) / n_sch[:, None]
+        mean_u = (
+            np.column_stack(
+                [np.bincount(group, weights=values[:, j], minlength=n_groups) for j in range(k)]
+            )
+            / n_sch[:, None]
+        )
         dev2u = (values - mean_u[group]) ** 2
-        var_u = np.column_stack(
-            [np.bincount(group, weights=dev2u[:, j], minlength=n_groups) for j in range(k)]
-        ) / n_sch[:, None]
+        var_u = (
+            np.column_stack(
+                [np.bincount(group, weights=dev2u[:, j], minlength=n_groups) for j in range(k)]
+            )
+            / n_sch[:, None]
+        )
         cv_u = np.sqrt(var_u) / mean_u
         cv_u[~np.isfinite(cv_u)] = np.nan
     below = ~met
     n_below = np.column_stack(
-        [np.bincount(group, weights=below[:, j].astype(float), minlength=n_groups) for j in range(k)]
+        [
+            np.bincount(group, weights=below[:, j].astype(float), minlength=n_groups)
+            for j in range(k)
+        ]
     )
     failing_rule_below = below & ~passes[:, None]
     n_fail_rule_on = np.column_stack(
@@ -500,7 +516,10 @@ def _size_criteria(
                 f"{ss.multi_level} (combined)"
             ]
             * nc
-            + [f"{cs.name_en}: schools with a class over {cs.primary} (primary) / {cs.junior} (junior)"]
+            + [
+                f"{cs.name_en}: schools with a class over {cs.primary} (primary) / "
+                f"{cs.junior} (junior)"
+            ]
             * nc,
             "value": np.concatenate([np.where(n_in == 0, np.nan, n_over), class_value]),
             "threshold": 0.0,
@@ -547,7 +566,9 @@ def _item_criteria(
                     "rel_gap": relative_gap(gap, item.op, item.threshold),
                     "n_schools_failing": np.full(nc, np.nan),
                     "shortfall": np.nan,
-                    "unit": "yes/no" if item.op in ("true", "false") else "share"
+                    "unit": "yes/no"
+                    if item.op in ("true", "false")
+                    else "share"
                     if item.threshold is not None and item.threshold <= 1.0
                     else "value",
                 }
@@ -571,7 +592,9 @@ def _verdicts(
     nc = len(counties)
     n_failed = np.bincount(code, weights=(status == FAILED).astype(float), minlength=nc)
     n_na = np.bincount(code, weights=(status == NOT_ASSESSED).astype(float), minlength=nc)
-    resource_kind = criteria["kind"].isin(["resources", "coefficient", "school_indicator"]).to_numpy()
+    resource_kind = (
+        criteria["kind"].isin(["resources", "coefficient", "school_indicator"]).to_numpy()
+    )
     n_res_failed = np.bincount(
         code, weights=((status == FAILED) & resource_kind).astype(float), minlength=nc
     )

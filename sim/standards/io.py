@@ -41,6 +41,7 @@ class _Problems:
     def raise_if_any(self) -> None:
         if not self.items:
             return
+
         def where(line: int | None, column: str | None) -> str:
             parts = ([f"line {line}"] if line else []) + ([f"column {column}"] if column else [])
             return ", ".join(parts)
@@ -152,7 +153,9 @@ def _parse_table(
                     if value not in (0.0, 1.0):
                         raise ValueError
                 except ValueError:
-                    problems.add(line, name, f"{cell!r} is not yes/no (allowed: true/false, 1/0, 是/否)")
+                    problems.add(
+                        line, name, f"{cell!r} is not yes/no (allowed: true/false, 1/0, 是/否)"
+                    )
                     value = float("nan")
                 data[name].append(bool(value == 1.0))
             else:
@@ -171,7 +174,7 @@ def _parse_table(
                 if value < 0 or (blank_ok and value < 1):
                     problems.add(line, name, f"{cell} is out of range (allowed: {allowed})")
                 data[name].append(value)
-    frame = pd.DataFrame({name: col for name, col in data.items()})
+    frame = pd.DataFrame(data)
     frame.insert(0, "line", lines)
     return frame
 
@@ -182,7 +185,11 @@ def _check_duplicates(frame: pd.DataFrame, keys: list[str], problems: _Problems)
         for _, grp in frame[dup].groupby(keys, sort=False):
             first = int(grp["line"].iloc[0])
             for line in grp["line"].iloc[1:]:
-                problems.add(int(line), keys[-1], f"duplicate of line {first} ({' / '.join(map(str, grp[keys].iloc[0]))})")
+                problems.add(
+                    int(line),
+                    keys[-1],
+                    f"duplicate of line {first} ({' / '.join(map(str, grp[keys].iloc[0]))})",
+                )
 
 
 def read_schools_csv(path: str | Path) -> pd.DataFrame:
@@ -194,7 +201,7 @@ def read_schools_csv(path: str | Path) -> pd.DataFrame:
     """
     header, rows, src = _read_rows(path)
     problems = _Problems(src)
-    spec: dict[str, Any] = {c: AMOUNT for c in SCHOOL_COLUMNS[2:]}
+    spec: dict[str, Any] = dict.fromkeys(SCHOOL_COLUMNS[2:], AMOUNT)
     spec.update(
         students_primary=COUNT,
         students_junior=COUNT,
@@ -220,12 +227,21 @@ def read_kindergartens_csv(path: str | Path) -> pd.DataFrame:
     """One row per kindergarten (columns: ``KINDERGARTEN_COLUMNS``; type public|puhui|private)."""
     header, rows, src = _read_rows(path)
     problems = _Problems(src)
-    spec: dict[str, Any] = {"children": COUNT, "teachers": AMOUNT, "classes": COUNT, "classes_compliant": COUNT}
+    spec: dict[str, Any] = {
+        "children": COUNT,
+        "teachers": AMOUNT,
+        "classes": COUNT,
+        "classes_compliant": COUNT,
+    }
     frame = _parse_table(header, rows, spec, list(KINDERGARTEN_COLUMNS), problems)
     types = frame["type"].str.lower()
     for line, value in zip(frame["line"], frame["type"], strict=True):
         if value.lower() not in ("public", "puhui", "private"):
-            problems.add(int(line), "type", f"{value!r} is not a kindergarten type (allowed: public, puhui, private)")
+            problems.add(
+                int(line),
+                "type",
+                f"{value!r} is not a kindergarten type (allowed: public, puhui, private)",
+            )
     frame["type"] = types
     for line in frame.loc[frame["children"] == 0, "line"]:
         problems.add(int(line), "children", "zero children: a kindergarten needs children > 0")
@@ -268,7 +284,11 @@ def read_county_data_csv(path: str | Path, allowed: list[str] | None = None) -> 
             try:
                 value = to_float(cell)
                 if value < 0:
-                    problems.add(int(line), name, f"{cell} is negative (allowed: a number ≥ 0, yes/no or blank)")
+                    problems.add(
+                        int(line),
+                        name,
+                        f"{cell} is negative (allowed: a number ≥ 0, yes/no or blank)",
+                    )
             except ValueError:
                 problems.add(int(line), name, f"{cell!r} is not a number or yes/no (or blank)")
                 value = float("nan")
@@ -284,7 +304,7 @@ def read_preschool_counties_csv(path: str | Path) -> pd.DataFrame:
     header, rows, src = _read_rows(path)
     problems = _Problems(src)
     optional = [c for c in load_preschool().input_columns if c not in COUNTY_COLUMNS]
-    spec: dict[str, Any] = {c: AMOUNT for c in COUNTY_COLUMNS}
+    spec: dict[str, Any] = dict.fromkeys(COUNTY_COLUMNS, AMOUNT)
     frame = _parse_table(header, rows, spec, ["county", *COUNTY_COLUMNS], problems)
     for name in optional:
         if name in frame.columns:

@@ -152,7 +152,10 @@ def evaluate_preschool(
             num = np.where(table[list(ind.numerator or [])].isna().any(axis=1), np.nan, num)
             den = table[str(ind.denominator)].to_numpy()
             with np.errstate(divide="ignore", invalid="ignore"):
+                # zero denominator: a ratio with children but no teachers is infinitely bad;
+                # with nothing on either side (or a missing input) it cannot be judged
                 value = np.where(den > 0, num / den, np.where(num > 0, np.inf, np.nan))
+                value = np.where(np.isnan(den) | np.isnan(num), np.nan, value)
         code, gap = judge(value, ind.op, ind.threshold)
         parts.append(
             pd.DataFrame(
@@ -178,7 +181,9 @@ def evaluate_preschool(
     core = (criteria["kind"] == "core").to_numpy()
     n_failed = np.bincount(code, weights=(status == FAILED).astype(float), minlength=nc)
     n_na = np.bincount(code, weights=(status == NOT_ASSESSED).astype(float), minlength=nc)
-    core_na = np.bincount(code, weights=((status == NOT_ASSESSED) & core).astype(float), minlength=nc)
+    core_na = np.bincount(
+        code, weights=((status == NOT_ASSESSED) & core).astype(float), minlength=nc
+    )
     core_failed = np.bincount(code, weights=((status == FAILED) & core).astype(float), minlength=nc)
     gaps = criteria[status == FAILED].sort_values("rel_gap", ascending=False, kind="stable")
     binding: dict[str, list[str]] = {c: [] for c in names}

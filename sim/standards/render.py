@@ -117,7 +117,9 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
         for level in LEVELS:
             if row[f"n_schools_{level}"] == 0:
                 continue
-            ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
+            ind = ev.indicators[
+                (ev.indicators["county"] == county) & (ev.indicators["level"] == level)
+            ]
             sch = ev.schools[(ev.schools["county"] == county) & (ev.schools["level"] == level)]
             levels[level] = {
                 "n_schools": row[f"n_schools_{level}"],
@@ -167,7 +169,9 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
             "n_not_assessed": row["n_not_assessed"],
             "binding": list(row["binding"]),
             "levels": levels,
-            "excluded": _records(ev.excluded[ev.excluded["county"] == county].drop(columns="county")),
+            "excluded": _records(
+                ev.excluded[ev.excluded["county"] == county].drop(columns="county")
+            ),
             "criteria": _records(crit.drop(columns="county")),
             "gaps": _records(ev.gaps[ev.gaps["county"] == county].drop(columns="county")),
         }
@@ -202,12 +206,15 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
             excl = ev.excluded[ev.excluded["county"] == county]
             note = ""
             if level == "primary" and len(excl):
-                note = f"; excluded: {', '.join(f'{s} ({r})' for s, r in zip(excl['school'], excl['reason'], strict=True))}"
+                pairs = zip(excl["school"], excl["reason"], strict=True)
+                note = "; excluded: " + ", ".join(f"{s} ({r})" for s, r in pairs)
             lines.append(
                 f"\n  {level_label(level)}: {n} schools, {row[f'n_passing_{level}']} pass the "
                 f"6-of-7 rule{note}"
             )
-            ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
+            ind = ev.indicators[
+                (ev.indicators["county"] == county) & (ev.indicators["level"] == level)
+            ]
             rows = []
             for r in ind.to_dict(orient="records"):
                 spec = inds[int(r["no"]) - 1]
@@ -226,8 +233,17 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                 )
             lines.append(
                 _table(
-                    ["#", "指标", "indicator", "threshold", "county", "lowest", "below",
-                     f"CV(≤{limit:.2f})", ""],
+                    [
+                        "#",
+                        "指标",
+                        "indicator",
+                        "threshold",
+                        "county",
+                        "lowest",
+                        "below",
+                        f"CV(≤{limit:.2f})",
+                        "",
+                    ],
                     rows,
                     right={3, 4, 5, 6, 7},
                     indent="    ",
@@ -242,13 +258,19 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                         v = s[f"v_{spec.id}"]
                         mark = ""
                         if not s[f"met_{spec.id}"]:
-                            below_floor = v < std.per_school_rule.floor_ratio * spec.threshold[level]
+                            below_floor = (
+                                v < std.per_school_rule.floor_ratio * spec.threshold[level]
+                            )
                             mark = "!" if below_floor else "x"
-                        cells.append(fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2) + mark)
+                        cells.append(
+                            fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2)
+                            + mark
+                        )
                     cells.append("pass" if s["passes"] else "FAIL")
                     srows.append(cells)
                 lines.append(
-                    "    schools (x below threshold, ! below 85% of it, * combined school split 1:1.1):"
+                    "    schools (x below threshold, ! below 85% of it, "
+                    "* combined school split 1:1.1):"
                 )
                 lines.append(
                     _table(
@@ -269,7 +291,9 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                 value = _value(c["value"], c["op"], c["unit"])
                 required = _threshold(c["threshold"], c["op"], c["unit"])
             irows.append([c["name_zh"], c["criterion"], value, required, _MARK[c["status"]]])
-        lines.append(_table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    "))
+        lines.append(
+            _table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    ")
+        )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -341,7 +365,9 @@ def preschool_to_dict(ev: PreschoolEvaluation) -> dict[str, Any]:
             "binding": list(row["binding"]),
             "inputs": {k: _clean(v) for k, v in inputs.loc[county].items()},
             "indicators": {
-                r["criterion"]: {k: _clean(v) for k, v in r.items() if k not in ("county", "criterion")}
+                r["criterion"]: {
+                    k: _clean(v) for k, v in r.items() if k not in ("county", "criterion")
+                }
                 for r in crit.to_dict(orient="records")
             },
         }
@@ -376,7 +402,8 @@ def preschool_text(ev: PreschoolEvaluation) -> str:
             lines.append("  未达标项 / failing criteria (worst first):")
             for g in gaps.to_dict(orient="records"):
                 lines.append(
-                    f"    - {g['name_zh']} / {g['name_en']}: {_value(g['value'], g['op'], g['unit'])}, "
+                    f"    - {g['name_zh']} / {g['name_en']}: "
+                    f"{_value(g['value'], g['op'], g['unit'])}, "
                     f"required {_threshold(g['threshold'], g['op'], g['unit'])}"
                 )
         blocks.append("\n".join(lines))

@@ -185,9 +185,7 @@ class PreschoolIndicator(_Strict):
     def _one_definition(self) -> PreschoolIndicator:
         ratio = self.numerator is not None and self.denominator is not None
         if ratio == (self.column is not None):
-            raise ValueError(
-                f"indicator {self.id!r} needs either numerator+denominator or column"
-            )
+            raise ValueError(f"indicator {self.id!r} needs either numerator+denominator or column")
         if self.op in (">=", "<=") and self.threshold is None:
             raise ValueError(f"indicator {self.id!r} with op {self.op!r} needs a threshold")
         return self
@@ -227,6 +225,13 @@ def _load(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
+        errors = exc.errors()
+        extra = [e for e in errors if e["type"] == "extra_forbidden"]
+        if extra:  # a misspelt key also shows up as a missing one; name the typo first
+            missing = [".".join(map(str, e["loc"])) for e in errors if e["type"] == "missing"]
+            hint = f" (expected: {', '.join(missing)})" if missing else ""
+            key = ".".join(map(str, extra[0]["loc"]))
+            raise InputError(f"unknown key{hint}", source=path, key=key) from None
         raise describe_validation_error(exc, model, str(path)) from None
 
 
@@ -250,7 +255,9 @@ def load_preschool(path: str | Path | None = None) -> PreschoolStandard:
     return std
 
 
-def load_standard(kind: str, path: str | Path | None = None) -> CompulsoryStandard | PreschoolStandard:
+def load_standard(
+    kind: str, path: str | Path | None = None
+) -> CompulsoryStandard | PreschoolStandard:
     """Load ``"compulsory"`` or ``"preschool"``; an unknown kind is an input error."""
     if kind == "compulsory":
         return load_compulsory(path)
