@@ -57,9 +57,7 @@ def full_county_data(county: str = "甲县") -> dict[str, dict[str, float]]:
     """A value meeting every county item of the standard."""
     row: dict[str, float] = {}
     for item in STD.items:
-        if item.op == ">=":
-            row[item.id] = item.threshold
-        elif item.op == "<=":
+        if item.op == ">=" or item.op == "<=":
             row[item.id] = item.threshold
         else:
             row[item.id] = 1.0 if item.op == "true" else 0.0
@@ -159,7 +157,7 @@ def test_exactly_85_percent_from_integer_counts():
 
 
 def test_small_teaching_points_are_excluded():
-    bad = {k: 0.0 for k in THR["primary"]}
+    bad = dict.fromkeys(THR["primary"], 0.0)
     rows = [
         school("A", "main", primary=800),
         school("A", "tp49", primary=49, ratio=bad, teaching_point=True),
@@ -249,7 +247,7 @@ def test_full_data_passes():
     assert (ev.criteria["status"] == "met").all()
 
 
-@pytest.mark.parametrize("item", [i for i in STD.items], ids=lambda i: i.id)
+@pytest.mark.parametrize("item", list(STD.items), ids=lambda i: i.id)
 def test_each_item_fails_a_passing_county(item):
     rows = [dict(r, max_class_size=40) for r in passing_county()]
     data = full_county_data()

@@ -40,6 +40,7 @@ from sim.standards.judge import (
     county_table,
     judge,
     relative_gap,
+    stack,
     status_names,
 )
 from sim.standards.spec import LEVEL_NAMES, LEVELS, CompulsoryStandard, load_compulsory
@@ -363,91 +364,84 @@ def evaluate_compulsory(
     )
 
     # --- criteria ----------------------------------------------------------------------
-    frames: list[pd.DataFrame] = []
+    frames: list[dict[str, Any]] = []
     # (a) the per-school 6-of-7 rule, one row per county and level (not assessed without schools)
     rule_status = np.where(~present, NOT_ASSESSED, np.where(n_pass == n_sch, MET, FAILED))
     share_pass = np.divide(n_pass, n_sch, out=np.full(n_groups, np.nan), where=present)
     frames.append(
-        pd.DataFrame(
-            {
-                "county": county_arr[g_county],
-                "level": level_names[g_level],
-                "criterion": "per_school_rule",
-                "indicator": "",
-                "kind": "resources",
-                "name_zh": "每所学校至少6项达标、余项不低于85%",
-                "name_en": f"every school meets ≥ {rule.min_met} of 7, the rest ≥ "
-                f"{rule.floor_ratio:.0%} (share of schools)",
-                "value": share_pass,
-                "threshold": 1.0,
-                "op": ">=",
-                "status": rule_status,
-                "gap": np.where(present, 1.0 - share_pass, np.nan),
-                "rel_gap": np.where(present, 1.0 - share_pass, np.nan),
-                "n_schools_failing": np.where(present, n_sch - n_pass, np.nan),
-                "shortfall": np.nan,
-                "unit": "share of schools",
-            }
-        )
+        {
+            "county": county_arr[g_county],
+            "level": level_names[g_level],
+            "criterion": "per_school_rule",
+            "indicator": "",
+            "kind": "resources",
+            "name_zh": "每所学校至少6项达标、余项不低于85%",
+            "name_en": f"every school meets ≥ {rule.min_met} of 7, the rest ≥ "
+            f"{rule.floor_ratio:.0%} (share of schools)",
+            "value": share_pass,
+            "threshold": 1.0,
+            "op": ">=",
+            "status": rule_status,
+            "gap": np.where(present, 1.0 - share_pass, np.nan),
+            "rel_gap": np.where(present, 1.0 - share_pass, np.nan),
+            "n_schools_failing": np.where(present, n_sch - n_pass, np.nan),
+            "shortfall": np.nan,
+            "unit": "share of schools",
+        }
     )
     # (b) each indicator at school level: failed when a school failing the rule misses it
     ind_status = np.where(indicators_out["n_failing_rule_on"] > 0, FAILED, MET)
     gap_i = indicators_out["threshold"] - indicators_out["min_value"]
     frames.append(
-        pd.DataFrame(
-            {
-                "county": indicators_out["county"],
-                "level": indicators_out["level"],
-                "criterion": "school_" + indicators_out["indicator"],
-                "indicator": indicators_out["indicator"],
-                "kind": "school_indicator",
-                "name_zh": indicators_out["name_zh"],
-                "name_en": indicators_out["name_en"] + " (lowest school)",
-                "value": indicators_out["min_value"],
-                "threshold": indicators_out["threshold"],
-                "op": ">=",
-                "status": ind_status,
-                "gap": gap_i,
-                "rel_gap": gap_i / indicators_out["threshold"],
-                "n_schools_failing": indicators_out["n_below"].astype(float),
-                "shortfall": indicators_out["shortfall"],
-                "unit": np.asarray([_value_unit(i) for i in inds], dtype=object)[jk],
-            }
-        )
+        {
+            "county": indicators_out["county"],
+            "level": indicators_out["level"],
+            "criterion": "school_" + indicators_out["indicator"],
+            "indicator": indicators_out["indicator"],
+            "kind": "school_indicator",
+            "name_zh": indicators_out["name_zh"],
+            "name_en": indicators_out["name_en"] + " (lowest school)",
+            "value": indicators_out["min_value"],
+            "threshold": indicators_out["threshold"],
+            "op": ">=",
+            "status": ind_status,
+            "gap": gap_i,
+            "rel_gap": gap_i / indicators_out["threshold"],
+            "n_schools_failing": indicators_out["n_below"].astype(float),
+            "shortfall": indicators_out["shortfall"],
+            "unit": np.asarray([_value_unit(i) for i in inds], dtype=object)[jk],
+        }
     )
     # (c) difference coefficients
     cv_vals = indicators_out["cv"].to_numpy()
     cv_lim = indicators_out["cv_limit"].to_numpy()
     cv_status = np.where(np.isnan(cv_vals) | ~indicators_out["cv_ok"].to_numpy(), FAILED, MET)
     frames.append(
-        pd.DataFrame(
-            {
-                "county": indicators_out["county"],
-                "level": indicators_out["level"],
-                "criterion": "cv_" + indicators_out["indicator"],
-                "indicator": indicators_out["indicator"],
-                "kind": "coefficient",
-                "name_zh": indicators_out["name_zh"] + "校际差异系数",
-                "name_en": "difference coefficient: " + indicators_out["name_en"],
-                "value": cv_vals,
-                "threshold": cv_lim,
-                "op": "<=",
-                "status": cv_status,
-                "gap": cv_vals - cv_lim,
-                "rel_gap": (cv_vals - cv_lim) / cv_lim,
-                "n_schools_failing": indicators_out["n_below"].astype(float),
-                "shortfall": np.nan,
-                "unit": "coefficient",
-            }
-        )
+        {
+            "county": indicators_out["county"],
+            "level": indicators_out["level"],
+            "criterion": "cv_" + indicators_out["indicator"],
+            "indicator": indicators_out["indicator"],
+            "kind": "coefficient",
+            "name_zh": indicators_out["name_zh"] + "校际差异系数",
+            "name_en": "difference coefficient: " + indicators_out["name_en"],
+            "value": cv_vals,
+            "threshold": cv_lim,
+            "op": "<=",
+            "status": cv_status,
+            "gap": cv_vals - cv_lim,
+            "rel_gap": (cv_vals - cv_lim) / cv_lim,
+            "n_schools_failing": indicators_out["n_below"].astype(float),
+            "shortfall": np.nan,
+            "unit": "coefficient",
+        }
     )
     # (d) school size and class size, from the table
     frames.append(_size_criteria(df, std, in_scope, county_codes, counties, p_pri, p_jun, p_sen))
     # (e) county-level items from county data
-    frames.append(_item_criteria(std, counties, county_data))
+    frames.extend(_item_criteria(std, counties, county_data))
 
-    criteria = pd.concat(frames, ignore_index=True)
-    criteria = criteria.loc[:, list(CRITERIA_COLUMNS)]
+    criteria = stack(frames, CRITERIA_COLUMNS)
     counties_out = _verdicts(criteria, counties, n_sch, n_pass, present, excluded)
     return CompulsoryEvaluation(
         schools=schools_out,
@@ -473,7 +467,7 @@ def _size_criteria(
     p_pri: np.ndarray,
     p_jun: np.ndarray,
     p_sen: np.ndarray,
-) -> pd.DataFrame:
+) -> dict[str, Any]:
     """School-size and class-size guarantee items: counts of schools over the limits."""
     nc = len(counties)
     cc = county_codes[in_scope]
@@ -503,45 +497,40 @@ def _size_criteria(
     class_value = np.where(class_status == NOT_ASSESSED, np.nan, n_c_over)
     names = np.asarray(counties, dtype=object)
     ss, cs = std.school_size, std.class_size
-    return pd.DataFrame(
-        {
-            "county": np.concatenate([names, names]),
-            "level": "",
-            "criterion": ["school_size"] * nc + ["class_size"] * nc,
-            "indicator": "",
-            "kind": "guarantee",
-            "name_zh": [ss.name_zh] * nc + [cs.name_zh] * nc,
-            "name_en": [
-                f"{ss.name_en}: schools over {ss.single_level} (one level) / "
-                f"{ss.multi_level} (combined)"
-            ]
-            * nc
-            + [
-                f"{cs.name_en}: schools with a class over {cs.primary} (primary) / "
-                f"{cs.junior} (junior)"
-            ]
-            * nc,
-            "value": np.concatenate([np.where(n_in == 0, np.nan, n_over), class_value]),
-            "threshold": 0.0,
-            "op": "<=",
-            "status": np.concatenate([size_status, class_status]),
-            "gap": np.concatenate(
-                [np.where(n_over > 0, excess, 0.0), np.where(n_c_over > 0, worst, 0.0)]
-            ),
-            "rel_gap": np.nan,
-            "n_schools_failing": np.concatenate([n_over, n_c_over]),
-            "shortfall": np.nan,
-            "unit": ["schools (gap: students over the limits)"] * nc
-            + ["schools (gap: students over the limit in the worst class)"] * nc,
-        }
-    )
+    return {
+        "county": np.concatenate([names, names]),
+        "level": "",
+        "criterion": ["school_size"] * nc + ["class_size"] * nc,
+        "indicator": "",
+        "kind": "guarantee",
+        "name_zh": [ss.name_zh] * nc + [cs.name_zh] * nc,
+        "name_en": [
+            f"{ss.name_en}: schools over {ss.single_level} (one level) / "
+            f"{ss.multi_level} (combined)"
+        ]
+        * nc
+        + [f"{cs.name_en}: schools with a class over {cs.primary} (primary) / {cs.junior} (junior)"]
+        * nc,
+        "value": np.concatenate([np.where(n_in == 0, np.nan, n_over), class_value]),
+        "threshold": 0.0,
+        "op": "<=",
+        "status": np.concatenate([size_status, class_status]),
+        "gap": np.concatenate(
+            [np.where(n_over > 0, excess, 0.0), np.where(n_c_over > 0, worst, 0.0)]
+        ),
+        "rel_gap": np.nan,
+        "n_schools_failing": np.concatenate([n_over, n_c_over]),
+        "shortfall": np.nan,
+        "unit": ["schools (gap: students over the limits)"] * nc
+        + ["schools (gap: students over the limit in the worst class)"] * nc,
+    }
 
 
 def _item_criteria(
     std: CompulsoryStandard,
     counties: list[str],
     county_data: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None,
-) -> pd.DataFrame:
+) -> list[dict[str, Any]]:
     """Items judged from per-county values; absent values are "not assessed"."""
     table = county_table(county_data, counties, std.item_columns)
     nc = len(counties)
@@ -549,32 +538,30 @@ def _item_criteria(
     for item in std.items:
         code, gap = judge(table[item.id].to_numpy(), item.op, item.threshold)
         parts.append(
-            pd.DataFrame(
-                {
-                    "county": counties,
-                    "level": "",
-                    "criterion": item.id,
-                    "indicator": "",
-                    "kind": "veto" if item.veto else item.kind,
-                    "name_zh": item.name_zh,
-                    "name_en": item.name_en,
-                    "value": table[item.id].to_numpy(),
-                    "threshold": np.nan if item.threshold is None else item.threshold,
-                    "op": item.op,
-                    "status": status_names(code),
-                    "gap": gap,
-                    "rel_gap": relative_gap(gap, item.op, item.threshold),
-                    "n_schools_failing": np.full(nc, np.nan),
-                    "shortfall": np.nan,
-                    "unit": "yes/no"
-                    if item.op in ("true", "false")
-                    else "share"
-                    if item.threshold is not None and item.threshold <= 1.0
-                    else "value",
-                }
-            )
+            {
+                "county": counties,
+                "level": "",
+                "criterion": item.id,
+                "indicator": "",
+                "kind": "veto" if item.veto else item.kind,
+                "name_zh": item.name_zh,
+                "name_en": item.name_en,
+                "value": table[item.id].to_numpy(),
+                "threshold": np.nan if item.threshold is None else item.threshold,
+                "op": item.op,
+                "status": status_names(code),
+                "gap": gap,
+                "rel_gap": relative_gap(gap, item.op, item.threshold),
+                "n_schools_failing": np.full(nc, np.nan),
+                "shortfall": np.nan,
+                "unit": "yes/no"
+                if item.op in ("true", "false")
+                else "share"
+                if item.threshold is not None and item.threshold <= 1.0
+                else "value",
+            }
         )
-    return pd.concat(parts, ignore_index=True)
+    return parts
 
 
 def _verdicts(

@@ -121,3 +121,28 @@ def county_table(
                     key=f"county {county}, column {col}",
                 ) from None
     return pd.DataFrame(values, index=index, columns=columns, dtype=float)
+
+
+def stack(parts: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """One DataFrame from column dicts, broadcasting scalars; one construction, not many.
+
+    Building a small frame per criterion and concatenating costs ~1 ms each in pandas; the
+    model evaluates every year, so the evaluator collects arrays and builds once.
+    """
+    lengths = []
+    for part in parts:
+        n = next((len(v) for v in part.values() if not np.isscalar(v) and v is not None), None)
+        if n is None:
+            raise ValueError("each part needs at least one array column")
+        lengths.append(n)
+    data: dict[str, np.ndarray] = {}
+    for col in columns:
+        pieces = []
+        for part, n in zip(parts, lengths, strict=True):
+            v = part[col]
+            if np.isscalar(v) or v is None:
+                pieces.append(np.full(n, v, dtype=object if isinstance(v, str) else float))
+            else:
+                pieces.append(np.asarray(v))
+        data[col] = np.concatenate(pieces) if pieces else np.zeros(0)
+    return pd.DataFrame(data, columns=list(columns))

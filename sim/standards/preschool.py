@@ -24,6 +24,7 @@ from sim.standards.judge import (
     county_table,
     judge,
     relative_gap,
+    stack,
     status_names,
 )
 from sim.standards.spec import PreschoolStandard, load_preschool
@@ -38,6 +39,21 @@ COUNTY_COLUMNS: tuple[str, ...] = (
     "classes_compliant",
 )
 """Per-county counts behind the five core indicators."""
+
+CRITERIA_COLUMNS: tuple[str, ...] = (
+    "county",
+    "criterion",
+    "kind",
+    "name_zh",
+    "name_en",
+    "value",
+    "threshold",
+    "op",
+    "status",
+    "gap",
+    "rel_gap",
+    "unit",
+)
 
 KINDERGARTEN_COLUMNS: tuple[str, ...] = (
     "county",
@@ -158,24 +174,22 @@ def evaluate_preschool(
                 value = np.where(np.isnan(den) | np.isnan(num), np.nan, value)
         code, gap = judge(value, ind.op, ind.threshold)
         parts.append(
-            pd.DataFrame(
-                {
-                    "county": names,
-                    "criterion": ind.id,
-                    "kind": "core" if ind.required else "other",
-                    "name_zh": ind.name_zh,
-                    "name_en": ind.name_en,
-                    "value": value,
-                    "threshold": np.nan if ind.threshold is None else ind.threshold,
-                    "op": ind.op,
-                    "status": status_names(code),
-                    "gap": gap,
-                    "rel_gap": relative_gap(gap, ind.op, ind.threshold),
-                    "unit": ind.unit,
-                }
-            )
+            {
+                "county": names,
+                "criterion": ind.id,
+                "kind": "core" if ind.required else "other",
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "value": value,
+                "threshold": np.nan if ind.threshold is None else ind.threshold,
+                "op": ind.op,
+                "status": status_names(code),
+                "gap": gap,
+                "rel_gap": relative_gap(gap, ind.op, ind.threshold),
+                "unit": ind.unit,
+            }
         )
-    criteria = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    criteria = stack(parts, CRITERIA_COLUMNS)
     status = criteria["status"].to_numpy()
     code = pd.Categorical(criteria["county"], categories=names).codes
     core = (criteria["kind"] == "core").to_numpy()
