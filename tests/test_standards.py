@@ -181,12 +181,16 @@ def test_combined_school_is_split_by_weights():
     row["students_junior"] = 100
     row["backbone_teachers"] = 21
     row["teaching_space_m2"] = 1050.0
+    row["teachers_above_degree_primary"] = 5  # per section: not split
+    row["teachers_above_degree_junior"] = 6
     ev = evaluate_compulsory(pd.DataFrame([row]))
     s = ev.schools.set_index("level")
     # weighted students W = 100 × 1 + 100 × 1.1 = 210; primary gets 100/210, junior 110/210
     assert s.loc["primary", "v_backbone"] == pytest.approx(21 * 100 / 210 / 100 * 100)
     assert s.loc["junior", "v_backbone"] == pytest.approx(21 * 110 / 210 / 100 * 100)
     assert s.loc["primary", "v_teaching_space"] == pytest.approx(1050 / 210)
+    assert s.loc["primary", "v_above_degree"] == pytest.approx(5.0)
+    assert s.loc["junior", "v_above_degree"] == pytest.approx(6.0)
     assert s.loc["junior", "v_teaching_space"] == pytest.approx(1050 * 1.1 / 210)
     assert bool(s.loc["primary", "combined"]) and bool(s.loc["junior", "combined"])
     # the split conserves the resource: county totals add back to the school's stock

@@ -10,9 +10,11 @@ How the standard is applied (thresholds and sources in ``compulsory.toml``):
 * Scope: schools with primary or junior students, except special-education schools and
   teaching points (教学点) with fewer than 50 students; closed schools (a ``status`` column
   other than ``open``) are ignored.
-* A combined school splits every resource by the official student weights (primary 1,
-  junior 1.1, senior 1.32): its primary section holds ``w_p·P_p / Σ w·P`` of each stock.
-  The section is then judged as a school of its level.
+* A combined school splits its shared resources by the official student weights (primary
+  1, junior 1.1, senior 1.32): its primary section holds ``w_p·P_p / Σ w·P`` of each
+  stock. The degree counts are already per section (``teachers_above_degree_primary`` are
+  the primary section's teachers with 大专+), so they are not split. Each section is then
+  judged as a school of its level.
 * Per school and level: 7 indicator values; the school passes when at least 6 meet their
   threshold and none is below 85% of it.
 * Per county and level: the 7 county values (county total ÷ county students) and the 7
@@ -225,7 +227,8 @@ def evaluate_compulsory(
         idx = np.flatnonzero(mask)
         share = (w.primary if level == "primary" else w.junior) * p_level[idx] / weighted[idx]
         stock = np.column_stack([_column(df, ind.resource[level], 0.0)[idx] for ind in inds])
-        alloc = stock * share[:, None]
+        split = np.array([ind.split for ind in inds])
+        alloc = np.where(split[None, :], stock * share[:, None], stock)
         per = np.array([ind.per for ind in inds])
         values = alloc / p_level[idx][:, None] * per
         rows_l.append(idx)

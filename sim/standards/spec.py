@@ -96,6 +96,7 @@ class Indicator(_Strict):
     name_zh: str
     name_en: str
     resource: PerLevelColumn
+    split: bool = True  # False: the column already holds the section's own stock
     resource_unit: str
     per: float = Field(gt=0)
     threshold: PerLevel
