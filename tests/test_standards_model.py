@@ -63,30 +63,82 @@ def test_metrics_from_the_example_table():
 
 def test_model_inputs_from_a_model_like_object():
     cfg = Config()
-    model = SimpleNamespace(
-        counties=["清城区", "连南瑶族自治县"],
-        config=cfg,
+    policy = SimpleNamespace(
         salary_parity=np.array([1.0, 0.9]),
+        rotation_rate=np.array([0.05, 0.12]),
+        rotation_backbone_share=np.array([0.2, 0.2]),
+        dropout_factor=np.array([1.0, 1.0]),
     )
+    model = SimpleNamespace(counties=["清城区", "连南瑶族自治县"], config=cfg, policy=policy)
     sums = {
         "n_students": np.array([1000.0, 500.0, 1500.0]),
         "n_left_behind_students": np.array([0.0, 100.0, 100.0]),
     }
     items = model_county_items(model, sums)
-    assert items["清城区"]["rotation_rate"] == cfg.workforce.rotation_rate
+    assert items["清城区"]["rotation_rate"] == pytest.approx(0.05)
+    assert items["连南瑶族自治县"]["rotation_rate"] == pytest.approx(0.12)
     assert items["连南瑶族自治县"]["salary_parity"] == pytest.approx(0.9)
-    assert items["清城区"]["junior_retention"] == pytest.approx(
-        (1 - cfg.enrolment.junior_dropout) ** 3
-    )
+    assert items["清城区"]["junior_retention"] == pytest.approx((1 - cfg.enrolment.junior_dropout) ** 3)
     assert items["连南瑶族自治县"]["junior_retention"] < items["清城区"]["junior_retention"]
     assert preschool_counts_from_metrics(sums, model.counties) is None  # inputs absent
 
 
 def test_record_standards_fails_on_status_quo_rotation():
     schools = read_schools_csv(EXAMPLE)
-    model = SimpleNamespace(counties=["甲县", "乙县"], config=Config(), salary_parity=np.ones(2))
+    model = SimpleNamespace(counties=["甲县", "乙县"], config=Config())  # no policy: config values
     out = record_standards(model, {}, schools, 2023)
     # 甲县's resources pass, but the configured status-quo rotation (5% < 10%) fails it
     assert metric(out, "甲县", "passes_compulsory_resources") == 1
     assert metric(out, "甲县", "passes_compulsory_standard") == 0
     assert metric(out, "甲县", "n_failed_guarantee_compulsory") >= 1
+
+
+@pytest.fixture(scope="module")
+def liannan_run():
+    from sim import api
+    from sim.config import load_config
+
+    root = Path(__file__).parents[1]
+    cfg = load_config(root / "configs" / "baseline.toml").with_overrides({"counties": ["连南瑶族自治县"]})
+    return api.run(cfg, until=2023)
+
+
+def test_baseline_starts_with_no_county_passing_compulsory(liannan_run):
+    cy = liannan_run["county_year"]
+    start = cy[(cy["year"] == 2022) & (cy["county"] == "连南瑶族自治县")].set_index("metric")["value"]
+    # the plan's premise: in 2022/23 no county passes 优质均衡 ("break through zero")
+    assert start["passes_compulsory_standard"] == 0
+    assert start["passes_compulsory_resources"] == 0
+    assert start["n_schools_primary"] > 0
+    # ... and it fails where real counties fail: backbone teachers, sports area, teaching
+    # space, or the difference coefficients
+    real_world = [
+        start["n_schools_below_backbone_primary"],
+        start["n_schools_below_sports_area_primary"],
+        start["n_schools_below_teaching_space_primary"],
+        start["n_failed_coefficient_compulsory"],
+    ]
+    assert sum(v > 0 for v in real_world) >= 2
+    for name in ("cv_backbone_primary", "cv_sports_area_junior", "gross_enrolment_rate_preschool"):
+        assert np.isfinite(start[name])
+    card = liannan_run["targets"]
+    assert list(card.columns[:5]) == ["year", "target", "value", "threshold", "met"]
+    assert set(card["year"]) == {2022, 2023}
+    first = card[card["year"] == 2022].set_index("target")
+    assert first.loc["counties_compulsory", "value"] == 0
+    assert not first["met"].any()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="model calibration: sim/world.py KG_TYPE_SHARES (L) gives 连南 a 58% public share "
+    "and 95% inclusive coverage, so it meets the five core preschool indicators in 2022 "
+    "although no Qingyuan county had passed 普及普惠 (plan-summary.md). Remove this mark "
+    "once the kindergarten mix is calibrated.",
+)
+def test_baseline_starts_with_no_county_passing_preschool(liannan_run):
+    cy = liannan_run["county_year"]
+    start = cy[(cy["year"] == 2022) & (cy["county"] == "连南瑶族自治县")].set_index("metric")["value"]
+    assert start["passes_preschool_standard"] == 0
+    first = liannan_run["targets"].query("year == 2022").set_index("target")
+    assert first.loc["counties_preschool", "value"] == 0

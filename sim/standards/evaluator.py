@@ -22,12 +22,16 @@ How the standard is applied (thresholds and sources in ``compulsory.toml``):
   0.50 (primary) / 0.45 (junior).
 * School and class size come from the table; the other government-guarantee, quality,
   recognition and veto items come from per-county data and are "not assessed" when absent.
+
+The judgement itself is numeric (arrays per county, level and indicator) and is all the
+model needs; the readable tables (per school, per criterion, the verdict sentences) are
+built only when asked for, because building them costs more than the judgement.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -37,8 +41,6 @@ from sim.errors import InputError
 from sim.standards.judge import (
     EPS,
     FAILED,
-    MET,
-    NOT_ASSESSED,
     county_table,
     judge,
     relative_gap,
@@ -91,9 +93,16 @@ CRITERIA_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class CompulsoryEvaluation:
-    """Everything the evaluator found, as tables (one row per thing judged).
+    """What the evaluator found: numeric arrays now, tables on demand.
+
+    Always available (cheap): ``county_names``, ``passes`` / ``passes_assessed`` /
+    ``resources_pass`` (per county, in ``county_names`` order), ``n_failed``,
+    ``n_not_assessed``, ``n_failed_by_kind``, and ``group`` arrays of shape
+    ``(n_counties, 2 levels, 7 indicators)``: ``cv``, ``county_value``, ``n_below``,
+    ``shortfall`` (plus ``n_schools``/``n_passing`` of shape ``(n_counties, 2)``).
+
+    Tables, built on first access:
 
     * ``schools``: one row per school section in scope (``county, school, level,
       students``, the 7 values ``v_<id>``, flags ``met_<id>``, ``n_met``, ``min_ratio``,
@@ -102,17 +111,106 @@ class CompulsoryEvaluation:
     * ``indicators``: county × level × indicator: county value, threshold, weighted and
       unweighted coefficient, limit, schools below the threshold, shortfall (resource to
       add so every school reaches the threshold, in the resource's unit).
-    * ``criteria``: county × criterion with ``status`` met / failed / not assessed and
-      the ``gap`` still to go.
-    * ``counties``: one row per county with the verdict.
+    * ``criteria``: county × criterion with ``status`` met / failed / not assessed and the
+      ``gap`` still to go; ``gaps``: the failed ones, worst first.
+    * ``counties``: one row per county with the verdict sentence and binding criteria.
     """
 
-    schools: pd.DataFrame
-    excluded: pd.DataFrame
-    indicators: pd.DataFrame
-    criteria: pd.DataFrame
-    counties: pd.DataFrame
-    standard: CompulsoryStandard
+    def __init__(
+        self,
+        standard: CompulsoryStandard,
+        county_names: list[str],
+        sections: dict[str, Any],
+        group: dict[str, np.ndarray],
+        parts: list[dict[str, Any]],
+        excluded: dict[str, np.ndarray],
+    ):
+        self.standard = standard
+        self.county_names = county_names
+        self._sections = sections
+        self.group = group
+        self._parts = parts
+        self._excluded = excluded
+        nc = len(county_names)
+        self.n_failed = np.zeros(nc)
+        self.n_not_assessed = np.zeros(nc)
+        res_failed = np.zeros(nc)
+        res_na = np.zeros(nc)
+        self.n_failed_by_kind: dict[str, np.ndarray] = {}
+        for part in parts:
+            ci, code, kind = part["ci"], part["code"], part["kind"]
+            failed = np.bincount(ci, weights=(code == 0).astype(float), minlength=nc)
+            na = np.bincount(ci, weights=(code == -1).astype(float), minlength=nc)
+            self.n_failed += failed
+            self.n_not_assessed += na
+            self.n_failed_by_kind[kind] = self.n_failed_by_kind.get(kind, np.zeros(nc)) + failed
+            if kind in RESOURCE_KINDS:
+                res_failed += failed
+                res_na += na
+        self.resources_pass = (res_failed == 0) & (res_na == 0)
+        self.passes_assessed = self.n_failed == 0
+        self.passes = self.passes_assessed & (self.n_not_assessed == 0)
+
+    # -- tables -----------------------------------------------------------------------
+    @cached_property
+    def schools(self) -> pd.DataFrame:
+        sec = self._sections
+        names = np.asarray(self.county_names, dtype=object)
+        out = pd.DataFrame(
+            {
+                "county": names[sec["county"]],
+                "school": sec["school"],
+                "level": np.asarray(LEVELS, dtype=object)[sec["level"]],
+                "students": sec["students"],
+                "combined": sec["combined"],
+                "teaching_point": sec["teaching_point"],
+            }
+        )
+        ids = [i.id for i in self.standard.indicators]
+        extra = {f"v_{i}": sec["values"][:, j] for j, i in enumerate(ids)}
+        extra.update({f"met_{i}": sec["met"][:, j] for j, i in enumerate(ids)})
+        extra.update(n_met=sec["n_met"], min_ratio=sec["min_ratio"], passes=sec["passes"])
+        return pd.concat([out, pd.DataFrame(extra)], axis=1)
+
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        return pd.DataFrame(self._excluded)
+
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        g, inds = self.group, self.standard.indicators
+        k = len(inds)
+        ci, li = np.nonzero(g["n_schools"] > 0)
+        cik, lik = np.repeat(ci, k), np.repeat(li, k)
+        jk = np.tile(np.arange(k), len(ci))
+        return pd.DataFrame(
+            {
+                "county": np.asarray(self.county_names, dtype=object)[cik],
+                "level": np.asarray(LEVELS, dtype=object)[lik],
+                "indicator": np.asarray([i.id for i in inds], dtype=object)[jk],
+                "no": np.array([i.no for i in inds])[jk],
+                "name_zh": np.asarray([i.name_zh for i in inds], dtype=object)[jk],
+                "name_en": np.asarray([i.name_en for i in inds], dtype=object)[jk],
+                "threshold": g["threshold"][lik, jk],
+                "county_value": g["county_value"][cik, lik, jk],
+                "min_value": g["min_value"][cik, lik, jk],
+                "cv": g["cv"][cik, lik, jk],
+                "cv_unweighted": g["cv_unweighted"][cik, lik, jk],
+                "cv_limit": g["cv_limit"][lik],
+                "cv_ok": g["cv_ok"][cik, lik, jk],
+                "n_schools": g["n_schools"][cik, lik].astype(int),
+                "n_below": g["n_below"][cik, lik, jk].astype(int),
+                "n_failing_rule_on": g["n_failing_rule_on"][cik, lik, jk].astype(int),
+                "shortfall": g["shortfall"][cik, lik, jk],
+                "resource_unit": np.asarray([i.resource_unit for i in inds], dtype=object)[jk],
+            }
+        )
+
+    @cached_property
+    def criteria(self) -> pd.DataFrame:
+        names = np.asarray(self.county_names, dtype=object)
+        parts = [{**p, "county": names[p["ci"]], "status": status_names(p["code"])} for p in self._parts]
+        return stack(parts, CRITERIA_COLUMNS)
 
     @property
     def gaps(self) -> pd.DataFrame:
@@ -122,6 +220,10 @@ class CompulsoryEvaluation:
             ["county", "rel_gap"], ascending=[True, False], na_position="last", kind="stable"
         ).reset_index(drop=True)
 
+    @cached_property
+    def counties(self) -> pd.DataFrame:
+        return _verdicts(self)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary: per county and level, coefficients, schools and verdict."""
         from sim.standards.render import compulsory_to_dict
@@ -129,18 +231,26 @@ class CompulsoryEvaluation:
         return compulsory_to_dict(self)
 
 
+RESOURCE_KINDS = frozenset({"resources", "coefficient", "school_indicator"})
+
+
 def _column(df: pd.DataFrame, name: str, default: float) -> np.ndarray:
-    if name in df.columns:
-        return pd.to_numeric(df[name], errors="coerce").fillna(default).to_numpy(float)
-    return np.full(len(df), default, dtype=float)
+    if name not in df.columns:
+        return np.full(len(df), default, dtype=float)
+    col = df[name]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        arr = col.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(arr), default, arr)
 
 
 def _flag(df: pd.DataFrame, name: str) -> np.ndarray:
     if name not in df.columns:
         return np.zeros(len(df), dtype=bool)
     col = df[name]
-    if col.dtype == bool:
-        return col.to_numpy()
+    if pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=bool, na_value=False)
     if pd.api.types.is_numeric_dtype(col):
         return col.fillna(0).to_numpy(float) != 0
     text = col.astype(str).str.strip().str.lower()
@@ -151,11 +261,17 @@ def _check_columns(schools: pd.DataFrame) -> None:
     missing = [c for c in SCHOOL_COLUMNS if c not in schools.columns]
     if missing:
         raise InputError(
-            f"required column(s) missing: {', '.join(missing)}; "
-            f"required: {', '.join(SCHOOL_COLUMNS)}",
+            f"required column(s) missing: {', '.join(missing)}; required: {', '.join(SCHOOL_COLUMNS)}",
             source="school table",
             key=missing[0],
         )
+
+
+def _by_group(group: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarray:
+    """Column-wise sums of ``weights`` (n × k) per group, shape (n_groups, k)."""
+    k = weights.shape[1]
+    flat = group[:, None] * k + np.arange(k)[None, :]
+    return np.bincount(flat.ravel(), weights=weights.ravel(), minlength=n_groups * k).reshape(n_groups, k)
 
 
 def evaluate_compulsory(
@@ -174,75 +290,76 @@ def evaluate_compulsory(
     """
     std = standard or load_compulsory()
     _check_columns(schools)
-    df = schools.reset_index(drop=True)
+    df = schools
     n = len(df)
-
-    county_codes, county_names = pd.factorize(df["county"].astype(str), sort=False)
-    counties = [str(c) for c in county_names]
-    n_counties = len(counties)
+    county_col = df["county"].to_numpy(dtype=object)
+    county_codes, county_uniques = pd.factorize(county_col, sort=False)
+    counties = [str(c) for c in county_uniques]
+    nc = len(counties)
+    school_col = df["school"].to_numpy(dtype=object)
 
     p_pri = _column(df, "students_primary", 0.0)
     p_jun = _column(df, "students_junior", 0.0)
     p_sen = _column(df, "students_senior", 0.0)
     compulsory_students = p_pri + p_jun
     teaching_point = _flag(df, "teaching_point")
+    n_levels_present = (p_pri > 0).astype(int) + (p_jun > 0) + (p_sen > 0)
 
-    # --- scope -------------------------------------------------------------------
-    reason = np.full(n, "", dtype=object)
+    # --- scope -------------------------------------------------------------------------
+    closed = np.zeros(n, dtype=bool)
     if "status" in df.columns:
-        closed = df["status"].astype(str).str.lower().ne("open").to_numpy()
-        reason[closed] = "not open"
+        closed = df["status"].to_numpy(dtype=object) != "open"
+    special = np.zeros(n, dtype=bool)
     if "type" in df.columns and std.scope.exclude_types:
-        special = df["type"].astype(str).isin(std.scope.exclude_types).to_numpy()
-        reason[(reason == "") & special] = "special-education school"
-    reason[(reason == "") & (compulsory_students <= 0)] = "no primary or junior students"
+        special = df["type"].isin(std.scope.exclude_types).to_numpy(dtype=bool)
     small_tp = teaching_point & (compulsory_students < std.scope.exclude_teaching_points_below)
-    reason[(reason == "") & small_tp] = (
-        f"teaching point under {std.scope.exclude_teaching_points_below} students"
+    has_students = compulsory_students > 0
+    in_scope = has_students & ~closed & ~special & ~small_tp
+    out = has_students & ~in_scope  # rows without compulsory pupils are simply other schools
+    reason = np.where(
+        closed,
+        "not open",
+        np.where(
+            special,
+            "special-education school",
+            f"teaching point under {std.scope.exclude_teaching_points_below} students",
+        ),
     )
-    in_scope = reason == ""
-    excluded = pd.DataFrame(
-        {
-            "county": df["county"].astype(str).to_numpy()[~in_scope],
-            "school": df["school"].astype(str).to_numpy()[~in_scope],
-            "students": compulsory_students[~in_scope],
-            "reason": reason[~in_scope],
-        }
-    )
-    # Rows without compulsory students (kindergartens, high schools in a model table) are
-    # simply other schools, not exclusions.
-    excluded = excluded[excluded["students"] > 0].reset_index(drop=True)
+    excluded = {
+        "county": county_col[out].astype(str),
+        "school": school_col[out].astype(str),
+        "students": compulsory_students[out],
+        "reason": reason[out],
+    }
+    n_excl_tp = np.bincount(county_codes[out & small_tp & ~closed & ~special], minlength=nc)
 
     # --- per-school sections ---------------------------------------------------------
     w = std.weights
     weighted = w.primary * p_pri + w.junior * p_jun + w.senior * p_sen
     inds = std.indicators
-    ids = [i.id for i in inds]
     k = len(inds)
-
+    per = np.array([ind.per for ind in inds])
+    split = np.array([ind.split for ind in inds])
     rows_l, level_l, students_l, values_l, alloc_l = [], [], [], [], []
     for li, level in enumerate(LEVELS):
         p_level = p_pri if level == "primary" else p_jun
-        mask = in_scope & (p_level > 0)
-        idx = np.flatnonzero(mask)
+        idx = np.flatnonzero(in_scope & (p_level > 0))
         share = (w.primary if level == "primary" else w.junior) * p_level[idx] / weighted[idx]
         stock = np.column_stack([_column(df, ind.resource[level], 0.0)[idx] for ind in inds])
-        split = np.array([ind.split for ind in inds])
-        alloc = np.where(split[None, :], stock * share[:, None], stock)
-        per = np.array([ind.per for ind in inds])
-        values = alloc / p_level[idx][:, None] * per
+        alloc = np.where(split[None, :], stock * share[:, None], stock).reshape(len(idx), k)
         rows_l.append(idx)
         level_l.append(np.full(len(idx), li))
         students_l.append(p_level[idx])
-        values_l.append(values.reshape(len(idx), k))
-        alloc_l.append(alloc.reshape(len(idx), k))
+        values_l.append(alloc / p_level[idx][:, None] * per)
+        alloc_l.append(alloc)
     rows = np.concatenate(rows_l)
     level_code = np.concatenate(level_l)
     students = np.concatenate(students_l)
     values = np.vstack(values_l)
     alloc = np.vstack(alloc_l)
 
-    thr = np.array([[ind.threshold[level] for ind in inds] for level in LEVELS])[level_code]
+    thr_level = np.array([[ind.threshold[level] for ind in inds] for level in LEVELS])
+    thr = thr_level[level_code]
     ratio = values / thr
     met = ratio >= 1.0 - EPS
     n_met = met.sum(axis=1)
@@ -250,131 +367,87 @@ def evaluate_compulsory(
     min_ratio = ratio.min(axis=1) if len(ratio) else np.zeros(0)
     passes = (n_met >= rule.min_met) & (min_ratio >= rule.floor_ratio * (1.0 - EPS))
     sec_county = county_codes[rows]
+    sections = {
+        "county": sec_county,
+        "school": school_col[rows].astype(str),
+        "level": level_code,
+        "students": students,
+        "combined": n_levels_present[rows] > 1,
+        "teaching_point": teaching_point[rows],
+        "values": values,
+        "met": met,
+        "n_met": n_met,
+        "min_ratio": min_ratio,
+        "passes": passes,
+    }
 
-    schools_out = pd.DataFrame(
-        {
-            "county": np.asarray(counties, dtype=object)[sec_county],
-            "school": df["school"].astype(str).to_numpy()[rows],
-            "level": np.asarray(LEVELS, dtype=object)[level_code],
-            "students": students,
-            "combined": ((p_pri > 0).astype(int) + (p_jun > 0) + (p_sen > 0))[rows] > 1,
-            "teaching_point": teaching_point[rows],
-        }
-    )
-    for j, ind_id in enumerate(ids):
-        schools_out[f"v_{ind_id}"] = values[:, j]
-    for j, ind_id in enumerate(ids):
-        schools_out[f"met_{ind_id}"] = met[:, j]
-    schools_out["n_met"] = n_met
-    schools_out["min_ratio"] = min_ratio
-    schools_out["passes"] = passes
-
-    # --- county × level aggregates via bincount ---------------------------------------
-    n_groups = n_counties * len(LEVELS)
-    group = sec_county * len(LEVELS) + level_code
-    n_sch = np.bincount(group, minlength=n_groups).astype(float)
-    p_tot = np.bincount(group, weights=students, minlength=n_groups)
-    n_pass = np.bincount(group, weights=passes.astype(float), minlength=n_groups)
-    per = np.array([ind.per for ind in inds])
+    # --- county × level aggregates ----------------------------------------------------
+    nl = len(LEVELS)
+    ng = nc * nl
+    grp = sec_county * nl + level_code
+    n_sch = np.bincount(grp, minlength=ng).astype(float)
+    p_tot = np.bincount(grp, weights=students, minlength=ng)
+    n_pass = np.bincount(grp, weights=passes.astype(float), minlength=ng)
     with np.errstate(divide="ignore", invalid="ignore"):
-        a_tot = np.column_stack(
-            [np.bincount(group, weights=alloc[:, j], minlength=n_groups) for j in range(k)]
-        )
-        xbar = a_tot / p_tot[:, None] * per
-        dev2 = (values - xbar[group]) ** 2
-        var_w = (
-            np.column_stack(
-                [
-                    np.bincount(group, weights=students * dev2[:, j], minlength=n_groups)
-                    for j in range(k)
-                ]
-            )
-            / p_tot[:, None]
-        )
+        xbar = _by_group(grp, alloc, ng) / p_tot[:, None] * per
+        var_w = _by_group(grp, students[:, None] * (values - xbar[grp]) ** 2, ng) / p_tot[:, None]
         cv = np.sqrt(var_w) / xbar
-        cv[~np.isfinite(cv)] = np.nan
-        mean_u = (
-            np.column_stack(
-                [np.bincount(group, weights=values[:, j], minlength=n_groups) for j in range(k)]
-            )
-            / n_sch[:, None]
-        )
-        dev2u = (values - mean_u[group]) ** 2
-        var_u = (
-            np.column_stack(
-                [np.bincount(group, weights=dev2u[:, j], minlength=n_groups) for j in range(k)]
-            )
-            / n_sch[:, None]
-        )
-        cv_u = np.sqrt(var_u) / mean_u
-        cv_u[~np.isfinite(cv_u)] = np.nan
+        mean_u = _by_group(grp, values, ng) / n_sch[:, None]
+        cv_u = np.sqrt(_by_group(grp, (values - mean_u[grp]) ** 2, ng) / n_sch[:, None]) / mean_u
+    cv[~np.isfinite(cv)] = np.nan
+    cv_u[~np.isfinite(cv_u)] = np.nan
     below = ~met
-    n_below = np.column_stack(
-        [
-            np.bincount(group, weights=below[:, j].astype(float), minlength=n_groups)
-            for j in range(k)
-        ]
-    )
-    failing_rule_below = below & ~passes[:, None]
-    n_fail_rule_on = np.column_stack(
-        [
-            np.bincount(group, weights=failing_rule_below[:, j].astype(float), minlength=n_groups)
-            for j in range(k)
-        ]
-    )
-    need = np.maximum(0.0, thr * students[:, None] / per - alloc)  # resource to add per school
-    shortfall = np.column_stack(
-        [np.bincount(group, weights=need[:, j], minlength=n_groups) for j in range(k)]
-    )
-    min_val = np.full((n_groups, k), np.inf)
-    for j in range(k):
-        np.minimum.at(min_val[:, j], group, values[:, j])
+    n_below = _by_group(grp, below.astype(float), ng)
+    n_fail_rule_on = _by_group(grp, (below & ~passes[:, None]).astype(float), ng)
+    shortfall = _by_group(grp, np.maximum(0.0, thr * students[:, None] / per - alloc), ng)
+    min_val = np.full((ng, k), np.inf)
+    np.minimum.at(min_val, (np.repeat(grp, k), np.tile(np.arange(k), len(grp))), values.ravel())
     min_val[np.isinf(min_val)] = np.nan
+    cv_limit = np.array([std.coefficient[level] for level in LEVELS])
+    cv_ok = cv <= np.tile(cv_limit, nc)[:, None] + EPS
+    shape3 = (nc, nl, k)
+    group = {
+        "n_schools": n_sch.reshape(nc, nl),
+        "n_passing": n_pass.reshape(nc, nl),
+        "n_excluded_teaching_points": n_excl_tp,
+        "threshold": thr_level,
+        "cv_limit": cv_limit,
+        "county_value": xbar.reshape(shape3),
+        "cv": cv.reshape(shape3),
+        "cv_unweighted": cv_u.reshape(shape3),
+        "cv_ok": cv_ok.reshape(shape3),
+        "min_value": min_val.reshape(shape3),
+        "n_below": n_below.reshape(shape3),
+        "n_failing_rule_on": n_fail_rule_on.reshape(shape3),
+        "shortfall": shortfall.reshape(shape3),
+    }
 
-    g_county = np.repeat(np.arange(n_counties), len(LEVELS))
-    g_level = np.tile(np.arange(len(LEVELS)), n_counties)
+    # --- criteria (numeric codes: 1 met, 0 failed, -1 not assessed) --------------------
+    parts = _resource_criteria(std, group, nc)
+    parts.append(_size_criteria(df, std, in_scope, county_codes, nc, p_pri, p_jun, p_sen, n_levels_present))
+    parts.extend(_item_criteria(std, counties, county_data))
+    return CompulsoryEvaluation(std, counties, sections, group, parts, excluded)
+
+
+def _value_unit(ind: Any) -> str:
+    per = "per 100 students" if ind.per == 100 else "per student"
+    return f"{ind.resource_unit} {per}"
+
+
+def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: int) -> list[dict[str, Any]]:
+    """The 6-of-7 rule, each indicator at school level, and each coefficient."""
+    inds, nl, k = std.indicators, len(LEVELS), len(std.indicators)
+    rule = std.per_school_rule
+    n_sch, n_pass = g["n_schools"].ravel(), g["n_passing"].ravel()
     present = n_sch > 0
-    thr_g = np.array([[ind.threshold[level] for ind in inds] for level in LEVELS])[g_level]
-    limit_g = np.array([std.coefficient[level] for level in LEVELS])[g_level]
-    cv_ok = cv <= limit_g[:, None] + EPS
-
-    gi = np.flatnonzero(present)
-    gk = np.repeat(gi, k)
-    jk = np.tile(np.arange(k), len(gi))
+    ci_all = np.repeat(np.arange(nc), nl)
+    li_all = np.tile(np.arange(nl), nc)
+    share_pass = np.divide(n_pass, n_sch, out=np.full(nc * nl, np.nan), where=present)
     level_names = np.asarray(LEVELS, dtype=object)
-    county_arr = np.asarray(counties, dtype=object)
-    indicators_out = pd.DataFrame(
+    parts: list[dict[str, Any]] = [
         {
-            "county": county_arr[g_county[gk]],
-            "level": level_names[g_level[gk]],
-            "indicator": np.asarray(ids, dtype=object)[jk],
-            "no": np.array([ind.no for ind in inds])[jk],
-            "name_zh": np.asarray([ind.name_zh for ind in inds], dtype=object)[jk],
-            "name_en": np.asarray([ind.name_en for ind in inds], dtype=object)[jk],
-            "threshold": thr_g[gk, jk],
-            "county_value": xbar[gk, jk],
-            "min_value": min_val[gk, jk],
-            "cv": cv[gk, jk],
-            "cv_unweighted": cv_u[gk, jk],
-            "cv_limit": limit_g[gk],
-            "cv_ok": cv_ok[gk, jk],
-            "n_schools": n_sch[gk].astype(int),
-            "n_below": n_below[gk, jk].astype(int),
-            "n_failing_rule_on": n_fail_rule_on[gk, jk].astype(int),
-            "shortfall": shortfall[gk, jk],
-            "resource_unit": np.asarray([ind.resource_unit for ind in inds], dtype=object)[jk],
-        }
-    )
-
-    # --- criteria ----------------------------------------------------------------------
-    frames: list[dict[str, Any]] = []
-    # (a) the per-school 6-of-7 rule, one row per county and level (not assessed without schools)
-    rule_status = np.where(~present, NOT_ASSESSED, np.where(n_pass == n_sch, MET, FAILED))
-    share_pass = np.divide(n_pass, n_sch, out=np.full(n_groups, np.nan), where=present)
-    frames.append(
-        {
-            "county": county_arr[g_county],
-            "level": level_names[g_level],
+            "ci": ci_all,
+            "level": level_names[li_all],
             "criterion": "per_school_rule",
             "indicator": "",
             "kind": "resources",
@@ -384,81 +457,66 @@ def evaluate_compulsory(
             "value": share_pass,
             "threshold": 1.0,
             "op": ">=",
-            "status": rule_status,
-            "gap": np.where(present, 1.0 - share_pass, np.nan),
-            "rel_gap": np.where(present, 1.0 - share_pass, np.nan),
+            "code": np.where(~present, -1, np.where(n_pass == n_sch, 1, 0)),
+            "gap": 1.0 - share_pass,
+            "rel_gap": 1.0 - share_pass,
             "n_schools_failing": np.where(present, n_sch - n_pass, np.nan),
             "shortfall": np.nan,
             "unit": "share of schools",
         }
-    )
-    # (b) each indicator at school level: failed when a school failing the rule misses it
-    ind_status = np.where(indicators_out["n_failing_rule_on"] > 0, FAILED, MET)
-    gap_i = indicators_out["threshold"] - indicators_out["min_value"]
-    frames.append(
+    ]
+    ci, li = np.nonzero(g["n_schools"] > 0)
+    cik, lik = np.repeat(ci, k), np.repeat(li, k)
+    jk = np.tile(np.arange(k), len(ci))
+    ids = np.asarray([i.id for i in inds], dtype=object)[jk]
+    name_zh = np.asarray([i.name_zh for i in inds], dtype=object)[jk]
+    name_en = np.asarray([i.name_en for i in inds], dtype=object)[jk]
+    thr = g["threshold"][lik, jk]
+    low = g["min_value"][cik, lik, jk]
+    n_below = g["n_below"][cik, lik, jk]
+    parts.append(
         {
-            "county": indicators_out["county"],
-            "level": indicators_out["level"],
-            "criterion": "school_" + indicators_out["indicator"],
-            "indicator": indicators_out["indicator"],
+            "ci": cik,
+            "level": level_names[lik],
+            "criterion": np.char.add("school_", ids.astype(str)).astype(object),
+            "indicator": ids,
             "kind": "school_indicator",
-            "name_zh": indicators_out["name_zh"],
-            "name_en": indicators_out["name_en"] + " (lowest school)",
-            "value": indicators_out["min_value"],
-            "threshold": indicators_out["threshold"],
+            "name_zh": name_zh,
+            "name_en": np.char.add(name_en.astype(str), " (lowest school)").astype(object),
+            "value": low,
+            "threshold": thr,
             "op": ">=",
-            "status": ind_status,
-            "gap": gap_i,
-            "rel_gap": gap_i / indicators_out["threshold"],
-            "n_schools_failing": indicators_out["n_below"].astype(float),
-            "shortfall": indicators_out["shortfall"],
+            "code": np.where(g["n_failing_rule_on"][cik, lik, jk] > 0, 0, 1),
+            "gap": thr - low,
+            "rel_gap": (thr - low) / thr,
+            "n_schools_failing": n_below,
+            "shortfall": g["shortfall"][cik, lik, jk],
             "unit": np.asarray([_value_unit(i) for i in inds], dtype=object)[jk],
         }
     )
-    # (c) difference coefficients
-    cv_vals = indicators_out["cv"].to_numpy()
-    cv_lim = indicators_out["cv_limit"].to_numpy()
-    cv_status = np.where(np.isnan(cv_vals) | ~indicators_out["cv_ok"].to_numpy(), FAILED, MET)
-    frames.append(
+    cv = g["cv"][cik, lik, jk]
+    lim = g["cv_limit"][lik]
+    parts.append(
         {
-            "county": indicators_out["county"],
-            "level": indicators_out["level"],
-            "criterion": "cv_" + indicators_out["indicator"],
-            "indicator": indicators_out["indicator"],
+            "ci": cik,
+            "level": level_names[lik],
+            "criterion": np.char.add("cv_", ids.astype(str)).astype(object),
+            "indicator": ids,
             "kind": "coefficient",
-            "name_zh": indicators_out["name_zh"] + "校际差异系数",
-            "name_en": "difference coefficient: " + indicators_out["name_en"],
-            "value": cv_vals,
-            "threshold": cv_lim,
+            "name_zh": np.char.add(name_zh.astype(str), "校际差异系数").astype(object),
+            "name_en": np.char.add("difference coefficient: ", name_en.astype(str)).astype(object),
+            "value": cv,
+            "threshold": lim,
             "op": "<=",
-            "status": cv_status,
-            "gap": cv_vals - cv_lim,
-            "rel_gap": (cv_vals - cv_lim) / cv_lim,
-            "n_schools_failing": indicators_out["n_below"].astype(float),
+            "code": np.where(np.isnan(cv) | ~g["cv_ok"][cik, lik, jk], 0, 1),
+            "gap": cv - lim,
+            "rel_gap": (cv - lim) / lim,
+            "n_schools_failing": n_below,
             "shortfall": np.nan,
             "unit": "coefficient",
         }
     )
-    # (d) school size and class size, from the table
-    frames.append(_size_criteria(df, std, in_scope, county_codes, counties, p_pri, p_jun, p_sen))
-    # (e) county-level items from county data
-    frames.extend(_item_criteria(std, counties, county_data))
-
-    criteria = stack(frames, CRITERIA_COLUMNS)
-    counties_out = _verdicts(criteria, counties, n_sch, n_pass, present, excluded)
-    return CompulsoryEvaluation(
-        schools=schools_out,
-        excluded=excluded,
-        indicators=indicators_out,
-        criteria=criteria,
-        counties=counties_out,
-        standard=std,
-    )
-
-
-def _value_unit(ind: Any) -> str:
-    per = "per 100 students" if ind.per == 100 else "per student"
-    return f"{ind.resource_unit} {per}"
+    return parts
 
 
 def _size_criteria(
@@ -466,25 +524,24 @@ def _size_criteria(
     std: CompulsoryStandard,
     in_scope: np.ndarray,
     county_codes: np.ndarray,
-    counties: list[str],
+    nc: int,
     p_pri: np.ndarray,
     p_jun: np.ndarray,
     p_sen: np.ndarray,
+    n_levels: np.ndarray,
 ) -> dict[str, Any]:
     """School-size and class-size guarantee items: counts of schools over the limits."""
-    nc = len(counties)
     cc = county_codes[in_scope]
     size = (p_pri + p_jun + p_sen)[in_scope]
-    levels = ((p_pri > 0).astype(int) + (p_jun > 0) + (p_sen > 0))[in_scope]
-    s_lim = np.where(levels > 1, std.school_size.multi_level, std.school_size.single_level)
+    s_lim = np.where(n_levels[in_scope] > 1, std.school_size.multi_level, std.school_size.single_level)
     over = size > s_lim
     n_over = np.bincount(cc, weights=over.astype(float), minlength=nc)
     excess = np.bincount(cc, weights=np.maximum(0.0, size - s_lim), minlength=nc)
     n_in = np.bincount(cc, minlength=nc)
-    size_status = np.where(n_in == 0, NOT_ASSESSED, np.where(n_over > 0, FAILED, MET))
+    size_code = np.where(n_in == 0, -1, np.where(n_over > 0, 0, 1))
 
     if "max_class_size" in df.columns:
-        mcs = pd.to_numeric(df["max_class_size"], errors="coerce").to_numpy(float)[in_scope]
+        mcs = _column(df, "max_class_size", np.nan)[in_scope]
     else:
         mcs = np.full(int(in_scope.sum()), np.nan)
     c_lim = np.where(p_jun[in_scope] > 0, std.class_size.junior, std.class_size.primary)
@@ -494,38 +551,34 @@ def _size_criteria(
     n_known = np.bincount(cc, weights=known.astype(float), minlength=nc)
     worst = np.zeros(nc)
     np.maximum.at(worst, cc, np.where(c_over, mcs - c_lim, 0.0))
-    class_status = np.where(
-        n_c_over > 0, FAILED, np.where((n_known < n_in) | (n_in == 0), NOT_ASSESSED, MET)
-    )
-    class_value = np.where(class_status == NOT_ASSESSED, np.nan, n_c_over)
-    names = np.asarray(counties, dtype=object)
+    class_code = np.where(n_c_over > 0, 0, np.where((n_known < n_in) | (n_in == 0), -1, 1))
     ss, cs = std.school_size, std.class_size
+    size_en = f"{ss.name_en}: schools over {ss.single_level} (one level) / {ss.multi_level} (combined)"
+    class_en = f"{cs.name_en}: schools with a class over {cs.primary} (primary) / {cs.junior} (junior)"
+    ci = np.arange(nc)
     return {
-        "county": np.concatenate([names, names]),
+        "ci": np.concatenate([ci, ci]),
         "level": "",
-        "criterion": ["school_size"] * nc + ["class_size"] * nc,
+        "criterion": np.array(["school_size"] * nc + ["class_size"] * nc, dtype=object),
         "indicator": "",
         "kind": "guarantee",
-        "name_zh": [ss.name_zh] * nc + [cs.name_zh] * nc,
-        "name_en": [
-            f"{ss.name_en}: schools over {ss.single_level} (one level) / "
-            f"{ss.multi_level} (combined)"
-        ]
-        * nc
-        + [f"{cs.name_en}: schools with a class over {cs.primary} (primary) / {cs.junior} (junior)"]
-        * nc,
-        "value": np.concatenate([np.where(n_in == 0, np.nan, n_over), class_value]),
+        "name_zh": np.array([ss.name_zh] * nc + [cs.name_zh] * nc, dtype=object),
+        "name_en": np.array([size_en] * nc + [class_en] * nc, dtype=object),
+        "value": np.concatenate(
+            [np.where(n_in == 0, np.nan, n_over), np.where(class_code == -1, np.nan, n_c_over)]
+        ),
         "threshold": 0.0,
         "op": "<=",
-        "status": np.concatenate([size_status, class_status]),
-        "gap": np.concatenate(
-            [np.where(n_over > 0, excess, 0.0), np.where(n_c_over > 0, worst, 0.0)]
-        ),
+        "code": np.concatenate([size_code, class_code]),
+        "gap": np.concatenate([np.where(n_over > 0, excess, 0.0), np.where(n_c_over > 0, worst, 0.0)]),
         "rel_gap": np.nan,
         "n_schools_failing": np.concatenate([n_over, n_c_over]),
         "shortfall": np.nan,
-        "unit": ["schools (gap: students over the limits)"] * nc
-        + ["schools (gap: students over the limit in the worst class)"] * nc,
+        "unit": np.array(
+            ["schools (gap: students over the limits)"] * nc
+            + ["schools (gap: students over the limit in the worst class)"] * nc,
+            dtype=object,
+        ),
     }
 
 
@@ -539,97 +592,74 @@ def _item_criteria(
     nc = len(counties)
     parts = []
     for item in std.items:
-        code, gap = judge(table[item.id].to_numpy(), item.op, item.threshold)
+        value = table[item.id]
+        code, gap = judge(value, item.op, item.threshold)
+        if item.op in ("true", "false"):
+            unit = "yes/no"
+        elif item.threshold is not None and item.threshold <= 1.0:
+            unit = "share"
+        else:
+            unit = "value"
         parts.append(
             {
-                "county": counties,
+                "ci": np.arange(nc),
                 "level": "",
                 "criterion": item.id,
                 "indicator": "",
                 "kind": "veto" if item.veto else item.kind,
                 "name_zh": item.name_zh,
                 "name_en": item.name_en,
-                "value": table[item.id].to_numpy(),
+                "value": value,
                 "threshold": np.nan if item.threshold is None else item.threshold,
                 "op": item.op,
-                "status": status_names(code),
+                "code": code,
                 "gap": gap,
                 "rel_gap": relative_gap(gap, item.op, item.threshold),
                 "n_schools_failing": np.full(nc, np.nan),
                 "shortfall": np.nan,
-                "unit": "yes/no"
-                if item.op in ("true", "false")
-                else "share"
-                if item.threshold is not None and item.threshold <= 1.0
-                else "value",
+                "unit": unit,
             }
         )
     return parts
 
 
-def _verdicts(
-    criteria: pd.DataFrame,
-    counties: list[str],
-    n_sch: np.ndarray,
-    n_pass: np.ndarray,
-    present: np.ndarray,
-    excluded: pd.DataFrame,
-) -> pd.DataFrame:
+def _verdicts(ev: CompulsoryEvaluation) -> pd.DataFrame:
     """One row per county: counts, flags and a verdict sentence naming what binds."""
-    nl = len(LEVELS)
-    status = criteria["status"].to_numpy()
-    code = pd.Categorical(criteria["county"], categories=counties).codes
-    nc = len(counties)
-    n_failed = np.bincount(code, weights=(status == FAILED).astype(float), minlength=nc)
-    n_na = np.bincount(code, weights=(status == NOT_ASSESSED).astype(float), minlength=nc)
-    resource_kind = (
-        criteria["kind"].isin(["resources", "coefficient", "school_indicator"]).to_numpy()
-    )
-    n_res_failed = np.bincount(
-        code, weights=((status == FAILED) & resource_kind).astype(float), minlength=nc
-    )
-    n_res_na = np.bincount(
-        code, weights=((status == NOT_ASSESSED) & resource_kind).astype(float), minlength=nc
-    )
-    gaps = criteria[status == FAILED]
-    gaps = gaps.sort_values("rel_gap", ascending=False, na_position="last", kind="stable")
-    binding: dict[str, list[str]] = {c: [] for c in counties}
+    gaps = ev.gaps
+    binding: dict[str, list[str]] = {c: [] for c in ev.county_names}
+    gaps = gaps.sort_values(["rel_gap"], ascending=False, na_position="last", kind="stable")
     for county, level, crit in zip(gaps["county"], gaps["level"], gaps["criterion"], strict=True):
         binding[county].append(f"{crit}[{level}]" if level else crit)
-    tp = excluded[excluded["reason"].str.startswith("teaching point")]
-    excl = tp.groupby("county").size() if len(tp) else pd.Series(dtype=int)
-
+    g = ev.group
     rows = []
-    for ci, county in enumerate(counties):
-        g = ci * nl + np.arange(nl)
-        failed, na = int(n_failed[ci]), int(n_na[ci])
-        res_ok = n_res_failed[ci] == 0 and n_res_na[ci] == 0
+    for ci, county in enumerate(ev.county_names):
+        failed, na = int(ev.n_failed[ci]), int(ev.n_not_assessed[ci])
         if failed:
-            status_c = "fails"
+            status = "fails"
             verdict = f"fails: {failed} criteria failed ({', '.join(binding[county][:6])}"
             verdict += ", ...)" if len(binding[county]) > 6 else ")"
             if na:
                 verdict += f"; {na} items not assessed"
         elif na == 0:
-            status_c, verdict = "passes", "passes"
-        elif res_ok:
-            status_c = "incomplete"
+            status, verdict = "passes", "passes"
+        elif ev.resources_pass[ci]:
+            status = "incomplete"
             verdict = f"passes resource criteria; {na} items not assessed"
         else:
-            status_c = "incomplete"
+            status = "incomplete"
             verdict = f"no criterion failed; {na} items not assessed"
         row: dict[str, Any] = {"county": county}
         for li, level in enumerate(LEVELS):
-            row[f"n_schools_{level}"] = int(n_sch[g[li]])
-            row[f"n_passing_{level}"] = int(n_pass[g[li]])
+            row[f"n_schools_{level}"] = int(g["n_schools"][ci, li])
+            row[f"n_passing_{level}"] = int(g["n_passing"][ci, li])
         row.update(
-            n_excluded_teaching_points=int(excl.get(county, 0)),
+            n_excluded_teaching_points=int(g["n_excluded_teaching_points"][ci]),
             n_failed=failed,
             n_not_assessed=na,
-            resources_pass=bool(res_ok),
-            passes=status_c == "passes",
-            passes_assessed=failed == 0,
-            status=status_c,
+            resources_pass=bool(ev.resources_pass[ci]),
+            passes=bool(ev.passes[ci]),
+            passes_assessed=bool(ev.passes_assessed[ci]),
+            status=status,
             verdict=verdict,
             binding=binding[county],
         )

@@ -52,9 +52,7 @@ class _Problems:
         shown = [f"{where(li, co)}: {msg}" for li, co, msg in self.items[:MAX_LISTED]]
         more = len(self.items) - MAX_LISTED
         tail = f"; ... and {more} more" if more > 0 else ""
-        raise InputError(
-            f"{len(self.items)} problems: " + "; ".join(shown) + tail, source=self.source
-        )
+        raise InputError(f"{len(self.items)} problems: " + "; ".join(shown) + tail, source=self.source)
 
 
 def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], Path]:
@@ -65,9 +63,7 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(
-            "not UTF-8 text (save the spreadsheet as 'CSV UTF-8')", source=path
-        ) from None
+        raise InputError("not UTF-8 text (save the spreadsheet as 'CSV UTF-8')", source=path) from None
     reader = csv.reader(text.splitlines(keepends=True))
     header: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -153,9 +149,7 @@ def _parse_table(
                     if value not in (0.0, 1.0):
                         raise ValueError
                 except ValueError:
-                    problems.add(
-                        line, name, f"{cell!r} is not yes/no (allowed: true/false, 1/0, 是/否)"
-                    )
+                    problems.add(line, name, f"{cell!r} is not yes/no (allowed: true/false, 1/0, 是/否)")
                     value = float("nan")
                 data[name].append(bool(value == 1.0))
             else:

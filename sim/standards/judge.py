@@ -91,36 +91,55 @@ def county_table(
     counties: list[str],
     columns: list[str],
     source: str = "county data",
-) -> pd.DataFrame:
-    """Per-county values as floats, indexed by ``counties``, one column per name.
+) -> dict[str, np.ndarray]:
+    """Per-county values as float arrays (in ``counties`` order), one per column name.
 
     ``data`` may be a DataFrame with a ``county`` column (or county index), or a mapping
     ``{county: {column: value}}``. Absent counties, columns and blanks become NaN, which
     the evaluators report as "not assessed".
     """
-    index = pd.Index(counties, name="county")
+    nc = len(counties)
+    out = {col: np.full(nc, np.nan) for col in columns}
     if data is None:
-        return pd.DataFrame(np.nan, index=index, columns=columns)
+        return out
     if isinstance(data, pd.DataFrame):
-        frame = data.set_index("county") if "county" in data.columns else data
-        records: Mapping[str, Mapping[str, Any]] = {
-            str(k): row for k, row in frame.to_dict(orient="index").items()
-        }
-    else:
-        records = data
-    values: dict[str, list[float]] = {col: [] for col in columns}
-    for county in counties:
-        row = records.get(county, {})
+        keys = data["county"] if "county" in data.columns else data.index
+        pos = {str(c): i for i, c in enumerate(keys)}
+        take = np.array([pos.get(c, -1) for c in counties])
+        found = take >= 0
         for col in columns:
-            try:
-                values[col].append(to_float(row.get(col)))
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"{row[col]!r} is not a number or yes/no",
-                    source=source,
-                    key=f"county {county}, column {col}",
-                ) from None
-    return pd.DataFrame(values, index=index, columns=columns, dtype=float)
+            if col not in data.columns:
+                continue
+            series = data[col]
+            if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
+                arr = series.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                arr = np.array(
+                    [
+                        _checked(v, str(keys.iloc[i]) if hasattr(keys, "iloc") else str(keys[i]), col, source)
+                        for i, v in enumerate(series.tolist())
+                    ],
+                    dtype=float,
+                )
+            out[col][found] = arr[take[found]]
+        return out
+    for ci, county in enumerate(counties):
+        row = data.get(county)
+        if not row:
+            continue
+        for col in columns:
+            if col in row:
+                out[col][ci] = _checked(row[col], county, col, source)
+    return out
+
+
+def _checked(value: Any, county: str, col: str, source: str) -> float:
+    try:
+        return to_float(value)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{value!r} is not a number or yes/no", source=source, key=f"county {county}, column {col}"
+        ) from None
 
 
 def stack(parts: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> pd.DataFrame:

@@ -23,7 +23,6 @@ import pandas as pd
 
 from sim.config import CITY
 from sim.standards.evaluator import CompulsoryEvaluation, evaluate_compulsory
-from sim.standards.judge import FAILED
 from sim.standards.preschool import PreschoolEvaluation, evaluate_preschool
 from sim.standards.spec import LEVELS
 
@@ -48,9 +47,7 @@ PRESCHOOL_INPUTS: dict[str, str] = {
 }
 
 
-def _tidy(
-    year: int, names: list[str], counties: list[str], values: list[np.ndarray]
-) -> pd.DataFrame:
+def _tidy(year: int, names: list[str], counties: list[str], values: list[np.ndarray]) -> pd.DataFrame:
     k = len(counties)
     return pd.DataFrame(
         {
@@ -62,62 +59,52 @@ def _tidy(
     )
 
 
-def compulsory_metrics(
-    ev: CompulsoryEvaluation, counties: list[str]
-) -> tuple[list[str], list[np.ndarray]]:
+def _take(names: list[str], counties: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``counties`` in ``names`` (-1 when absent) and the found mask."""
+    pos = {c: i for i, c in enumerate(names)}
+    idx = np.array([pos.get(c, -1) for c in counties], dtype=int)
+    return np.maximum(idx, 0), idx >= 0
+
+
+def compulsory_metrics(ev: CompulsoryEvaluation, counties: list[str]) -> tuple[list[str], list[np.ndarray]]:
     """Per-county arrays (in ``counties`` order) of verdicts, coefficients and gaps."""
+    idx, found = _take(ev.county_names, counties)
     names: list[str] = []
     values: list[np.ndarray] = []
 
-    def add(name: str, v: Any) -> None:
+    def add(name: str, v: np.ndarray, missing: float = np.nan) -> None:
         names.append(name)
-        values.append(np.asarray(v, dtype=float))
+        values.append(np.where(found, np.asarray(v, dtype=float)[idx], missing))
 
-    c = ev.counties.set_index("county").reindex(counties)
-    known = c["status"].notna().to_numpy()
-    passes = (c["passes_assessed"].fillna(False) & c["resources_pass"].fillna(False)).to_numpy()
-    add("passes_compulsory_standard", passes & known)
-    add("passes_compulsory_resources", c["resources_pass"].fillna(False).to_numpy(bool))
-    add("n_criteria_failed_compulsory", c["n_failed"].fillna(np.nan))
-    add("n_items_not_assessed_compulsory", c["n_not_assessed"].fillna(np.nan))
-    for level in LEVELS:
-        add(f"n_schools_{level}", c[f"n_schools_{level}"].fillna(0))
-        add(f"n_schools_passing_{level}", c[f"n_passing_{level}"].fillna(0))
-    ind = ev.indicators.set_index(["county", "level", "indicator"])
-    full = pd.MultiIndex.from_product(
-        [counties, list(LEVELS), [i.id for i in ev.standard.indicators]],
-        names=["county", "level", "indicator"],
-    )
-    ind = ind.reindex(full)
-    for level in LEVELS:
-        for spec in ev.standard.indicators:
-            sel = ind.xs((level, spec.id), level=("level", "indicator")).reindex(counties)
-            add(f"cv_{spec.id}_{level}", sel["cv"])
-            add(f"value_{spec.id}_{level}", sel["county_value"])
-            add(f"n_schools_below_{spec.id}_{level}", sel["n_below"].fillna(0))
-            add(f"shortfall_{spec.id}_{level}", sel["shortfall"].fillna(0))
-    crit = ev.criteria
-    failed = crit[crit["status"] == FAILED]
+    add("passes_compulsory_standard", ev.passes_assessed & ev.resources_pass, 0.0)
+    add("passes_compulsory_resources", ev.resources_pass, 0.0)
+    add("n_criteria_failed_compulsory", ev.n_failed)
+    add("n_items_not_assessed_compulsory", ev.n_not_assessed)
+    g = ev.group
+    for li, level in enumerate(LEVELS):
+        add(f"n_schools_{level}", g["n_schools"][:, li], 0.0)
+        add(f"n_schools_passing_{level}", g["n_passing"][:, li], 0.0)
+    for li, level in enumerate(LEVELS):
+        present = g["n_schools"][:, li] > 0
+        for j, spec in enumerate(ev.standard.indicators):
+            add(f"cv_{spec.id}_{level}", np.where(present, g["cv"][:, li, j], np.nan))
+            add(f"value_{spec.id}_{level}", np.where(present, g["county_value"][:, li, j], np.nan))
+            add(f"n_schools_below_{spec.id}_{level}", g["n_below"][:, li, j], 0.0)
+            add(f"shortfall_{spec.id}_{level}", g["shortfall"][:, li, j], 0.0)
+    zero = np.zeros(len(ev.county_names))
     for kind in ("coefficient", "guarantee", "quality", "veto"):
-        n = failed[failed["kind"] == kind].groupby("county").size()
-        add(f"n_failed_{kind}_compulsory", n.reindex(counties).fillna(0))
+        add(f"n_failed_{kind}_compulsory", ev.n_failed_by_kind.get(kind, zero))
     return names, values
 
 
-def preschool_metrics(
-    ev: PreschoolEvaluation, counties: list[str]
-) -> tuple[list[str], list[np.ndarray]]:
+def preschool_metrics(ev: PreschoolEvaluation, counties: list[str]) -> tuple[list[str], list[np.ndarray]]:
     """Per-county arrays of the preschool verdict and its five core rates."""
-    c = ev.counties.set_index("county").reindex(counties)
+    idx, found = _take(ev.county_names, counties)
     names = ["passes_preschool_standard", "n_criteria_failed_preschool"]
-    values = [
-        c["core_pass"].fillna(False).to_numpy(float),
-        c["n_failed"].to_numpy(float),
-    ]
-    crit = ev.criteria.set_index(["criterion", "county"])["value"]
+    values = [np.where(found, ev.core_pass[idx], 0.0), np.where(found, ev.n_failed[idx], np.nan)]
     for metric, ind in PRESCHOOL_METRICS.items():
         names.append(metric)
-        values.append(crit.xs(ind, level="criterion").reindex(counties).to_numpy(float))
+        values.append(np.where(found, ev.values[ind][idx], np.nan))
     return names, values
 
 
@@ -150,15 +137,13 @@ def standards_metrics(
             city_names.append(f"{prefix}{level}")
             city_values.append(np.array([values[i].sum()]))
     if preschool_counts is not None:
-        counts = preschool_counts.set_index("county").reindex(counties).reset_index()
-        pre = evaluate_preschool(counts)
+        pre = evaluate_preschool(preschool_counts)
         p_names, p_values = preschool_metrics(pre, counties)
         frames.append(_tidy(year, p_names, counties, p_values))
         city_names.append("n_counties_passing_preschool")
         city_values.append(np.array([p_values[0].sum()]))
-        city = counts.drop(columns="county").sum(min_count=1).to_frame().T
-        city.insert(0, "county", CITY)
-        city_pre = evaluate_preschool(city)
+        sums = preschool_counts.drop(columns="county").sum(min_count=1)
+        city_pre = evaluate_preschool({CITY: sums.to_dict()})
         c_names, c_values = preschool_metrics(city_pre, [CITY])
         keep = [i for i, n in enumerate(c_names) if n in PRESCHOOL_METRICS]
         city_names += [c_names[i] for i in keep]
@@ -167,9 +152,7 @@ def standards_metrics(
     return pd.concat(frames, ignore_index=True)
 
 
-def preschool_counts_from_metrics(
-    sums: Mapping[str, np.ndarray], counties: list[str]
-) -> pd.DataFrame | None:
+def preschool_counts_from_metrics(sums: Mapping[str, np.ndarray], counties: list[str]) -> pd.DataFrame | None:
     """The preschool evaluator's per-county table from the model's county sums."""
     if not all(m in sums for m in PRESCHOOL_INPUTS):
         return None
@@ -183,11 +166,11 @@ def model_county_items(model: Any, sums: Mapping[str, np.ndarray]) -> dict[str, 
     """The county items the model can compute, per county; the rest stay "not assessed".
 
     * ``basic_balance_3y``: true for all 8 counties (standards.md A).
-    * ``salary_parity``: the model's teacher pay ÷ civil servants' pay.
+    * ``salary_parity``: this year's teacher pay ÷ civil servants' pay (``model.policy``).
     * ``rotation_rate`` / ``backbone_share_of_rotating``: the model's realised rotation if it
-      records one (``rotation_rate_realised``), else the configured policy values.
-    * ``junior_retention``: three years of the configured junior dropout, with the extra
-      dropout of left-behind pupils weighted by the county's left-behind share.
+      records one (``rotation_rate_realised``), else this year's policy values.
+    * ``junior_retention``: three years of this year's junior dropout probability (as in
+      ``sim.enrolment``), the left-behind extra weighted by the county's left-behind share.
     """
     counties = list(model.counties)
     nc = len(counties)
@@ -198,16 +181,25 @@ def model_county_items(model: Any, sums: Mapping[str, np.ndarray]) -> dict[str, 
         arr = np.asarray(value, dtype=float)
         return np.full(nc, float(arr)) if arr.ndim == 0 else arr[:nc]
 
-    rotation = per_county(getattr(model, "rotation_rate_realised", wf.rotation_rate))
-    backbone = per_county(
-        getattr(model, "rotation_backbone_share_realised", wf.rotation_backbone_share)
+    policy = getattr(model, "policy", None)  # this year's lever-set knobs (sim.policy)
+    rotation = per_county(
+        getattr(model, "rotation_rate_realised", getattr(policy, "rotation_rate", wf.rotation_rate))
     )
-    salary = per_county(getattr(model, "salary_parity", wf.salary_parity))
+    backbone = per_county(
+        getattr(
+            model,
+            "rotation_backbone_share_realised",
+            getattr(policy, "rotation_backbone_share", wf.rotation_backbone_share),
+        )
+    )
+    salary = per_county(getattr(policy, "salary_parity", wf.salary_parity))
+    dropout_factor = per_county(getattr(policy, "dropout_factor", 1.0))
     en = cfg.enrolment
     students = np.asarray(sums.get("n_students", np.ones(nc)), dtype=float)[:nc]
     left = np.asarray(sums.get("n_left_behind_students", np.zeros(nc)), dtype=float)[:nc]
     lb_share = np.divide(left, students, out=np.zeros(nc), where=students > 0)
-    yearly = en.junior_dropout + lb_share * en.left_behind_dropout_extra
+    # sim.enrolment: yearly p = (junior_dropout + extra × left_behind) × dropout_factor
+    yearly = (en.junior_dropout + lb_share * en.left_behind_dropout_extra) * dropout_factor
     retention = (1.0 - yearly) ** 3
     return {
         county: {

@@ -11,7 +11,7 @@ shape by ``aggregate_kindergartens``. Ratios and thresholds are defined in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,6 @@ import pandas as pd
 from sim.errors import InputError
 from sim.standards.judge import (
     FAILED,
-    NOT_ASSESSED,
     county_table,
     judge,
     relative_gap,
@@ -66,15 +65,70 @@ KINDERGARTEN_COLUMNS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
 class PreschoolEvaluation:
-    """``criteria``: county × indicator (value, threshold, status, gap);
-    ``counties``: one row per county with the verdict; ``inputs``: the per-county counts."""
+    """Numeric verdicts now, tables on demand.
 
-    inputs: pd.DataFrame
-    criteria: pd.DataFrame
-    counties: pd.DataFrame
-    standard: PreschoolStandard
+    Always available: ``county_names``; per county (that order) ``core_pass``,
+    ``passes``, ``passes_assessed``, ``n_failed``, ``n_not_assessed``; ``values`` and
+    ``codes`` per indicator id (1 met, 0 failed, -1 not assessed).
+    Tables: ``criteria`` (county × indicator: value, threshold, status, gap), ``counties``
+    (one row per county with the verdict), ``inputs`` (the per-county counts), ``gaps``.
+    """
+
+    def __init__(
+        self,
+        standard: PreschoolStandard,
+        county_names: list[str],
+        table: dict[str, np.ndarray],
+        values: dict[str, np.ndarray],
+        codes: dict[str, np.ndarray],
+        gaps: dict[str, np.ndarray],
+    ):
+        self.standard = standard
+        self.county_names = county_names
+        self._table = table
+        self.values = values
+        self.codes = codes
+        self._gaps = gaps
+        nc = len(county_names)
+        self.n_failed = np.zeros(nc)
+        self.n_not_assessed = np.zeros(nc)
+        core_bad = np.zeros(nc)
+        for ind in standard.indicators:
+            code = codes[ind.id]
+            self.n_failed += code == 0
+            self.n_not_assessed += code == -1
+            if ind.required:
+                core_bad += code != 1
+        self.core_pass = core_bad == 0
+        self.passes_assessed = self.n_failed == 0
+        self.passes = self.passes_assessed & (self.n_not_assessed == 0)
+
+    @cached_property
+    def inputs(self) -> pd.DataFrame:
+        return pd.DataFrame({"county": self.county_names, **self._table})
+
+    @cached_property
+    def criteria(self) -> pd.DataFrame:
+        parts = []
+        for ind in self.standard.indicators:
+            parts.append(
+                {
+                    "county": np.asarray(self.county_names, dtype=object),
+                    "criterion": ind.id,
+                    "kind": "core" if ind.required else "other",
+                    "name_zh": ind.name_zh,
+                    "name_en": ind.name_en,
+                    "value": self.values[ind.id],
+                    "threshold": np.nan if ind.threshold is None else ind.threshold,
+                    "op": ind.op,
+                    "status": status_names(self.codes[ind.id]),
+                    "gap": self._gaps[ind.id],
+                    "rel_gap": relative_gap(self._gaps[ind.id], ind.op, ind.threshold),
+                    "unit": ind.unit,
+                }
+            )
+        return stack(parts, CRITERIA_COLUMNS)
 
     @property
     def gaps(self) -> pd.DataFrame:
@@ -83,6 +137,43 @@ class PreschoolEvaluation:
         return failed.sort_values(
             ["county", "rel_gap"], ascending=[True, False], na_position="last", kind="stable"
         ).reset_index(drop=True)
+
+    @cached_property
+    def counties(self) -> pd.DataFrame:
+        gaps = self.criteria[self.criteria["status"] == FAILED].sort_values(
+            "rel_gap", ascending=False, kind="stable"
+        )
+        binding: dict[str, list[str]] = {c: [] for c in self.county_names}
+        for county, crit in zip(gaps["county"], gaps["criterion"], strict=True):
+            binding[county].append(crit)
+        rows = []
+        for ci, county in enumerate(self.county_names):
+            failed, na = int(self.n_failed[ci]), int(self.n_not_assessed[ci])
+            if failed:
+                st = "fails"
+                verdict = f"fails: {failed} criteria failed ({', '.join(binding[county])})"
+                if na:
+                    verdict += f"; {na} items not assessed"
+            elif na == 0:
+                st, verdict = "passes", "passes"
+            elif self.core_pass[ci]:
+                st, verdict = "incomplete", f"passes the core indicators; {na} items not assessed"
+            else:
+                st, verdict = "incomplete", f"no criterion failed; {na} items not assessed"
+            rows.append(
+                {
+                    "county": county,
+                    "n_failed": failed,
+                    "n_not_assessed": na,
+                    "core_pass": bool(self.core_pass[ci]),
+                    "passes": bool(self.passes[ci]),
+                    "passes_assessed": bool(self.passes_assessed[ci]),
+                    "status": st,
+                    "verdict": verdict,
+                    "binding": binding[county],
+                }
+            )
+        return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary per county."""
@@ -151,85 +242,23 @@ def evaluate_preschool(
     """Evaluate each county's preschool counts against the preschool standard."""
     std = standard or load_preschool()
     if isinstance(counties, pd.DataFrame):
-        if "county" in counties.columns:
-            names = [str(c) for c in counties["county"]]
-        else:
-            names = [str(c) for c in counties.index]
+        keys = counties["county"] if "county" in counties.columns else counties.index
+        names = [str(c) for c in keys]
     else:
         names = [str(c) for c in counties]
     table = county_table(counties, names, std.input_columns, source="preschool county table")
-    nc = len(names)
-    parts = []
+    values, codes, gaps = {}, {}, {}
     for ind in std.indicators:
         if ind.column is not None:
-            value = table[ind.column].to_numpy()
+            value = table[ind.column]
         else:
-            num = table[list(ind.numerator or [])].to_numpy().sum(axis=1)
-            num = np.where(table[list(ind.numerator or [])].isna().any(axis=1), np.nan, num)
-            den = table[str(ind.denominator)].to_numpy()
+            num = np.sum([table[c] for c in ind.numerator or []], axis=0)  # NaN if any is NaN
+            den = table[str(ind.denominator)]
             with np.errstate(divide="ignore", invalid="ignore"):
                 # zero denominator: a ratio with children but no teachers is infinitely bad;
                 # with nothing on either side (or a missing input) it cannot be judged
                 value = np.where(den > 0, num / den, np.where(num > 0, np.inf, np.nan))
                 value = np.where(np.isnan(den) | np.isnan(num), np.nan, value)
-        code, gap = judge(value, ind.op, ind.threshold)
-        parts.append(
-            {
-                "county": names,
-                "criterion": ind.id,
-                "kind": "core" if ind.required else "other",
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "value": value,
-                "threshold": np.nan if ind.threshold is None else ind.threshold,
-                "op": ind.op,
-                "status": status_names(code),
-                "gap": gap,
-                "rel_gap": relative_gap(gap, ind.op, ind.threshold),
-                "unit": ind.unit,
-            }
-        )
-    criteria = stack(parts, CRITERIA_COLUMNS)
-    status = criteria["status"].to_numpy()
-    code = pd.Categorical(criteria["county"], categories=names).codes
-    core = (criteria["kind"] == "core").to_numpy()
-    n_failed = np.bincount(code, weights=(status == FAILED).astype(float), minlength=nc)
-    n_na = np.bincount(code, weights=(status == NOT_ASSESSED).astype(float), minlength=nc)
-    core_na = np.bincount(
-        code, weights=((status == NOT_ASSESSED) & core).astype(float), minlength=nc
-    )
-    core_failed = np.bincount(code, weights=((status == FAILED) & core).astype(float), minlength=nc)
-    gaps = criteria[status == FAILED].sort_values("rel_gap", ascending=False, kind="stable")
-    binding: dict[str, list[str]] = {c: [] for c in names}
-    for county, crit in zip(gaps["county"], gaps["criterion"], strict=True):
-        binding[county].append(crit)
-    rows = []
-    for ci, county in enumerate(names):
-        failed, na = int(n_failed[ci]), int(n_na[ci])
-        if failed:
-            st = "fails"
-            verdict = f"fails: {failed} criteria failed ({', '.join(binding[county])})"
-            if na:
-                verdict += f"; {na} items not assessed"
-        elif na == 0:
-            st, verdict = "passes", "passes"
-        elif core_na[ci] == 0:
-            st, verdict = "incomplete", f"passes the core indicators; {na} items not assessed"
-        else:
-            st, verdict = "incomplete", f"no criterion failed; {na} items not assessed"
-        rows.append(
-            {
-                "county": county,
-                "n_failed": failed,
-                "n_not_assessed": na,
-                "core_pass": bool(core_failed[ci] == 0 and core_na[ci] == 0),
-                "passes": st == "passes",
-                "passes_assessed": failed == 0,
-                "status": st,
-                "verdict": verdict,
-                "binding": binding[county],
-            }
-        )
-    return PreschoolEvaluation(
-        inputs=table.reset_index(), criteria=criteria, counties=pd.DataFrame(rows), standard=std
-    )
+        values[ind.id] = value
+        codes[ind.id], gaps[ind.id] = judge(value, ind.op, ind.threshold)
+    return PreschoolEvaluation(std, names, table, values, codes, gaps)

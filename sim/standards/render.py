@@ -117,9 +117,7 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
         for level in LEVELS:
             if row[f"n_schools_{level}"] == 0:
                 continue
-            ind = ev.indicators[
-                (ev.indicators["county"] == county) & (ev.indicators["level"] == level)
-            ]
+            ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
             sch = ev.schools[(ev.schools["county"] == county) & (ev.schools["level"] == level)]
             levels[level] = {
                 "n_schools": row[f"n_schools_{level}"],
@@ -169,9 +167,7 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
             "n_not_assessed": row["n_not_assessed"],
             "binding": list(row["binding"]),
             "levels": levels,
-            "excluded": _records(
-                ev.excluded[ev.excluded["county"] == county].drop(columns="county")
-            ),
+            "excluded": _records(ev.excluded[ev.excluded["county"] == county].drop(columns="county")),
             "criteria": _records(crit.drop(columns="county")),
             "gaps": _records(ev.gaps[ev.gaps["county"] == county].drop(columns="county")),
         }
@@ -212,9 +208,7 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                 f"\n  {level_label(level)}: {n} schools, {row[f'n_passing_{level}']} pass the "
                 f"6-of-7 rule{note}"
             )
-            ind = ev.indicators[
-                (ev.indicators["county"] == county) & (ev.indicators["level"] == level)
-            ]
+            ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
             rows = []
             for r in ind.to_dict(orient="records"):
                 spec = inds[int(r["no"]) - 1]
@@ -258,19 +252,15 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                         v = s[f"v_{spec.id}"]
                         mark = ""
                         if not s[f"met_{spec.id}"]:
-                            below_floor = (
-                                v < std.per_school_rule.floor_ratio * spec.threshold[level]
-                            )
+                            below_floor = v < std.per_school_rule.floor_ratio * spec.threshold[level]
                             mark = "!" if below_floor else "x"
                         cells.append(
-                            fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2)
-                            + mark
+                            fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2) + mark
                         )
                     cells.append("pass" if s["passes"] else "FAIL")
                     srows.append(cells)
                 lines.append(
-                    "    schools (x below threshold, ! below 85% of it, "
-                    "* combined school split 1:1.1):"
+                    "    schools (x below threshold, ! below 85% of it, * combined school split 1:1.1):"
                 )
                 lines.append(
                     _table(
@@ -291,9 +281,7 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
                 value = _value(c["value"], c["op"], c["unit"])
                 required = _threshold(c["threshold"], c["op"], c["unit"])
             irows.append([c["name_zh"], c["criterion"], value, required, _MARK[c["status"]]])
-        lines.append(
-            _table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    ")
-        )
+        lines.append(_table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    "))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -365,9 +353,7 @@ def preschool_to_dict(ev: PreschoolEvaluation) -> dict[str, Any]:
             "binding": list(row["binding"]),
             "inputs": {k: _clean(v) for k, v in inputs.loc[county].items()},
             "indicators": {
-                r["criterion"]: {
-                    k: _clean(v) for k, v in r.items() if k not in ("county", "criterion")
-                }
+                r["criterion"]: {k: _clean(v) for k, v in r.items() if k not in ("county", "criterion")}
                 for r in crit.to_dict(orient="records")
             },
         }

@@ -256,9 +256,7 @@ def load_preschool(path: str | Path | None = None) -> PreschoolStandard:
     return std
 
 
-def load_standard(
-    kind: str, path: str | Path | None = None
-) -> CompulsoryStandard | PreschoolStandard:
+def load_standard(kind: str, path: str | Path | None = None) -> CompulsoryStandard | PreschoolStandard:
     """Load ``"compulsory"`` or ``"preschool"``; an unknown kind is an input error."""
     if kind == "compulsory":
         return load_compulsory(path)

@@ -60,9 +60,7 @@ def _sustained(flags: pd.DataFrame, years: np.ndarray, sustain_years: int) -> pd
     if flags.empty:
         return pd.Series(0.0, index=years)
     wide = flags.pivot_table(index="year", columns="county", values="value", aggfunc="max")
-    full = np.arange(
-        int(min(years.min(), wide.index.min())), int(max(years.max(), wide.index.max())) + 1
-    )
+    full = np.arange(int(min(years.min(), wide.index.min())), int(max(years.max(), wide.index.max())) + 1)
     wide = (wide.reindex(full).fillna(0.0) >= 0.5).astype(float)
     held = wide.rolling(sustain_years, min_periods=sustain_years).min().fillna(0.0)
     return held.sum(axis=1).reindex(years).fillna(0.0)
