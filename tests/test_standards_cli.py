@@ -84,9 +84,7 @@ def test_example_json(capsys, tmp_path):
 
 
 def test_preschool_kindergartens_with_county_data(capsys):
-    code, out, _ = run(
-        capsys, KINDERGARTENS, "--standard", "preschool", "--county-data", COUNTY_DATA
-    )
+    code, out, _ = run(capsys, KINDERGARTENS, "--standard", "preschool", "--county-data", COUNTY_DATA)
     assert code == 0
     assert "甲县: 达标 passes" in out
     assert "乙县: 未达标 fails" in out
@@ -251,3 +249,21 @@ def test_kindergarten_csv_errors(capsys, tmp_path):
     assert "line 3, column type: 'state' is not a kindergarten type" in err
     assert "line 4, column children: zero children" in err
     assert "line 5, column classes_compliant" in err
+
+
+def test_standard_file_changes_the_verdict(capsys, tmp_path):
+    source = EXAMPLES / "compulsory.toml"
+    edited = tmp_path / "lenient.toml"
+    edited.write_text(
+        source.read_text(encoding="utf-8").replace(
+            "primary = 0.50\njunior = 0.45", "primary = 0.60\njunior = 0.45"
+        ),
+        encoding="utf-8",
+    )
+    _, default, _ = run(capsys, SCHOOLS, "--json")
+    _, lenient, _ = run(capsys, SCHOOLS, "--json", "--standard-file", edited)
+    before = json.loads(default)["counties"]["乙县"]
+    after = json.loads(lenient)["counties"]["乙县"]
+    assert "cv_sports_area[primary]" in before["binding"]
+    assert "cv_sports_area[primary]" not in after["binding"]
+    assert after["levels"]["primary"]["coefficient_limit"] == 0.6
