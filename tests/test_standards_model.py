@@ -129,13 +129,6 @@ def test_baseline_starts_with_no_county_passing_compulsory(liannan_run):
     assert not first["met"].any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model calibration: sim/world.py KG_TYPE_SHARES (L) gives 连南 a 58% public share "
-    "and 95% inclusive coverage, so it meets the five core preschool indicators in 2022 "
-    "although no Qingyuan county had passed 普及普惠 (plan-summary.md). Remove this mark "
-    "once the kindergarten mix is calibrated.",
-)
 def test_baseline_starts_with_no_county_passing_preschool(liannan_run):
     cy = liannan_run["county_year"]
     start = cy[(cy["year"] == 2022) & (cy["county"] == "连南瑶族自治县")].set_index("metric")["value"]
