@@ -27,6 +27,7 @@ from sim.population import (
 )
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
 from sim.schools import TYPE_NAMES
+from sim.standards.model_hook import record_standards
 from sim.teacher_metrics import add_teacher_metrics, teacher_school_counts
 
 if TYPE_CHECKING:
@@ -236,4 +237,5 @@ def record(model: QingyuanModel, year: int) -> None:
     # HOOK: standards — the evaluator adds its verdicts and coefficients here
     model.extend_metrics(metrics, schools, year)
     model.county_rows.append(metrics.rows(year, model.counties))
+    model.county_rows.append(record_standards(model, metrics.sums, schools, year))
     model.school_rows.append(schools)

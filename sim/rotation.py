@@ -231,6 +231,12 @@ def step(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
         lv = level_of(who)
         for k in ROTATING_LEVELS:
             model.flows.add(f"{name}_{LEVELS[k]}", county_of(who)[lv == k])
+    # the standard's rotation item reads these (sim.standards.model_hook); 0 when none
+    nc = len(model.counties)
+    n_el, n_go = np.bincount(county_of(el), minlength=nc), np.bincount(county_of(go), minlength=nc)
+    n_bb = np.bincount(county_of(bb), minlength=nc)
+    model.rotation_rate_realised = np.divide(n_go, n_el, out=np.zeros(nc), where=n_el > 0)
+    model.rotation_backbone_share_realised = np.divide(n_bb, n_go, out=np.zeros(nc), where=n_go > 0)
     t.home_school[go] = t.school[go]
     t.school[go] = dest[dest >= 0]
     t.on_rotation[go] = True

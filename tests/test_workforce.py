@@ -175,12 +175,15 @@ def test_rotation_metrics_report_rate_share_and_returns(levers_model):
     assert (t.home_school[~away] == -1).all()
 
 
-def test_rotation_sends_backbone_teachers_toward_rural_schools(levers_model, small_model):
-    # with a high rotation rate village pupils get more backbone teachers than without
-    def village(m):
-        return metric(m, "backbone_per_100_students_village").loc[2027]
+def test_rotation_sends_backbone_teachers_from_the_seat_toward_rural_schools():
+    none = _model_at(2025, **{"workforce.rotation_rate": 0.0})
+    some = _model_at(2025, **{"workforce.rotation_rate": 0.2})
 
-    assert village(levers_model) > village(small_model)
+    def per_100(model, tier):
+        return metric(model, f"backbone_per_100_students_{tier}").loc[2025]
+
+    assert per_100(some, "village") > per_100(none, "village") + 0.05
+    assert per_100(some, "urban") < per_100(none, "urban") - 0.05
 
 
 def test_changing_rotation_keeps_demography_draws_identical():
