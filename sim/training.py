@@ -53,17 +53,20 @@ FLOWS = ("new_trained", "new_backbone_promotions", "new_degree_upgrades", "new_s
 
 
 def trainees(model: QingyuanModel, year: int, rng: np.random.Generator) -> np.ndarray:
-    """Mask of teachers given a training place this year."""
+    """Mask of teachers given a training place this year.
+
+    Each county's places (``training_places`` × its teachers) are spread evenly over its
+    teachers who can still advance: each gets one with probability places ÷ candidates,
+    so the number trained varies binomially around the places offered.
+    """
     t, s = model.teachers, model.schools
     county = s.county[t.school].astype(np.int64)
     nc = len(model.counties)
-    places = np.floor(model.policy.training_places * np.bincount(county, minlength=nc) + rng.random(nc))
+    places = model.policy.training_places * np.bincount(county, minlength=nc)
     can_gain = (t.age(year) < TRAINING_MAX_AGE) & ((t.backbone < CITY_BACKBONE) | (t.degree < BENKE))
-    idx = np.flatnonzero(can_gain)
-    chosen = idx[rank_within_groups(county[idx], rng.random(len(idx))) < places[county[idx]]]
-    mask = np.zeros(len(t), dtype=bool)
-    mask[chosen] = True
-    return mask
+    candidates = np.bincount(county[can_gain], minlength=nc)
+    p = np.minimum(np.divide(places, candidates, out=np.zeros(nc), where=candidates > 0), 1.0)
+    return can_gain & (rng.random(len(t)) < p[county])
 
 
 def promote_titles(model: QingyuanModel) -> np.ndarray:
