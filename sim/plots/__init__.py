@@ -15,7 +15,12 @@ from sim.plots.enrolment import enrolment_by_stage, enrolment_by_tier
 from sim.plots.scenarios import cost_attainment_figure, lever_cost_figure, scenario_bands_figure
 from sim.plots.sensitivity import prim_figure, sensitivity_figure
 from sim.plots.standards import cv_figure, school_pass_share_figure, scorecard_heatmap
-from sim.plots.targets import counties_passing_figure, target_probability_figure, targets_figure
+from sim.plots.targets import (
+    counties_passing_figure,
+    target_probability_figure,
+    targets_by_scenario_figure,
+    targets_figure,
+)
 from sim.plots.teachers import teacher_flows_figure, teacher_shortage_figure, teacher_stock_figure
 
 __all__ = [
@@ -34,6 +39,7 @@ __all__ = [
     "scorecard_heatmap",
     "sensitivity_figure",
     "target_probability_figure",
+    "targets_by_scenario_figure",
     "targets_figure",
     "teacher_flows_figure",
     "teacher_shortage_figure",

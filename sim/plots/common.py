@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from sim.config import CITY, COUNTIES
 from sim.plots import fonts
@@ -156,26 +156,49 @@ def format_axis(ax, metric: str, *, axis: str = "y") -> None:
     if unit == "share":
         target.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif unit == "yuan":
-        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e6:,.0f}m"))
+        target.set_major_formatter(CompactFormatter(money=True))
     elif unit in ("coefficient", "ratio"):
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".rstrip("0").rstrip(".")))
     else:
-        target.set_major_formatter(FuncFormatter(_count_fmt))
+        target.set_major_formatter(CompactFormatter())
 
 
-def _count_fmt(v: float, _pos: int | None = None) -> str:
-    return _count_text(v).replace("-", "\u2212")  # typographic minus, as matplotlib's own
+class CompactFormatter(Formatter):
+    """Tick labels like 12k, 1.5M or 16.2m (money, millions), with just enough decimals
+    that neighbouring ticks never print the same text."""
 
+    def __init__(self, money: bool = False):
+        self.money = money
 
-def _count_text(v: float) -> str:
-    a = abs(v)
-    if a >= 1e6:
-        return f"{v / 1e6:.1f}M".replace(".0M", "M")
-    if a >= 1e4:
-        return f"{v / 1e3:.0f}k"
-    if a >= 1e3:
-        return f"{v / 1e3:.1f}k".replace(".0k", "k")
-    return f"{v:g}"
+    def _scale(self, vmax: float) -> tuple[float, str]:
+        if self.money:
+            return 1e6, "m"
+        if vmax >= 1e6:
+            return 1e6, "M"
+        if vmax >= 1e3:
+            return 1e3, "k"
+        return 1.0, ""
+
+    def format_ticks(self, values: list[float]) -> list[str]:
+        if not len(values):
+            return []
+        div, suffix = self._scale(max(abs(v) for v in values))
+        for dec in range(0, 4):
+            texts = [self._text(v, div, suffix, dec) for v in values]
+            if len(set(texts)) == len(texts):
+                return texts
+        return texts
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        div, suffix = self._scale(abs(x))
+        return self._text(x, div, suffix, 1 if div > 1 else 0)
+
+    @staticmethod
+    def _text(v: float, div: float, suffix: str, dec: int) -> str:
+        text = f"{v / div:,.{dec}f}"
+        if v == 0:
+            return "0"
+        return text.replace("-", "\u2212") + suffix  # typographic minus, as matplotlib's
 
 
 def year_axis(ax) -> None:

@@ -54,7 +54,9 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
                 colour = PALETTE[k % len(PALETTE)]
                 ax.fill_between(s["year"], s["p10"], s["p90"], color=colour, alpha=0.18,
                                 linewidth=0)
-                ax.plot(s["year"], s["median"], color=colour, linewidth=1.7, label=str(sc))
+                # earlier scenarios drawn wider so identical trajectories stay visible
+                width = max(1.2, 2.8 - 0.5 * k)
+                ax.plot(s["year"], s["median"], color=colour, linewidth=width, label=str(sc))
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
                 ax.axhline(line, **THRESHOLD_STYLE,
@@ -72,11 +74,12 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
 
 
 def cost_attainment_figure(points: pd.DataFrame, *, attainment_label: str,
-                           lang: str = "en") -> Figure:
+                           threshold: float | None = None, lang: str = "en") -> Figure:
     """Cost (x) against attainment (y) per scenario or lever, one labelled point each.
 
     ``points`` has ``label, cost, attainment`` and optional ``cost_low, cost_high,
-    attainment_low, attainment_high`` (drawn as 10–90% whiskers).
+    attainment_low, attainment_high`` (drawn as 10–90% whiskers); ``threshold`` draws the
+    target attainment as a dashed line.
     """
     with style(lang) as lang:
         if points is None or not len(points):
@@ -95,6 +98,9 @@ def cost_attainment_figure(points: pd.DataFrame, *, attainment_label: str,
                         markersize=7, capsize=3, label=str(row.label))
             ax.annotate(str(row.label), (row.cost, row.attainment), xytext=(6, 5),
                         textcoords="offset points", fontsize=8)
+        if threshold is not None:
+            ax.axhline(threshold, **THRESHOLD_STYLE,
+                       label=tr(lang, f"目标 {threshold:g}", f"target {threshold:g}"))
         format_axis(ax, "cost_yuan", axis="x")
         ax.set_xlabel(tr(lang, "累计政策成本(百万元)", "cumulative lever cost (million yuan)"))
         ax.set_ylabel(attainment_label)

@@ -129,3 +129,35 @@ def target_probability_figure(tp: pd.DataFrame, *, lang: str = "en") -> Figure:
         fig.suptitle(tr(lang, "各情景达成规划目标的概率(跨重复运行)",
                         "Probability of meeting each target, per scenario (across replicates)"))
         return fig
+
+
+def targets_by_scenario_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
+    """One panel per plan target, one line per scenario (``scenario`` column), the target's
+    threshold dashed; filled markers where met."""
+    with style(lang) as lang:
+        targets = _check_targets(targets)
+        if "scenario" not in targets.columns:
+            raise MissingMetricError("scenario", what="targets column")
+        names = list(dict.fromkeys(targets["target"]))
+        scenarios = list(dict.fromkeys(targets["scenario"]))
+        fig, axes = grid(len(names), ncols=min(3, len(names)), panel=(3.6, 2.7), sharex=False)
+        for ax, name in zip(axes, names, strict=True):
+            sub = targets[targets["target"] == name]
+            for k, sc in enumerate(scenarios):
+                t = sub[sub["scenario"] == sc].sort_values("year")
+                colour = PALETTE[k % len(PALETTE)]
+                ax.plot(t["year"], t["value"], color=colour, linewidth=1.5, label=str(sc))
+                met = t["met"].astype(bool).to_numpy()
+                ax.scatter(t["year"][met], t["value"][met], color=colour, s=18, zorder=3)
+                ax.scatter(t["year"][~met], t["value"][~met], facecolor="white",
+                           edgecolor=colour, s=18, zorder=3)
+            thr = sub.groupby("year")["threshold"].first()
+            ax.step(thr.index, thr.to_numpy(), where="mid", **THRESHOLD_STYLE,
+                    label=tr(lang, "目标值", "target"))
+            ax.set_title(lbl.target(name, lang), wrap=True)
+            year_axis(ax)
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_below(fig, handles, labels)
+        fig.suptitle(tr(lang, "各情景的规划目标(实心点为达成)",
+                        "Plan targets per scenario (filled points are met)"))
+        return fig
