@@ -33,7 +33,7 @@ from sim.plots.standards import scorecard_table
 from sim.plots.targets import counties_passing
 from sim.report import captions as cap
 from sim.report import summary as sm
-from sim.report.build import BAND_METRICS, Job, render
+from sim.report.build import BAND_METRICS, FORMATS, Job, render
 from sim.report.html import Section, render_page
 from sim.report.load import ExperimentData, RunData, load
 
@@ -264,7 +264,7 @@ def cost_points(scenarios: list[Scenario], lang: str) -> tuple[pd.DataFrame, str
 
 
 def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
-                     lang: str = "en") -> Path:
+                     lang: str = "en", formats: tuple[str, ...] = FORMATS) -> Path:
     """Write ``OUT/report.html`` and ``OUT/figures/`` comparing the given directories."""
     lang = fonts.effective_lang(lbl.check_lang(lang))
     paths = [Path(p) for p in paths]
@@ -333,7 +333,8 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
              "Per county and scenario in the plan year: standards passed (✔) or not (✘), and "
              "how many criteria fail:"))
     std.table(header, rows)
-    figs = Section("figures", tr(lang, "图表", "Figures"), figures=render(jobs, fig_dir, lang))
+    figs = Section("figures", tr(lang, "图表", "Figures"),
+                   figures=render(jobs, fig_dir, lang, formats))
     prov = Section("provenance", tr(lang, "来源与可复现信息", "Provenance"))
     prov.table(*provenance_table(scenarios, lang))
     page = render_page(title=title, subtitle=subtitle, sections=[summary, std, figs, prov],
