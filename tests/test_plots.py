@@ -13,30 +13,28 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-
-import sim.plots as P  # noqa: E402
-from sim.plots import fonts  # noqa: E402
-from sim.plots import labels as lbl  # noqa: E402
-from sim.plots.common import FAIL_COLOUR, MissingMetricError, style  # noqa: E402
-from sim.plots.standards import binding_criteria, scorecard_table  # noqa: E402
-from sim.plots.targets import counties_passing  # noqa: E402
-from sim.plots.teachers import shortage_by_tier  # noqa: E402
-from tests import test_report_fixtures as F  # noqa: E402
+import sim.plots as plots
+from sim.plots import fonts
+from sim.plots import labels as lbl
+from sim.plots.common import FAIL_COLOUR, MissingMetricError, style
+from sim.plots.standards import binding_criteria, scorecard_table
+from sim.plots.targets import counties_passing
+from sim.plots.teachers import shortage_by_tier
+from tests import test_report_fixtures as fx
 
 CITY = "全市"
 
 
 @pytest.fixture(scope="module")
 def cy() -> pd.DataFrame:
-    return F.county_year(levers=("teacher_rotation", "boarding_expansion"))
+    return fx.county_year(levers=("teacher_rotation", "boarding_expansion"))
 
 
 @pytest.fixture(scope="module")
 def exp(tmp_path_factory):
     from sim.report.load import load
 
-    return load(F.write_experiment(tmp_path_factory.mktemp("exp")))
+    return load(fx.write_experiment(tmp_path_factory.mktemp("exp")))
 
 
 def titles(fig: Figure) -> list[str]:
@@ -55,7 +53,7 @@ def bars(ax) -> list[Rectangle]:
 
 
 def test_enrolment_by_stage_panels_per_county_and_city(cy):
-    fig = P.enrolment_by_stage(cy)
+    fig = plots.enrolment_by_stage(cy)
     assert isinstance(fig, Figure)
     assert titles(fig) == ["Qingcheng", "Liannan", "City total"]
     for ax in fig.axes:
@@ -66,19 +64,19 @@ def test_enrolment_by_stage_panels_per_county_and_city(cy):
     city_ax = fig.axes[2]
     top = city_ax.collections[-1].get_paths()[0].vertices[:, 1].max()
     want = cy[(cy["county"] == CITY) & cy["metric"].isin(
-        [f"n_students_{s}" for s in F.STAGES])].groupby("year")["value"].sum().max()
+        [f"n_students_{s}" for s in fx.STAGES])].groupby("year")["value"].sum().max()
     assert top == pytest.approx(want)
 
 
 def test_enrolment_by_tier_stacks_three_tiers(cy):
-    fig = P.enrolment_by_tier(cy)
+    fig = plots.enrolment_by_tier(cy)
     assert legend_texts(fig) == ["urban (county seat)", "town", "village"]
     assert len(fig.axes) == 3  # city computed from counties when the tier metrics lack it
     assert all(len(ax.collections) == 3 for ax in fig.axes)
 
 
 def test_demography_panels_and_lines(cy):
-    fig = P.demography_figure(cy)
+    fig = plots.demography_figure(cy)
     births, urban, migration = fig.axes
     assert births.get_title() == "births (people)"
     assert len(births.get_lines()) == 2  # counties only: the city total would dwarf them
@@ -88,13 +86,13 @@ def test_demography_panels_and_lines(cy):
 
 
 def test_demography_notes_missing_panel(cy):
-    fig = P.demography_figure(cy[cy["metric"] != "urbanisation_rate"])
+    fig = plots.demography_figure(cy[cy["metric"] != "urbanisation_rate"])
     texts = [t.get_text() for t in fig.axes[1].texts]
     assert texts == ["metric urbanisation_rate missing"]
 
 
 def test_teacher_stock_draws_need_when_vacancies_known(cy):
-    fig = P.teacher_stock_figure(cy)
+    fig = plots.teacher_stock_figure(cy)
     ax = fig.axes[0]
     stock, need = ax.get_lines()
     assert stock.get_label() == "teachers in post"
@@ -103,13 +101,13 @@ def test_teacher_stock_draws_need_when_vacancies_known(cy):
     want = (q[q["metric"] == "n_teachers"]["value"].to_numpy()
             + q[q["metric"] == "n_vacancies"]["value"].to_numpy())
     np.testing.assert_allclose(need.get_ydata(), want)
-    fig2 = P.teacher_stock_figure(cy[cy["metric"] != "n_vacancies"])
+    fig2 = plots.teacher_stock_figure(cy[cy["metric"] != "n_vacancies"])
     assert len(fig2.axes[0].get_lines()) == 1
     assert "n_vacancies missing" in fig2.get_suptitle()
 
 
 def test_teacher_flows_hires_up_exits_down(cy):
-    fig = P.teacher_flows_figure(cy)
+    fig = plots.teacher_flows_figure(cy)
     ax = fig.axes[0]
     heights = {label: [] for label in ("hires", "retirements", "attrition")}
     for container in ax.containers:
@@ -121,7 +119,8 @@ def test_teacher_flows_hires_up_exits_down(cy):
 
 def test_shortage_by_tier_counts_what_each_school_lacks():
     sy = pd.DataFrame({
-        "year": 2027, "county": "连南瑶族自治县", "tier": ["village", "village", "urban", "village"],
+        "year": 2027, "county": "连南瑶族自治县",
+        "tier": ["village", "village", "urban", "village"],
         "level": ["primary", "primary", "junior", "primary"],
         "students": [200, 100, 500, 30], "backbone_teachers": [1, 5, 2, 0],
         "pe_art_teachers": [0, 0, 10, 0], "teaching_point": [False, False, False, True],
@@ -136,7 +135,7 @@ def test_shortage_by_tier_counts_what_each_school_lacks():
 
 
 def test_teacher_shortage_figure(tmp_path):
-    fig = P.teacher_shortage_figure(F.school_year())
+    fig = plots.teacher_shortage_figure(fx.school_year())
     assert len(fig.axes) == 2
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["Qingcheng", "Liannan"]
     assert legend_texts(fig) == ["urban (county seat)", "town", "village"]
@@ -147,7 +146,7 @@ def test_teacher_shortage_figure(tmp_path):
 
 
 def test_cv_figure_bars_lines_and_failures(cy):
-    fig = P.cv_figure(cy)
+    fig = plots.cv_figure(cy)
     assert titles(fig) == ["Qingcheng", "Liannan"]
     for ax, county in zip(fig.axes, ["清城区", "连南瑶族自治县"], strict=True):
         rects = bars(ax)
@@ -168,7 +167,7 @@ def test_cv_figure_bars_lines_and_failures(cy):
 
 
 def test_school_pass_share_has_standard_line(cy):
-    fig = P.school_pass_share_figure(cy)
+    fig = plots.school_pass_share_figure(cy)
     assert len(fig.axes) == 2
     assert "standard: every school" in legend_texts(fig)
 
@@ -186,7 +185,7 @@ def test_scorecard_table_margins_and_binding(cy):
 
 
 def test_scorecard_heatmap_cells(cy):
-    fig = P.scorecard_heatmap(cy, year=2027)
+    fig = plots.scorecard_heatmap(cy, year=2027)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Qingcheng", "Liannan"]
     table = scorecard_table(cy, 2027)
@@ -201,8 +200,8 @@ def test_scorecard_heatmap_cells(cy):
 
 
 def test_targets_figure(cy):
-    t = F.targets()
-    fig = P.targets_figure(t)
+    t = fx.targets()
+    fig = plots.targets_figure(t)
     assert titles(fig) == ["≥3 counties pass compulsory standard",
                            "≥2 counties pass preschool standard"]
     ax = fig.axes[1]
@@ -215,15 +214,15 @@ def test_counties_passing_counts_flags(cy):
     assert table[("compulsory", 2027)] == 1  # only 清城 passes in the fixture
     assert table[("preschool", 2022)] == 0
     assert table[("preschool", 2027)] == 2
-    fig = P.counties_passing_figure(cy)
+    fig = plots.counties_passing_figure(cy)
     ax = fig.axes[0]
     assert [round(b.get_height()) for b in bars(ax)] == [
-        table[("compulsory", y)] for y in F.YEARS]
+        table[("compulsory", y)] for y in fx.YEARS]
     assert any("target ≥3" in t.get_text() for t in ax.texts)
 
 
 def test_target_probability_one_line_per_scenario(exp):
-    fig = P.target_probability_figure(exp.target_probability)
+    fig = plots.target_probability_figure(exp.target_probability)
     ax = fig.axes[0]
     assert [ln.get_label() for ln in ax.get_lines()][:2] == ["baseline", "rotation"]
     assert ax.get_ylim()[0] < 0 < 1 < ax.get_ylim()[1]
@@ -231,7 +230,7 @@ def test_target_probability_one_line_per_scenario(exp):
 
 def test_scenario_bands_median_band_and_threshold(exp):
     bands = exp.bands
-    fig = P.scenario_bands_figure(bands, ["n_students_primary", "cv_backbone_primary"],
+    fig = plots.scenario_bands_figure(bands, ["n_students_primary", "cv_backbone_primary"],
                                   county="连南瑶族自治县")
     ax0, ax1 = fig.axes
     assert [ln.get_label() for ln in ax0.get_lines()] == ["baseline", "rotation"]
@@ -246,7 +245,7 @@ def test_scenario_bands_median_band_and_threshold(exp):
 def test_cost_attainment_points():
     pts = pd.DataFrame({"label": ["a", "b"], "cost": [1e6, 5e6], "attainment": [0.2, 0.7],
                         "cost_low": [0.5e6, 4e6], "cost_high": [2e6, 6e6]})
-    fig = P.cost_attainment_figure(pts, attainment_label="probability", threshold=0.5)
+    fig = plots.cost_attainment_figure(pts, attainment_label="probability", threshold=0.5)
     ax = fig.axes[0]
     assert ax.get_ylabel() == "probability"
     assert [t.get_text() for t in ax.texts] == ["a", "b"]
@@ -254,14 +253,14 @@ def test_cost_attainment_points():
 
 
 def test_lever_cost_stacks_levers(cy):
-    fig = P.lever_cost_figure(cy)
+    fig = plots.lever_cost_figure(cy)
     ax = fig.axes[0]
-    assert len(bars(ax)) == 2 * len(F.YEARS)
+    assert len(bars(ax)) == 2 * len(fx.YEARS)
     assert legend_texts(fig) == ["cost: boarding expansion", "cost: teacher rotation"]
 
 
 def test_sensitivity_sobol_and_morris(exp):
-    fig = P.sensitivity_figure(exp.sensitivity)
+    fig = plots.sensitivity_figure(exp.sensitivity)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["demography.births_trend",
                                                             "workforce.rotation_rate"]
@@ -270,13 +269,13 @@ def test_sensitivity_sobol_and_morris(exp):
     morris = pd.DataFrame({"method": "morris", "outcome": "y", "parameter": ["a", "b", "c"],
                            "mu_star": [0.1, 0.3, 0.2], "mu_star_conf": 0.01,
                            "sigma": [0.05, 0.1, 0.0]})
-    fig = P.sensitivity_figure(morris)
+    fig = plots.sensitivity_figure(morris)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a", "c", "b"]
     assert "Morris" in fig.get_suptitle()
 
 
 def test_prim_boxes(exp):
-    fig = P.prim_figure(exp.prim, {"workforce.rotation_rate": (0.0, 0.2)})
+    fig = plots.prim_figure(exp.prim, {"workforce.rotation_rate": (0.0, 0.2)})
     ax = fig.axes[0]
     assert "coverage 80%" in ax.get_title() and "density 90%" in ax.get_title()
     box = bars(ax)[1]
@@ -287,16 +286,16 @@ def test_prim_boxes(exp):
 
 
 @pytest.mark.parametrize(("func", "drop", "needs"), [
-    (P.enrolment_by_stage, "n_students_", "n_students_<stage>"),
-    (P.enrolment_by_tier, "n_students_", "n_students_<stage>_<tier>"),
-    (P.demography_figure, "n_births", "n_births"),
-    (P.teacher_stock_figure, "n_teachers", "n_teachers"),
-    (P.teacher_flows_figure, "new_", "new_hires"),
-    (P.cv_figure, "cv_", "cv_<indicator>_<level>"),
-    (P.school_pass_share_figure, "share_schools", "share_schools_passing_<level>"),
-    (P.scorecard_heatmap, "cv_|share_|gross|puhui|public", "any standards criterion"),
-    (P.counties_passing_figure, "passes_", "passes_compulsory_standard"),
-    (P.lever_cost_figure, "cost_yuan", "cost_yuan"),
+    (plots.enrolment_by_stage, "n_students_", "n_students_<stage>"),
+    (plots.enrolment_by_tier, "n_students_", "n_students_<stage>_<tier>"),
+    (plots.demography_figure, "n_births", "n_births"),
+    (plots.teacher_stock_figure, "n_teachers", "n_teachers"),
+    (plots.teacher_flows_figure, "new_", "new_hires"),
+    (plots.cv_figure, "cv_", "cv_<indicator>_<level>"),
+    (plots.school_pass_share_figure, "share_schools", "share_schools_passing_<level>"),
+    (plots.scorecard_heatmap, "cv_|share_|gross|puhui|public", "any standards criterion"),
+    (plots.counties_passing_figure, "passes_", "passes_compulsory_standard"),
+    (plots.lever_cost_figure, "cost_yuan", "cost_yuan"),
 ])
 def test_missing_metric_is_named(cy, func, drop, needs):
     with pytest.raises(MissingMetricError, match="missing") as info:
@@ -306,37 +305,38 @@ def test_missing_metric_is_named(cy, func, drop, needs):
 
 def test_missing_tables_are_named():
     with pytest.raises(MissingMetricError, match="targets"):
-        P.targets_figure(None)
+        plots.targets_figure(None)
     with pytest.raises(MissingMetricError, match="school_year"):
-        P.teacher_shortage_figure(None)
+        plots.teacher_shortage_figure(None)
     with pytest.raises(MissingMetricError, match="backbone_teachers"):
-        P.teacher_shortage_figure(F.school_year().drop(columns=["backbone_teachers"]))
+        plots.teacher_shortage_figure(fx.school_year().drop(columns=["backbone_teachers"]))
 
 
 def test_save_figure_writes_png_and_svg(cy, tmp_path):
-    files = P.save_figure(P.enrolment_by_stage(cy), tmp_path, "stage")
+    files = plots.save_figure(plots.enrolment_by_stage(cy), tmp_path, "stage")
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert files["svg"].stat().st_size > 1000
     assert "<svg" in files["svg"].read_text()
 
 
 ALL_FIGURES = {
-    "stage": lambda cy, exp, lang: P.enrolment_by_stage(cy, lang=lang),
-    "tier": lambda cy, exp, lang: P.enrolment_by_tier(cy, lang=lang),
-    "demography": lambda cy, exp, lang: P.demography_figure(cy, lang=lang),
-    "stock": lambda cy, exp, lang: P.teacher_stock_figure(cy, lang=lang),
-    "flows": lambda cy, exp, lang: P.teacher_flows_figure(cy, lang=lang),
-    "shortage": lambda cy, exp, lang: P.teacher_shortage_figure(F.school_year(), lang=lang),
-    "cv": lambda cy, exp, lang: P.cv_figure(cy, lang=lang),
-    "pass": lambda cy, exp, lang: P.school_pass_share_figure(cy, lang=lang),
-    "heat": lambda cy, exp, lang: P.scorecard_heatmap(cy, lang=lang),
-    "targets": lambda cy, exp, lang: P.targets_figure(F.targets(), lang=lang),
-    "passing": lambda cy, exp, lang: P.counties_passing_figure(cy, lang=lang),
-    "prob": lambda cy, exp, lang: P.target_probability_figure(exp.target_probability, lang=lang),
-    "bands": lambda cy, exp, lang: P.scenario_bands_figure(exp.bands, "n_teachers", lang=lang),
-    "cost": lambda cy, exp, lang: P.lever_cost_figure(cy, lang=lang),
-    "sens": lambda cy, exp, lang: P.sensitivity_figure(exp.sensitivity, lang=lang),
-    "prim": lambda cy, exp, lang: P.prim_figure(exp.prim, lang=lang),
+    "stage": lambda cy, exp, lang: plots.enrolment_by_stage(cy, lang=lang),
+    "tier": lambda cy, exp, lang: plots.enrolment_by_tier(cy, lang=lang),
+    "demography": lambda cy, exp, lang: plots.demography_figure(cy, lang=lang),
+    "stock": lambda cy, exp, lang: plots.teacher_stock_figure(cy, lang=lang),
+    "flows": lambda cy, exp, lang: plots.teacher_flows_figure(cy, lang=lang),
+    "shortage": lambda cy, exp, lang: plots.teacher_shortage_figure(fx.school_year(), lang=lang),
+    "cv": lambda cy, exp, lang: plots.cv_figure(cy, lang=lang),
+    "pass": lambda cy, exp, lang: plots.school_pass_share_figure(cy, lang=lang),
+    "heat": lambda cy, exp, lang: plots.scorecard_heatmap(cy, lang=lang),
+    "targets": lambda cy, exp, lang: plots.targets_figure(fx.targets(), lang=lang),
+    "passing": lambda cy, exp, lang: plots.counties_passing_figure(cy, lang=lang),
+    "prob": lambda cy, exp, lang: plots.target_probability_figure(exp.target_probability,
+                                                                  lang=lang),
+    "bands": lambda cy, exp, lang: plots.scenario_bands_figure(exp.bands, "n_teachers", lang=lang),
+    "cost": lambda cy, exp, lang: plots.lever_cost_figure(cy, lang=lang),
+    "sens": lambda cy, exp, lang: plots.sensitivity_figure(exp.sensitivity, lang=lang),
+    "prim": lambda cy, exp, lang: plots.prim_figure(exp.prim, lang=lang),
 }
 
 
@@ -352,7 +352,7 @@ def test_chinese_figures_have_no_missing_glyphs(cy, exp, name):
 def test_county_labels_are_bilingual_in_zh(cy):
     if fonts.cjk_family() is None:
         pytest.skip("no CJK font installed")
-    fig = P.enrolment_by_stage(cy, lang="zh")
+    fig = plots.enrolment_by_stage(cy, lang="zh")
     assert titles(fig) == ["清城 Qingcheng", "连南 Liannan", "全市 City total"]
 
 
@@ -371,7 +371,7 @@ def test_missing_glyph_check_can_fail():
 def test_zh_without_cjk_font_falls_back_to_english(cy, monkeypatch):
     monkeypatch.setattr(fonts, "cjk_family", lambda: None)
     with pytest.warns(RuntimeWarning, match="no CJK font"):
-        fig = P.enrolment_by_stage(cy, lang="zh")
+        fig = plots.enrolment_by_stage(cy, lang="zh")
     assert titles(fig) == ["Qingcheng", "Liannan", "City total"]
     assert fonts.missing_glyphs(fig) == {}
 

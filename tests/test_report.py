@@ -7,20 +7,17 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 import pytest
 
-matplotlib.use("Agg")
-
-from sim.cli import main as cli  # noqa: E402
-from sim.errors import InputError  # noqa: E402
-from sim.plots import fonts  # noqa: E402
-from sim.report.build import write_report  # noqa: E402
-from sim.report.compare import collect, write_comparison  # noqa: E402
-from sim.report import summary as sm  # noqa: E402
-from sim.report.load import detect_kind, load  # noqa: E402
-from tests import test_report_fixtures as F  # noqa: E402
+from sim.cli import main as cli
+from sim.errors import InputError
+from sim.plots import fonts
+from sim.report import summary as sm
+from sim.report.build import write_report
+from sim.report.compare import collect, write_comparison
+from sim.report.load import detect_kind, load
+from tests import test_report_fixtures as fx
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source", "col", "area", "base", "wbr"}
 
@@ -71,7 +68,7 @@ def check_html(path: Path) -> Checker:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    return F.write_run(tmp_path_factory.mktemp("run") / "baseline",
+    return fx.write_run(tmp_path_factory.mktemp("run") / "baseline",
                        levers=("teacher_rotation",))
 
 
@@ -105,7 +102,7 @@ def test_report_writes_figure_files(report_en):
 
 def test_report_text_follows_the_numbers(report_en):
     text = report_en.read_text(encoding="utf-8")
-    t = F.targets()
+    t = fx.targets()
     c27 = t[(t["year"] == 2027) & (t["target"] == "compulsory_counties")].iloc[0]
     assert not c27["met"]
     assert (f"≥3 counties pass compulsory standard: not met in 2027 (value {int(c27['value'])}, "
@@ -120,8 +117,8 @@ def test_report_text_follows_the_numbers(report_en):
 
 
 def test_report_text_changes_with_the_data():
-    cy = F.county_year()
-    t = F.targets()
+    cy = fx.county_year()
+    t = fx.targets()
     t.loc[t["target"] == "compulsory_counties", ["value", "met"]] = [4, True]
     lines = sm.target_lines(t, cy, "en")
     assert lines[0] == ("✔ ≥3 counties pass compulsory standard: met in 2027 (value 4, "
@@ -135,7 +132,7 @@ def test_report_text_changes_with_the_data():
 
 
 def test_missing_metrics_become_notes(tmp_path):
-    d = F.write_run(tmp_path / "early", drop_metrics=("cv_", "share_schools", "passes_",
+    d = fx.write_run(tmp_path / "early", drop_metrics=("cv_", "share_schools", "passes_",
                                                       "cost_yuan"), with_targets=False,
                     with_schools=False)
     path = write_report(d, formats=("png",))
@@ -161,7 +158,7 @@ def test_chinese_report(run_dir, tmp_path):
 
 
 def test_experiment_report(tmp_path):
-    d = F.write_experiment(tmp_path / "exp")
+    d = fx.write_experiment(tmp_path / "exp")
     path = write_report(d, formats=("png",))
     c = check_html(path)
     text = "".join(c.text)
@@ -176,8 +173,8 @@ def test_experiment_report(tmp_path):
 
 
 def test_compare_shows_both_runs_and_their_levers(tmp_path):
-    a = F.write_run(tmp_path / "a", name="status_quo")
-    b = F.write_run(tmp_path / "b", name="rotation", levers=("teacher_rotation",),
+    a = fx.write_run(tmp_path / "a", name="status_quo")
+    b = fx.write_run(tmp_path / "b", name="rotation", levers=("teacher_rotation",),
                     lever_boost=1.0)
     scen = collect([a, b])
     assert [s.label for s in scen] == ["status_quo", "rotation"]
@@ -199,8 +196,8 @@ def test_compare_shows_both_runs_and_their_levers(tmp_path):
 
 
 def test_compare_runs_with_experiment_scenarios(tmp_path):
-    a = F.write_run(tmp_path / "a", name="baseline")
-    e = F.write_experiment(tmp_path / "exp")
+    a = fx.write_run(tmp_path / "a", name="baseline")
+    e = fx.write_experiment(tmp_path / "exp")
     labels = [s.label for s in collect([a, e])]
     assert labels == ["baseline", "demo/baseline", "demo/rotation"]
 
