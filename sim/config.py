@@ -37,62 +37,88 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
-
-
 class DemographyParams(Strict):
     """Births, mortality and household migration (DESIGN §3 step 2)."""
 
     births_scale: float = Field(
-        1.0, ge=0.5, le=1.5,
+        0.9,
+        ge=0.5,
+        le=1.5,
         description="Multiplier on births from 2019 on, which are not published for the city "
         "(prior 3.8万–4.9万 a year in 2022–23, qingyuan.md, L). 1.0 = Guangdong's curve "
-        "anchored on the city's 2018 births.",
+        "anchored on the city's 2018 births; 0.9 because Guangdong grew while Qingyuan was "
+        "flat (sim/data/README.md).",
     )
     births_trend: float = Field(
-        -0.02, ge=-0.3, le=0.3,
+        -0.02,
+        ge=-0.3,
+        le=0.3,
         description="Yearly relative change of births after the last data year (2024). "
         "Assumption: births keep drifting down slowly after Guangdong's 2024 rebound.",
     )
     child_mortality: float = Field(
-        0.0004, ge=0.0, le=0.05,
+        0.0004,
+        ge=0.0,
+        le=0.05,
         description="Yearly death probability for ages 0-17. Assumption (L): China's under-5 "
         "mortality is about 6 per 1000 over five years; older children far lower.",
     )
     crude_death_rate: float = Field(
-        0.0065, ge=0.0, le=0.05,
+        0.0065,
+        ge=0.0,
+        le=0.05,
         description="Deaths per person per year for the aggregate population (L: Guangdong "
         "reports about 5-6 per 1000; older northern counties higher).",
     )
     migration: bool = Field(True, description="Switch all household migration on or off.")
     urbanisation_gain: float = Field(
-        0.009, ge=0.0, le=0.05,
+        0.009,
+        ge=0.0,
+        le=0.05,
         description="Default yearly gain in the urban share where a county has no own "
         "history (L: China +0.94 points 2023→2024). 清城 uses its own +0.57 (2022→2023).",
     )
     town_to_seat_share: float = Field(
-        0.35, ge=0.0, le=1.0,
+        0.35,
+        ge=0.0,
+        le=1.0,
         description="Share of rural→urban moves of families with children that go straight "
         "to the county seat rather than the township town (L).",
     )
+    into_centre: float = Field(
+        0.004,
+        ge=0.0,
+        le=0.2,
+        description="Yearly probability that a child's household in another county moves into "
+        "清城/清新 (L: 清城's share of the city rose from 21.93% to 28.21% over 2010-2020, H).",
+    )
     out_with_children: float = Field(
-        0.006, ge=0.0, le=0.2,
+        0.006,
+        ge=0.0,
+        le=0.2,
         description="Yearly probability a child's household leaves the city with the child "
         "(to the Pearl River Delta). Calibrated with `inflow_children` to the 2020→2023 "
         "population change (see data/README.md).",
     )
     inflow_children: float = Field(
-        0.004, ge=0.0, le=0.2,
+        0.004,
+        ge=0.0,
+        le=0.2,
         description="Yearly in-flow of children (returning or arriving families), as a share "
         "of the county's children; arrivals in 清城/清新 are migrant (随迁) children.",
     )
     parents_leave: float = Field(
-        0.03, ge=0.0, le=0.5,
+        0.03,
+        ge=0.0,
+        le=0.5,
         description="Yearly probability that both parents of a rural child leave for work "
         "without the child (the child becomes left-behind). L, tuned so the rural "
         "left-behind share stays near the national 10.5% (2017, evidence.md).",
     )
     parents_return: float = Field(
-        0.2, ge=0.0, le=1.0,
+        0.2,
+        ge=0.0,
+        le=1.0,
         description="Yearly probability a left-behind child's parents return (L).",
     )
 
@@ -101,50 +127,66 @@ class EnrolmentParams(Strict):
     """Entry, progression, choice, boarding, 中考 and dropout (DESIGN §3 step 4)."""
 
     quality_seeking: float = Field(
-        0.06, ge=0.0, le=1.0,
+        0.06,
+        ge=0.0,
+        le=1.0,
         description="Share of entrants at a transition whose family tries the county's best "
         "school instead of the nearest one; admitted only while seats are free (L).",
     )
     boarding_distance_km: float = Field(
-        8.0, gt=0.0, le=100.0,
+        8.0,
+        gt=0.0,
+        le=100.0,
         description="Road distance beyond which a pupil boards if a bed is free (L: the "
         "national rule is at most 30 minutes of travel, 国办发〔2018〕27号).",
     )
     boarding_min_grade: int = Field(
-        4, ge=1, le=12,
+        4,
+        ge=1,
+        le=12,
         description="Lowest grade that boards: grades 1-3 in principle do not (国办发〔2018〕27号, H).",
     )
     senior_continuation: float | None = Field(
-        None, ge=0.0, le=1.0,
+        None,
+        ge=0.0,
+        le=1.0,
         description="Share of a junior cohort entering senior school in the city. None = "
         "calibrated at set-up so 2022 senior enrolment matches the published total.",
     )
     general_share: float = Field(
-        0.675, ge=0.0, le=1.0,
+        0.675,
+        ge=0.0,
+        le=1.0,
         description="Share of senior entrants in general (not vocational) schools: "
         "76,891 / (76,891 + 36,965) in 2022 (清远市教育局, H).",
     )
     top_outflow: float = Field(
-        0.5, ge=0.0, le=1.0,
+        0.5,
+        ge=0.0,
+        le=1.0,
         description="Share of a county's top-decile 中考 students who leave its county high "
         "school for a city school (evidence.md: 70-85 of a county's top 100 leave, M; "
         "lower here because the city's own schools are in 清城).",
     )
     junior_dropout: float = Field(
-        0.006, ge=0.0, le=0.2,
+        0.006,
+        ge=0.0,
+        le=0.2,
         description="Yearly dropout in junior grades (Guangdong 9-year retention 97.25% in "
         "2023, qingyuan.md, H, spread over the junior years).",
     )
-    senior_dropout: float = Field(
-        0.02, ge=0.0, le=0.3, description="Yearly dropout in senior grades (L)."
-    )
+    senior_dropout: float = Field(0.02, ge=0.0, le=0.3, description="Yearly dropout in senior grades (L).")
     left_behind_dropout_extra: float = Field(
-        0.007, ge=0.0, le=0.2,
+        0.007,
+        ge=0.0,
+        le=0.2,
         description="Extra yearly junior dropout of left-behind pupils (evidence.md: about +2 "
         "points over junior school, M).",
     )
     preschool_enrolment: float | None = Field(
-        None, ge=0.0, le=1.0,
+        None,
+        ge=0.0,
+        le=1.0,
         description="Yearly probability that a child aged 3-5 attends kindergarten. None = "
         "calibrated at set-up to the published 2022 kindergarten total.",
     )
@@ -161,7 +203,9 @@ class WorkforceParams(Strict):
         True, description="Apply the 2024 NPC retirement-age reform from 2025 (H)."
     )
     attrition_rural: float = Field(
-        0.045, ge=0.0, le=0.5,
+        0.045,
+        ge=0.0,
+        le=0.5,
         description="Yearly attrition of village and town teachers (L: about 40% over 11 "
         "years, evidence.md).",
     )
@@ -169,20 +213,28 @@ class WorkforceParams(Strict):
         0.015, ge=0.0, le=0.5, description="Yearly attrition of county-seat teachers (L)."
     )
     salary_parity: float = Field(
-        0.9, ge=0.0, le=1.5,
+        0.9,
+        ge=0.0,
+        le=1.5,
         description="Teacher pay relative to local civil servants (L: 两个不低于或高于 aims at "
         ">= 1). Attrition scales with the gap.",
     )
     pay_elasticity: float = Field(
-        1.5, ge=0.0, le=10.0,
+        1.5,
+        ge=0.0,
+        le=10.0,
         description="Relative fall of rural attrition per unit rise of salary parity (L).",
     )
     hiring_budget_share: float = Field(
-        0.06, ge=0.0, le=1.0,
+        0.06,
+        ge=0.0,
+        le=1.0,
         description="Most hires a county can fund in a year, as a share of its teachers (L).",
     )
     rotation_rate: float = Field(
-        0.05, ge=0.0, le=1.0,
+        0.05,
+        ge=0.0,
+        le=1.0,
         description="Share of eligible teachers rotating each year (national quota >= 10%, "
         "H; status quo assumed half of that).",
     )
@@ -194,7 +246,9 @@ class WorkforceParams(Strict):
     )
     rotation_length: int = Field(3, ge=1, le=10, description="Years a rotation lasts (H: 2-3).")
     training_places: float = Field(
-        0.02, ge=0.0, le=1.0,
+        0.02,
+        ge=0.0,
+        le=1.0,
         description="Training places per teacher per year; each place raises the chance of "
         "a backbone promotion or degree upgrade (L).",
     )
@@ -207,11 +261,15 @@ class SchoolParams(Strict):
     """School dynamics (DESIGN §3 step 5)."""
 
     quality_adjustment: float = Field(
-        0.25, ge=0.0, le=1.0,
+        0.25,
+        ge=0.0,
+        le=1.0,
         description="Share of the gap to its target quality a school closes each year (L).",
     )
     achievement_persistence: float = Field(
-        0.8, ge=0.0, le=1.0,
+        0.8,
+        ge=0.0,
+        le=1.0,
         description="AR(1) persistence of a pupil's latent achievement (L).",
     )
 
@@ -222,7 +280,9 @@ class Config(Strict):
     name: str = "baseline"
     description: str = ""
     start_year: int = Field(
-        2022, ge=2022, le=2022,
+        2022,
+        ge=2022,
+        le=2022,
         description="Initial state: autumn 2022, the last school year with published city "
         "totals (清远市教育局).",
     )
@@ -249,7 +309,7 @@ class Config(Strict):
         return [c for c in COUNTIES if c in value]
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "overrides") -> Config:
-        """Return a new config with dotted-key overrides applied, e.g. ``{"demography.births_trend": -0.05}``."""
+        """A new config with dotted-key overrides, e.g. ``{"demography.births_trend": -0.05}``."""
         data = self.model_dump()
         for dotted, value in overrides.items():
             set_dotted(data, dotted, value, source)
@@ -306,9 +366,7 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     return None
 
 
-def describe_validation_error(
-    exc: ValidationError, model: type[BaseModel], source: str
-) -> InputError:
+def describe_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> InputError:
     """Turn pydantic's error list into one line naming file, key, value and allowed range."""
     err = exc.errors()[0]
     loc = tuple(p for p in err["loc"] if not isinstance(p, int))

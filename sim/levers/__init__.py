@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, type] = {}
 
 
-def register(name: str):  # noqa: ANN201 - decorator
+def register(name: str):
     """Class decorator adding a lever class to the registry under ``name``."""
 
     def deco(cls: type) -> type:

@@ -1,0 +1,108 @@
+"""Derived demographic series: births by county and year, population growth, urbanisation.
+
+Pure functions of the shipped data and the demography parameters; the reasoning for each
+step is in ``sim/data/README.md``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+from sim import data
+from sim.config import COUNTIES, DemographyParams
+
+CITY_BIRTHS_2018 = 66_800  # 2018 city bulletin (M-H)
+QINGCHENG_BIRTHS = {2016: 9_529, 2022: 9_599}  # 清城 (H)
+LIANZHOU_BIRTHS_2023 = 3_535  # 连州, 户籍 basis (H)
+LAST_DATA_YEAR = 2024
+CENSUS_TO_2023_YEARS = 3 + 2 / 12  # 2020-11-01 to 2023-12-31
+QINGCHENG_GAIN_2022_2023 = 0.8579 - 0.8522  # H
+
+
+@cache
+def _shape() -> pd.Series:
+    """Relative birth curve, 1.0 in 2018: China before 2018, Guangdong from 2018.
+
+    Guangdong's unpublished 2019-2020 births are interpolated geometrically between 2018 and
+    2021 (L); China's own 2019→2020 drop (−18%) was steeper than Guangdong's path implies.
+    """
+    idx = data.births_index()
+    china = idx["china_births_wan"].astype(float)
+    gd = idx["guangdong_births_wan"].astype(float).interpolate(method="index", limit_area="inside")
+    gd_log = np.log(idx["guangdong_births_wan"].astype(float)).interpolate(
+        method="index", limit_area="inside"
+    )
+    gd = np.exp(gd_log).where(gd.notna())
+    shape = china / china.loc[2018]
+    gd_years = gd.dropna().index
+    shape.loc[gd_years] = gd.loc[gd_years] / gd.loc[2018]
+    return shape
+
+
+def city_births(years: np.ndarray, params: DemographyParams) -> np.ndarray:
+    """Expected city births for each year (history from data, projection from the trend)."""
+    shape = _shape().to_dict()
+    first_year = min(shape)
+    out = np.empty(len(years))
+    for i, y in enumerate(years):
+        if y <= LAST_DATA_YEAR:
+            value = CITY_BIRTHS_2018 * shape[max(int(y), first_year)]
+        else:
+            value = (
+                CITY_BIRTHS_2018 * shape[LAST_DATA_YEAR] * (1 + params.births_trend) ** (y - LAST_DATA_YEAR)
+            )
+        # Qingyuan drifts away from Guangdong's curve from 2018 (the last anchored year),
+        # reaching births_scale by 2022 and staying there
+        value *= params.births_scale ** (min(max(y - 2018, 0), 4) / 4)
+        out[i] = value
+    return out
+
+
+def county_birth_shares(year: int, params: DemographyParams) -> dict[str, float]:
+    """Each county's share of city births in a year.
+
+    清城's share grows log-linearly between its two published years (flat outside them) (its births held up
+    while the city's fell, as families moved in); 连州's is fixed by its 2023 births; the
+    other six split the rest by 2020 census population (L).
+    """
+    y0, y1 = 2016, 2022
+    b0, b1 = city_births(np.array([y0, y1]), params)
+    s0, s1 = QINGCHENG_BIRTHS[y0] / b0, QINGCHENG_BIRTHS[y1] / b1
+    qc = s0 * (s1 / s0) ** ((min(max(year, y0), y1) - y0) / (y1 - y0))
+    b2023 = city_births(np.array([2023]), params)[0]
+    lz = LIANZHOU_BIRTHS_2023 / b2023
+    pop = data.counties()["census_2020"]
+    others = [c for c in COUNTIES if c not in ("清城区", "连州市")]
+    rest = 1.0 - qc - lz
+    shares = {"清城区": qc, "连州市": lz}
+    total_other = pop.loc[others].sum()
+    for c in others:
+        shares[c] = rest * pop.loc[c] / total_other
+    return shares
+
+
+def births_table(first: int, last: int, params: DemographyParams) -> pd.DataFrame:
+    """Expected births by county (columns) and year (index)."""
+    years = np.arange(first, last + 1)
+    city = city_births(years, params)
+    shares = pd.DataFrame([county_birth_shares(int(y), params) for y in years], index=years)
+    return shares[list(COUNTIES)].mul(city, axis=0)
+
+
+def population_growth() -> pd.Series:
+    """Yearly geometric growth of each county's population, 2020 census → 2023 year-end."""
+    c = data.counties()
+    return (c["pop_2023"] / c["census_2020"]) ** (1 / CENSUS_TO_2023_YEARS) - 1
+
+
+def urbanisation_gain(params: DemographyParams) -> pd.Series:
+    """Yearly gain in urban share per county in 2022→2023 (清城 own data, others the default)."""
+    c = data.counties()
+    gain = pd.Series(params.urbanisation_gain, index=c.index)
+    gain.loc["清城区"] = QINGCHENG_GAIN_2022_2023
+    has_2022 = c["urbanisation_2022"].notna()
+    gain.loc[has_2022] = c.loc[has_2022, "urbanisation_2023"] - c.loc[has_2022, "urbanisation_2022"]
+    return gain

@@ -1,0 +1,133 @@
+"""Conservation, closed-form cohorts, determinism and expected behaviour of the yearly step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.api import run
+from sim.model import QingyuanModel
+from sim.population import NOT_ENROLLED, PRIMARY, SPECIAL
+from tests.conftest import SMALL, metric, small_config
+
+
+def test_children_are_conserved(small_model):
+    for county in [*SMALL, "全市"]:
+        m = {
+            k: metric(small_model, k, county)
+            for k in (
+                "n_children",
+                "n_births",
+                "new_inflow",
+                "new_moved_in_county",
+                "new_outflow",
+                "new_deaths",
+                "new_aged_out",
+                "new_moved_out_county",
+            )
+        }
+        for y in range(2023, 2028):
+            start, end = m["n_children"].loc[y - 1], m["n_children"].loc[y]
+            ins = m["n_births"].loc[y] + m["new_inflow"].loc[y] + m["new_moved_in_county"].loc[y]
+            outs = (
+                m["new_outflow"].loc[y]
+                + m["new_deaths"].loc[y]
+                + m["new_aged_out"].loc[y]
+                + m["new_moved_out_county"].loc[y]
+            )
+            assert start + ins == end + outs, (county, y)
+
+
+def test_students_are_conserved(small_model):
+    # students at start + entrants = students at end + leavers + out-migrants
+    for county in [*SMALL, "全市"]:
+        s = metric(small_model, "n_students", county)
+        ent = metric(small_model, "new_student_entrants", county) + metric(
+            small_model, "new_student_inmigrants", county
+        )
+        lea = metric(small_model, "new_student_leavers", county)
+        out = metric(small_model, "new_student_outmigrants", county)
+        for y in range(2023, 2028):
+            assert s.loc[y - 1] + ent.loc[y] == s.loc[y] + lea.loc[y] + out.loc[y], (county, y)
+
+
+def test_closed_form_grade_equals_birth_cohort():
+    """No migration, dropout or mortality: every compulsory grade is exactly its birth cohort."""
+    cfg = small_config(
+        **{
+            "demography.migration": False,
+            "demography.child_mortality": 0.0,
+            "demography.inflow_children": 0.0,
+            "demography.out_with_children": 0.0,
+            "enrolment.junior_dropout": 0.0,
+            "enrolment.left_behind_dropout_extra": 0.0,
+            "enrolment.senior_dropout": 0.0,
+        }
+    )
+    model = QingyuanModel(cfg)
+    initial = np.bincount(2022 - model.pop.birth_year, minlength=18)
+    model.run(2030)
+    pop = model.pop
+    births = metric(model, "n_births")
+    for birth_year in (2023, 2024):
+        cohort = pop.birth_year == birth_year
+        assert (cohort & np.isin(pop.stage, [PRIMARY, SPECIAL])).sum() == births.loc[birth_year]
+        assert (pop.stage[cohort] != NOT_ENROLLED).all()
+    # a cohort already alive in 2022 (age 4 then, grade 6 in 2030) keeps every child
+    age_in_2030 = 2030 - pop.birth_year
+    for age_2022 in (0, 2, 4):
+        assert (age_in_2030 == age_2022 + 8).sum() == initial[age_2022]
+
+
+def test_same_seed_same_tables_and_different_seed_differs(tmp_path):
+    cfg = small_config(until=2024)
+    a = run(cfg, seed=7)
+    b = run(cfg, seed=7)
+    c = run(cfg, seed=8)
+    for name in ("county_year", "school_year"):
+        pd.testing.assert_frame_equal(a[name], b[name])
+        a[name].to_parquet(tmp_path / "a.parquet")
+        b[name].to_parquet(tmp_path / "b.parquet")
+        assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
+    assert not a["county_year"]["value"].equals(c["county_year"]["value"])
+
+
+def test_primary_intake_falls_after_2023(small_model, city_model):
+    # the cohorts born 2017-2021 shrink, so grade-1 intake falls from 2023 to 2027
+    for county in [*SMALL, "全市"]:
+        intake = metric(small_model, "new_primary_intake", county)
+        assert intake.loc[2027] < intake.loc[2023], county
+        if county == "全市":
+            assert (np.diff(intake.loc[2023:2027].to_numpy()) < 0).all()
+
+
+def test_primary_intake_falls_in_every_county_full_city():
+    """Intake falls everywhere but 清城, whose births held up (9,529 in 2016, 9,599 in 2022)
+    while families move in: there it stays within a few percent."""
+    from sim.config import COUNTIES, Config
+
+    model = QingyuanModel(Config())
+    model.run(2027)
+    for county in COUNTIES:
+        intake = metric(model, "new_primary_intake", county)
+        if county == "清城区":
+            assert abs(intake.loc[2027] / intake.loc[2023] - 1) < 0.05
+        else:
+            assert intake.loc[2027] < 0.9 * intake.loc[2023], county
+    city = metric(model, "new_primary_intake")
+    assert (np.diff(city.loc[2023:2027].to_numpy()) < 0).all()
+
+
+def test_urbanisation_rises_and_village_pupils_fall(small_model):
+    urb = metric(small_model, "urbanisation_rate")
+    assert (np.diff(urb.to_numpy()) > 0).all()
+    village = metric(small_model, "n_students_primary_village")
+    assert village.loc[2027] < village.loc[2022]
+
+
+def test_boarding_only_grade4_up_and_within_beds(small_model):
+    pop, s = small_model.pop, small_model.schools
+    grade = 2027 - pop.birth_year - 5
+    assert not (pop.boarding & (grade < 4)).any()
+    boarders = np.bincount(pop.school[pop.boarding], minlength=len(s))
+    assert (boarders <= s.beds).all()
