@@ -79,6 +79,31 @@ def report_en(run_dir) -> Path:
     return run_dir / "report.html"
 
 
+@pytest.fixture(scope="module")
+def real_report(tmp_path_factory) -> Path:
+    """The report of a real tiny model run (连南, 2022–2024)."""
+    d = fx.write_real_run(tmp_path_factory.mktemp("real") / "liannan")
+    return write_report(d, formats=("png",))
+
+
+def test_report_of_a_real_run(real_report):
+    c = check_html(real_report)
+    text = "".join(c.text)
+    assert "Liannan" in text and "2022–2024" in text
+    figs = real_report.parent / "figures"
+    # what the model measures is drawn ...
+    for stem in ("enrolment_stage", "enrolment_tier", "demography", "teachers_stock",
+                 "teachers_flows", "teachers_shortage"):
+        assert (figs / f"{stem}.png").stat().st_size > 5000, stem
+    # ... and every other figure is either drawn or says what it lacks
+    for stem in ("targets", "counties_passing", "scorecard", "difference_coefficients",
+                 "schools_passing", "lever_costs"):
+        drawn = (figs / f"{stem}.png").is_file()
+        assert drawn or "Not available in this run" in text, stem
+    assert "City primary students:" in text
+    assert "seed" in text and "versions.numpy" in text
+
+
 def test_report_is_valid_self_contained_html(report_en):
     c = check_html(report_en)
     assert c.tags.count("img") >= 10

@@ -196,3 +196,18 @@ def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -
          "spec_hash": "deadbeef"}), "utf-8")
     (out / "spec.toml").write_text('base = "configs/baseline.toml"\nreplicates = 4\n', "utf-8")
     return out
+
+
+def write_real_run(out: Path, *, county: str = "连南瑶族自治县", until: int = 2024) -> Path:
+    """A real tiny model run (one county, to ``until``) written as ``python -m sim run`` does."""
+    from sim import api
+    from sim.config import load_config
+    from sim.results import build_manifest, now, write_run
+
+    config = load_config(Path(__file__).parent.parent / "configs" / "baseline.toml")
+    config = config.with_overrides({"counties": [county], "until": until})
+    started = now()
+    tables = api.run(config)
+    timings = tables.pop("timings").iloc[0].to_dict()
+    manifest = build_manifest(config, config.seed, config.until, started, now(), timings)
+    return write_run(tables, out, manifest)

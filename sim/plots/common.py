@@ -132,10 +132,23 @@ def require_any(cy: pd.DataFrame, metrics: Iterable[str], description: str) -> l
     return found
 
 
+def is_flow(metric: str) -> bool:
+    """Yearly flows (births and ``new_*``) are counted by the step, so the start year, which
+    is an initial state and not a step, has none."""
+    return metric == "n_births" or metric.startswith(("new_", "cost_yuan"))
+
+
 def wide(cy: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """One metric as a year × county table."""
+    """One metric as a year × county table.
+
+    A flow whose first year is zero everywhere was not measured that year (the start state
+    has no step), so that year is dropped rather than drawn as a plunge to zero.
+    """
     sub = cy[cy["metric"] == metric]
-    return sub.pivot_table(index="year", columns="county", values="value", aggfunc="mean")
+    table = sub.pivot_table(index="year", columns="county", values="value", aggfunc="mean")
+    if is_flow(metric) and len(table) > 1 and (table.iloc[0].fillna(0.0) == 0).all():
+        table = table.iloc[1:]
+    return table
 
 
 def value_at(cy: pd.DataFrame, metric: str, county: str, year: int) -> float:

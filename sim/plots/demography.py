@@ -20,9 +20,12 @@ from sim.plots.common import (
     year_axis,
 )
 
-# Net migration, if the model reports it directly, else in-minus-out flows.
+# Net migration, if the model reports it directly, else in-flows minus out-flows of
+# children: arrivals from outside the city and from other counties, against departures out
+# of the city (to the Pearl River Delta) and to other counties (sim/demography.py).
 MIGRATION_NET = "net_migration"
-MIGRATION_FLOWS = ("new_migrants_in", "new_migrants_out")
+MIGRATION_IN = ("new_inflow", "new_moved_in_county")
+MIGRATION_OUT = ("new_outflow", "new_moved_out_county")
 
 
 def migration_table(cy: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
@@ -30,9 +33,15 @@ def migration_table(cy: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
     have = metrics_of(cy)
     if MIGRATION_NET in have:
         return wide(cy, MIGRATION_NET), MIGRATION_NET
-    if all(m in have for m in MIGRATION_FLOWS):
-        return wide(cy, MIGRATION_FLOWS[0]) - wide(cy, MIGRATION_FLOWS[1]), MIGRATION_NET
-    return None
+    ins = [m for m in MIGRATION_IN if m in have]
+    outs = [m for m in MIGRATION_OUT if m in have]
+    if not ins or not outs:
+        return None
+    total = None
+    for m, sign in [(m, 1.0) for m in ins] + [(m, -1.0) for m in outs]:
+        t = wide(cy, m) * sign
+        total = t if total is None else total.add(t, fill_value=0.0)
+    return total, MIGRATION_NET
 
 
 def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
@@ -65,7 +74,7 @@ def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
             format_axis(ax, MIGRATION_NET)
         else:
             note(ax, missing_note(MIGRATION_NET, lang))
-        ax.set_title(lbl.metric(MIGRATION_NET, lang, unit=True))
+        ax.set_title(lbl.metric(MIGRATION_NET, lang))
         for a in axes:
             if a.has_data():
                 year_axis(a)

@@ -72,6 +72,9 @@ LEVEL_NAMES: dict[str, tuple[str, str]] = {
     "primary": ("小学", "primary"),
     "junior": ("初中", "junior"),
     "kindergarten": ("幼儿园", "kindergarten"),
+    "senior": ("高中", "senior"),
+    "vocational": ("中职", "vocational"),
+    "special": ("特殊教育", "special education"),
     "preschool": ("学前", "preschool"),
 }
 
@@ -146,9 +149,25 @@ METRICS: dict[str, MetricLabel] = {
         "普及普惠达标县数", "counties passing preschool standard", "counties"
     ),
     "cost_yuan": MetricLabel("政策成本", "lever cost", "yuan"),
-    "net_migration": MetricLabel("净迁移", "net migration", "people"),
-    "new_migrants_in": MetricLabel("迁入", "moved in", "people"),
-    "new_migrants_out": MetricLabel("迁出", "moved out", "people"),
+    "net_migration": MetricLabel("儿童净迁入", "net migration of children", "children"),
+    "new_inflow": MetricLabel("迁入本市儿童", "children arriving in the city", "children"),
+    "new_outflow": MetricLabel("随家庭迁出本市儿童", "children leaving the city", "children"),
+    "new_moved_in_county": MetricLabel("县际迁入儿童", "children moving in from other counties",
+                                       "children"),
+    "new_moved_out_county": MetricLabel("县际迁出儿童", "children moving to other counties",
+                                        "children"),
+    "new_moved_to_urban": MetricLabel("乡村迁往城镇儿童", "children moving to town or seat",
+                                      "children"),
+    "n_children": MetricLabel("0–17岁儿童", "children aged 0–17", "children"),
+    "n_students": MetricLabel("在校生", "students", "students"),
+    "n_beds": MetricLabel("寄宿床位", "boarding beds", "students"),
+    "n_classes": MetricLabel("班级", "classes", "classes"),
+    "n_teaching_points": MetricLabel("教学点", "teaching points", "schools"),
+    "n_long_commute": MetricLabel("通学距离过远学生", "pupils with a long commute", "students"),
+    "n_left_behind_students": MetricLabel("留守在校生", "left-behind students", "students"),
+    "n_migrant_students": MetricLabel("随迁子女在校生", "migrant students", "students"),
+    "new_dropouts": MetricLabel("辍学", "dropouts", "students"),
+    "new_top_outflow": MetricLabel("县中优生外流", "top students leaving county", "students"),
 }
 
 # Lever registry names (DESIGN §4) → printed names; unknown levers print their raw name.
@@ -245,6 +264,7 @@ _STUDENT_TIER = re.compile(r"^n_students_(?P<stage>.+)_(?P<tier>urban|town|villa
 _CV = re.compile(r"^cv_(?P<ind>[a-z_]+?)_(?P<level>primary|junior)$")
 _PASSING = re.compile(r"^(?P<kind>n|share)_schools_passing_(?P<level>[a-z]+)$")
 _COST = re.compile(r"^cost_yuan_(?P<lever>.+)$")
+_BY_LEVEL = re.compile(r"^n_(?P<what>teachers|schools_open)_(?P<level>[a-z]+)$")
 
 
 def metric_label(name: str) -> MetricLabel:
@@ -269,6 +289,11 @@ def metric_label(name: str) -> MetricLabel:
         return MetricLabel(
             f"{lv[0]}7项指标达标学校占比", f"share of {lv[1]} schools passing 6-of-7 rule", "share"
         )
+    if m := _BY_LEVEL.match(name):
+        lv = LEVEL_NAMES.get(m["level"], STAGE_NAMES.get(m["level"], (m["level"], m["level"])))
+        if m["what"] == "teachers":
+            return MetricLabel(f"{lv[0]}专任教师", f"{lv[1]} teachers", "teachers")
+        return MetricLabel(f"在办{lv[0]}学校", f"{lv[1]} schools open", "schools")
     if m := _COST.match(name):
         lv_zh, lv_en = LEVER_NAMES.get(m["lever"], (m["lever"], m["lever"].replace("_", " ")))
         return MetricLabel(f"成本:{lv_zh}", f"cost: {lv_en}", "yuan")

@@ -169,14 +169,18 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: d}
 
 
+def _fmt(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
 def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
                        extra_pre: list[tuple[str, str]] | None = None) -> Section:
     """Seed, commit, versions and timings in a table; the full record in a foldout."""
     rows = [[tr(lang, "目录", "directory"), str(path)]]
-    for key in ("seed", "git_commit", "commit", "spec_hash", "design", "replicates",
-                "created", "started", "finished"):
+    for key in ("seed", "until", "git_commit", "commit", "spec_hash", "design", "replicates",
+                "created", "started", "finished", "wall_s", "command"):
         if key in meta and not isinstance(meta[key], dict | list):
-            rows.append([key, str(meta[key])])
+            rows.append([key, _fmt(meta[key])])
     cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     for key in ("name", "seed", "until", "start_year"):
         if key in cfg:
@@ -184,7 +188,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
     for group in ("versions", "timings"):
         if isinstance(meta.get(group), dict):
             for k, v in _flatten(meta[group]).items():
-                rows.append([f"{group}.{k}", str(v)])
+                rows.append([f"{group}.{k}", _fmt(v)])
     rows.append([tr(lang, "报告生成", "report written by"), f"sim {__version__}"])
     pre = [(tr(lang, "完整记录(JSON)", "full record (JSON)"),
             json.dumps(meta, ensure_ascii=False, indent=2, default=str))]

@@ -20,6 +20,12 @@ from sim.plots.teachers import shortage_by_tier
 from sim.report.summary import change, city_series, plan_year
 
 
+def _paren(text: str, lang: str = "en") -> str:
+    if not text:
+        return ""
+    return f"({text})" if lang == "zh" else f" ({text})"
+
+
 def _span(s: pd.Series) -> tuple[int, int, float, float]:
     return int(s.index[0]), int(s.index[-1]), float(s.iloc[0]), float(s.iloc[-1])
 
@@ -54,8 +60,8 @@ def enrolment_tier(cy: pd.DataFrame, lang: str) -> str:
 
 def demography(cy: pd.DataFrame, lang: str) -> str:
     y0, y1, a, b = _span(city_series(cy, "n_births"))
-    text = tr(lang, f"全市出生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}({change(a, b)})",
-              f"City births: {a:,.0f} in {y0} → {b:,.0f} in {y1} ({change(a, b)})")
+    text = tr(lang, f"全市出生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}{_paren(change(a, b), 'zh')}",
+              f"City births: {a:,.0f} in {y0} → {b:,.0f} in {y1}{_paren(change(a, b))}")
     if "urbanisation_rate" in metrics_of(cy):
         u = city_series(cy, "urbanisation_rate")
         _, _, ua, ub = _span(u)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim.config import CITY
 from sim.plots import labels as lbl
-from sim.plots.common import MissingMetricError, metrics_of, ordered_counties, tr
+from sim.plots.common import MissingMetricError, is_flow, metrics_of, ordered_counties, tr
 from sim.plots.criteria import BY_METRIC, PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR
 from sim.plots.standards import binding_criteria, scorecard_table
 from sim.plots.targets import counties_passing
@@ -42,7 +42,10 @@ def city_series(cy: pd.DataFrame, metric: str) -> pd.Series:
     sub = cy[(cy["metric"] == metric) & (cy["county"] == CITY)]
     if not len(sub):
         sub = cy[cy["metric"] == metric].groupby("year", as_index=False)["value"].sum()
-    return sub.groupby("year")["value"].mean().sort_index()
+    s = sub.groupby("year")["value"].mean().sort_index()
+    if is_flow(metric) and len(s) > 1 and s.iloc[0] == 0:
+        s = s.iloc[1:]  # the start state has no flows (see sim.plots.common.wide)
+    return s
 
 
 # --- targets ---------------------------------------------------------------------------
