@@ -81,7 +81,9 @@ def collect(paths: list[Path]) -> list[Scenario]:
     taken: set[str] = set()
     for data in loaded:
         if isinstance(data, RunData):
-            label = _unique(data.name, taken)
+            # two runs of one config share a name: tell them apart by their directories
+            name = data.name if data.name not in taken else f"{data.name} ({data.path.name})"
+            label = _unique(name, taken)
             cy = pd.concat([data.county_year, _passing_rows(data.county_year)],
                            ignore_index=True)
             targets = data.targets.assign(scenario=label) if data.targets is not None else None
