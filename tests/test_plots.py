@@ -392,3 +392,16 @@ def test_metric_labels_by_pattern():
     assert lbl.fmt_value("urbanisation_rate", 0.4567) == "45.7%"
     with pytest.raises(ValueError, match="allowed: en, zh"):
         lbl.check_lang("fr")
+
+
+def test_compact_tick_labels_stay_distinct():
+    from sim.plots.common import CompactFormatter
+
+    assert CompactFormatter().format_ticks([1550, 1575, 1600, 1625]) == [
+        "1,550", "1,575", "1,600", "1,625"]
+    assert CompactFormatter().format_ticks([19400, 19600, 19800, 20000]) == [
+        "19.4k", "19.6k", "19.8k", "20.0k"]
+    assert CompactFormatter().format_ticks([10000, 20000]) == ["10k", "20k"]
+    assert CompactFormatter().format_ticks([0, 2e5, 4e5]) == ["0", "200k", "400k"]
+    assert CompactFormatter(money=True).format_ticks([-1e6, 0, 2.5e6]) == [
+        "\u22121.0m", "0", "2.5m"]

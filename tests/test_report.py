@@ -220,6 +220,17 @@ def test_compare_shows_both_runs_and_their_levers(tmp_path):
     assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["status_quo", "rotation"]
 
 
+def test_compare_runs_without_standards_or_costs(tmp_path):
+    drop = ("cv_", "share_schools", "passes_", "cost_yuan")
+    a = fx.write_run(tmp_path / "a", drop_metrics=drop, with_targets=False)
+    b = fx.write_run(tmp_path / "seed7", drop_metrics=drop, with_targets=False)
+    path = write_comparison([a, b], out=tmp_path / "cmp", formats=("png",))
+    text = "".join(check_html(path).text)
+    assert "baseline (seed7)" in text  # same config name: told apart by directory
+    assert (tmp_path / "cmp" / "figures" / "compare_metrics.png").is_file()
+    assert "Not available in this run: metric cost_yuan missing." in text
+
+
 def test_compare_runs_with_experiment_scenarios(tmp_path):
     a = fx.write_run(tmp_path / "a", name="baseline")
     e = fx.write_experiment(tmp_path / "exp")

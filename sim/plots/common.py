@@ -178,7 +178,7 @@ def format_axis(ax, metric: str, *, axis: str = "y") -> None:
 
 class CompactFormatter(Formatter):
     """Tick labels like 12k, 1.5M or 16.2m (money, millions), with just enough decimals
-    that neighbouring ticks never print the same text."""
+    that every tick prints its exact value (so neighbours never print the same text)."""
 
     def __init__(self, money: bool = False):
         self.money = money
@@ -188,7 +188,7 @@ class CompactFormatter(Formatter):
             return 1e6, "m"
         if vmax >= 1e6:
             return 1e6, "M"
-        if vmax >= 1e3:
+        if vmax >= 1e4:  # below 10k the full number (4,700) reads better than 4.70k
             return 1e3, "k"
         return 1.0, ""
 
@@ -196,11 +196,10 @@ class CompactFormatter(Formatter):
         if not len(values):
             return []
         div, suffix = self._scale(max(abs(v) for v in values))
-        for dec in range(0, 4):
-            texts = [self._text(v, div, suffix, dec) for v in values]
-            if len(set(texts)) == len(texts):
-                return texts
-        return texts
+        scaled = [v / div for v in values]
+        dec = next((d for d in range(4)
+                    if all(abs(round(x, d) - x) < 1e-6 * max(1.0, abs(x)) for x in scaled)), 3)
+        return [self._text(v, div, suffix, dec) for v in values]
 
     def __call__(self, x: float, pos: int | None = None) -> str:
         div, suffix = self._scale(abs(x))

@@ -52,11 +52,13 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
             for k, sc in enumerate(scenarios):
                 s = sub[sub["scenario"] == sc].sort_values("year")
                 colour = PALETTE[k % len(PALETTE)]
-                ax.fill_between(s["year"], s["p10"], s["p90"], color=colour, alpha=0.18,
-                                linewidth=0)
+                years = s["year"].to_numpy(int)
+                ax.fill_between(years, s["p10"].to_numpy(float), s["p90"].to_numpy(float),
+                                color=colour, alpha=0.18, linewidth=0)
                 # earlier scenarios drawn wider so identical trajectories stay visible
                 width = max(1.2, 2.8 - 0.5 * k)
-                ax.plot(s["year"], s["median"], color=colour, linewidth=width, label=str(sc))
+                ax.plot(years, s["median"].to_numpy(float), color=colour, linewidth=width,
+                        label=str(sc))
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
                 ax.axhline(line, **THRESHOLD_STYLE,
@@ -68,8 +70,11 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
         handles, labels = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, labels)
         where = lbl.county(county, lang)
+        banded = bool((bands["p90"] - bands["p10"]).abs().gt(0).any())
         fig.suptitle(tr(lang, f"情景比较:{where}(中位数与10–90%区间)",
-                        f"Scenarios compared: {where} (median and 10–90% band)"))
+                        f"Scenarios compared: {where} (median and 10–90% band)") if banded
+                     else tr(lang, f"情景比较:{where}(每个运行一条线)",
+                             f"Scenarios compared: {where} (one line per run)"))
         return fig
 
 

@@ -59,7 +59,8 @@ def _passing_rows(cy: pd.DataFrame) -> pd.DataFrame:
     try:
         table = counties_passing(cy)
     except MissingMetricError:
-        return pd.DataFrame(columns=["year", "county", "metric", "value"])
+        return pd.DataFrame({"year": pd.Series(dtype=int), "county": pd.Series(dtype=str),
+                             "metric": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
     return pd.DataFrame({"year": table["year"], "county": CITY,
                          "metric": "n_counties_passing_" + table["standard"],
                          "value": table["n"].astype(float)})
@@ -287,9 +288,9 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
     probs = [s.probability for s in scenarios if s.probability is not None]
     holder: dict[str, Any] = {}
 
-    def bands_fig(metrics: list[str]) -> Any:
+    def bands_fig(metrics: list[str], wanted: str) -> Any:
         if not metrics:
-            raise MissingMetricError(", ".join(BAND_METRICS[:3]) + ", ...")
+            raise MissingMetricError(wanted)
         return scenario_bands_figure(bands, metrics, lang=lang)
 
     def cost_fig() -> Any:
@@ -299,7 +300,9 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
 
     jobs = [
         Job("compare_plan", tr(lang, "达标县数:各情景对比", "Counties passing, per scenario"),
-            lambda: bands_fig(plan_metrics), lambda: cap.bands(plan_metrics, lang, replicated)),
+            lambda: bands_fig(plan_metrics, "passes_compulsory_standard / "
+                              "passes_preschool_standard"),
+            lambda: cap.bands(plan_metrics, lang, replicated)),
         Job("compare_targets", tr(lang, "规划目标:各情景对比", "Plan targets, per scenario"),
             lambda: targets_by_scenario_figure(pd.concat(targets, ignore_index=True), lang=lang)
             if targets else _missing("targets"),
@@ -310,7 +313,8 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
             if probs else _missing("target_probability"),
             lambda: cap.probability(pd.concat(probs, ignore_index=True), lang)),
         Job("compare_metrics", tr(lang, "关键指标:各情景对比", "Key metrics, per scenario"),
-            lambda: bands_fig(key_metrics), lambda: cap.bands(key_metrics, lang, replicated)),
+            lambda: bands_fig(key_metrics, ", ".join(BAND_METRICS[:3]) + ", ..."),
+            lambda: cap.bands(key_metrics, lang, replicated)),
         Job("compare_cost", tr(lang, "成本与目标达成", "Cost against attainment"), cost_fig,
             lambda: cap.cost_attainment(holder["points"], lang, holder["what"])),
     ]
@@ -322,7 +326,10 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
     title = tr(lang, "情景比较:" + "、".join(labels), "Scenarios compared: " + ", ".join(labels))
     subtitle = tr(lang, "来源目录:", "Sources: ") + ", ".join(str(p) for p in paths)
     summary = Section("summary", tr(lang, "摘要", "Summary"), css_class="summary")
-    summary.ul(target_summary(scenarios, lang))
+    summary.ul(target_summary(scenarios, lang) or [tr(
+        lang, "这些运行没有规划目标表或达标标志,无法判断规划目标。",
+        "These runs have neither a targets table nor the standards' pass flags, so the plan "
+        "targets cannot be judged.")])
     summary.p(tr(lang, "各情景启用的政策杠杆:", "Levers switched on in each scenario:"))
     summary.table(*lever_table(scenarios, lang))
     header, rows = settings_table(scenarios, lang)
@@ -334,7 +341,11 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
     std.p(tr(lang, "规划年各县在各情景下的达标情况(✔ 达标,✘ 未达)与未达标的标准项数:",
              "Per county and scenario in the plan year: standards passed (✔) or not (✘), and "
              "how many criteria fail:"))
-    std.table(header, rows)
+    if any(cell != "–" for row in rows for cell in row[1:]):
+        std.table(header, rows)
+    else:
+        std.blocks.clear()
+        std.p(tr(lang, "这些运行没有标准指标。", "These runs have no standards metrics."))
     figs = Section("figures", tr(lang, "图表", "Figures"),
                    figures=render(jobs, fig_dir, lang, formats))
     prov = Section("provenance", tr(lang, "来源与可复现信息", "Provenance"))
