@@ -18,7 +18,8 @@ import pandas as pd
 CITY = "全市"
 COUNTIES = ("清城区", "连南瑶族自治县")
 YEARS = tuple(range(2022, 2028))
-INDICATORS = ("degree", "backbone", "pe_art", "space", "sports", "equipment", "multimedia")
+INDICATORS = ("above_degree", "backbone", "pe_art", "teaching_space", "sports_area",
+              "equipment", "multimedia")  # ids of sim/standards/compulsory.toml
 STAGES = ("preschool", "primary", "junior", "senior_general", "vocational")
 TIERS = ("urban", "town", "village")
 
@@ -60,10 +61,14 @@ def county_year(counties=COUNTIES, years=YEARS, *, seed: int = 1, lever_boost: f
                     base = lim * (0.7 + 0.15 * ii) * (1.2 if ci == 1 else 0.8)
                     add(f"cv_{ind}_{lv}", base * (1 - 0.3 * lever_boost * t)
                         + rng.normal(0, 0.005))
-                add(f"share_schools_passing_{lv}", min(1.0, 0.6 + 0.4 * t + 0.2 * lever_boost))
-            add("gross_enrolment_rate", 0.8 + 0.04 * k)
-            add("puhui_coverage", 0.7 + 0.03 * k + 0.1 * lever_boost)
-            add("public_share", 0.4 + 0.03 * k)
+                add(f"n_schools_{lv}", 20)
+                add(f"n_schools_passing_{lv}",
+                    round(20 * min(1.0, 0.6 + 0.4 * t + 0.2 * lever_boost)))
+            add("gross_enrolment_rate_preschool", 0.8 + 0.04 * k)
+            add("puhui_coverage_rate", 0.7 + 0.03 * k + 0.1 * lever_boost)
+            add("public_share_preschool", 0.4 + 0.03 * k)
+            add("children_per_teacher_preschool", 17 - 0.5 * k)
+            add("class_compliance_rate_preschool", 0.9)
             passes_c = ci == 0 and k >= 4 - int(2 * lever_boost)
             add("passes_compulsory_standard", float(passes_c))
             add("passes_preschool_standard", float(k >= 3))
@@ -76,7 +81,12 @@ def county_year(counties=COUNTIES, years=YEARS, *, seed: int = 1, lever_boost: f
     rates = df[df["metric"].isin(["urbanisation_rate", "students_per_teacher_primary"])]
     city_rates = rates.groupby(["year", "metric"], as_index=False)["value"].mean()
     city_rates["county"] = CITY
-    out = pd.concat([df, city, city_rates], ignore_index=True)
+    flags = df[df["metric"].str.startswith("passes_")].copy()
+    passing = flags.groupby(["year", "metric"], as_index=False)["value"].sum()
+    passing["metric"] = passing["metric"].str.replace(
+        r"passes_(\w+)_standard", r"n_counties_passing_\1", regex=True)
+    passing["county"] = CITY
+    out = pd.concat([df, city, city_rates, passing], ignore_index=True)
     if levers:
         cost = out[out["metric"].str.startswith("cost_yuan_")].groupby(
             ["year", "county"], as_index=False)["value"].sum()
@@ -110,12 +120,15 @@ def school_year(counties=COUNTIES, years=YEARS, seed: int = 2) -> pd.DataFrame:
 
 
 def targets(years=YEARS, *, lever_boost: float = 0.0) -> pd.DataFrame:
+    """The plan scorecard with the ids of sim/standards/targets.toml; one target unmeasured."""
     rows = []
     for k, year in enumerate(years):
         n_c = 1 + int(lever_boost * k > 2) + int(k >= 5)
-        rows.append((year, "compulsory_counties", n_c, 3, n_c >= 3))
-        rows.append((year, "preschool_counties", min(2, k // 2), 2, k // 2 >= 2))
-    return pd.DataFrame(rows, columns=["year", "target", "value", "threshold", "met"])
+        rows.append((year, "counties_compulsory", n_c, 3, n_c >= 3, ""))
+        rows.append((year, "counties_preschool", min(2, k // 2), 2, k // 2 >= 2, ""))
+        rows.append((year, "liannan_communities", 0.0, 5, False,
+                     "metric n_communities_running missing from county_year"))
+    return pd.DataFrame(rows, columns=["year", "target", "value", "threshold", "met", "note"])
 
 
 def write_run(out: Path, *, name: str = "baseline", levers: tuple[str, ...] = (),
@@ -173,8 +186,8 @@ def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -
         b["scenario"] = s
         bands.append(b)
         for k, year in enumerate(YEARS):
-            tps.append((s, "compulsory_counties", year, min(1.0, boost * k / 5), replicates))
-            tps.append((s, "preschool_counties", year, min(1.0, k / 5), replicates))
+            tps.append((s, "counties_compulsory", year, min(1.0, boost * k / 5), replicates))
+            tps.append((s, "counties_preschool", year, min(1.0, k / 5), replicates))
     pd.DataFrame(runs).to_parquet(out / "runs.parquet", index=False)
     pd.concat(bands, ignore_index=True).to_parquet(out / "bands.parquet", index=False)
     pd.DataFrame(tps, columns=["scenario", "target", "year", "probability", "n"]).to_parquet(

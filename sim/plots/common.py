@@ -76,7 +76,6 @@ def style(lang: str) -> Iterator[str]:
         "axes.unicode_minus": True,
         "svg.fonttype": "path",
         "figure.dpi": 100,
-        "savefig.bbox": "tight",
     }
     with mpl.rc_context(rc):
         yield lang
@@ -285,3 +284,27 @@ def county_lines(ax, table: pd.DataFrame, lang: str, *, city: bool = True) -> No
         else:
             ax.plot(s.index, s.to_numpy(), label=lbl.county(county, lang),
                     color=COUNTY_COLOURS.get(county), linewidth=1.4, marker="o", markersize=2.5)
+
+
+def with_derived(cy: pd.DataFrame) -> pd.DataFrame:
+    """Add ``share_schools_passing_<level>`` where the run has only the counts.
+
+    The evaluator reports ``n_schools_passing_<level>`` and ``n_schools_<level>`` (schools in
+    the standard's scope); the share is what the standard asks to be 100%.
+    """
+    have = metrics_of(cy)
+    add = []
+    for lv in ("primary", "junior"):
+        share, n_pass, n_all = (f"share_schools_passing_{lv}", f"n_schools_passing_{lv}",
+                                f"n_schools_{lv}")
+        if share in have or n_pass not in have or n_all not in have:
+            continue
+        key = ["year", "county"]
+        a = cy[cy["metric"] == n_pass].groupby(key)["value"].mean()
+        b = cy[cy["metric"] == n_all].groupby(key)["value"].mean()
+        ratio = (a / b.where(b > 0)).dropna().rename("value").reset_index()
+        ratio["metric"] = share
+        add.append(ratio[["year", "county", "metric", "value"]])
+    if not add:
+        return cy
+    return pd.concat([cy[["year", "county", "metric", "value"]], *add], ignore_index=True)

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 from sim.config import CITY, COUNTIES
+from sim.standards.spec import load_compulsory
+from sim.standards.targets import TARGETS
 
 LANGS = ("en", "zh")
 
@@ -48,25 +50,24 @@ TIER_NAMES: dict[str, tuple[str, str]] = {
     "town": ("镇区", "town"),
     "village": ("乡村", "village"),
 }
-# The seven resource indicators of 教督〔2017〕6号 (reference/standards.md §A1).
+# The seven resource indicators of 教督〔2017〕6号: ids and short names come from the
+# standard's own data file (sim/standards/compulsory.toml), so they match the model's
+# ``cv_<id>_<level>`` metrics; the compact axis names are ours.
 INDICATOR_NAMES: dict[str, tuple[str, str]] = {
-    "degree": ("高于规定学历教师", "teachers above required degree"),
-    "backbone": ("县级以上骨干教师", "backbone teachers"),
-    "pe_art": ("体育艺术专任教师", "PE and art teachers"),
-    "space": ("生均教学及辅助用房", "teaching space per student"),
-    "sports": ("生均体育运动场馆", "sports area per student"),
-    "equipment": ("生均教学仪器设备值", "equipment value per student"),
-    "multimedia": ("网络多媒体教室", "multimedia classrooms"),
+    ind.id: (ind.short_zh, ind.short_en) for ind in load_compulsory().indicators
 }
 INDICATORS: tuple[str, ...] = tuple(INDICATOR_NAMES)
-INDICATOR_SHORT: dict[str, tuple[str, str]] = {
-    "degree": ("学历", "degree"),
+_AXIS_NAMES: dict[str, tuple[str, str]] = {
+    "above_degree": ("学历", "degree"),
     "backbone": ("骨干", "backbone"),
     "pe_art": ("体艺", "PE/art"),
-    "space": ("校舍", "space"),
-    "sports": ("运动场", "sports"),
+    "teaching_space": ("校舍", "space"),
+    "sports_area": ("运动场", "sports"),
     "equipment": ("仪器", "equipment"),
     "multimedia": ("多媒体", "multimedia"),
+}
+INDICATOR_SHORT: dict[str, tuple[str, str]] = {
+    i: _AXIS_NAMES.get(i, INDICATOR_NAMES[i]) for i in INDICATORS
 }
 LEVEL_NAMES: dict[str, tuple[str, str]] = {
     "primary": ("小学", "primary"),
@@ -86,6 +87,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "schools": ("所", "schools"),
     "classes": ("个", "classes"),
     "counties": ("个", "counties"),
+    "count": ("项", "items"),
     "share": ("比例", "share"),
     "ratio": ("比", "ratio"),
     "coefficient": ("系数", "coefficient"),
@@ -133,9 +135,23 @@ METRICS: dict[str, MetricLabel] = {
         "小学生师比", "primary pupils per teacher", "ratio"
     ),
     "n_large_classes": MetricLabel("大班额班级", "oversized classes", "classes"),
-    "gross_enrolment_rate": MetricLabel("学前三年毛入园率", "preschool gross enrolment", "share"),
-    "puhui_coverage": MetricLabel("普惠性幼儿园覆盖率", "inclusive coverage", "share"),
-    "public_share": MetricLabel("公办园在园幼儿占比", "public kindergarten share", "share"),
+    "gross_enrolment_rate_preschool": MetricLabel(
+        "学前三年毛入园率", "preschool gross enrolment", "share"
+    ),
+    "puhui_coverage_rate": MetricLabel("普惠性幼儿园覆盖率", "inclusive coverage", "share"),
+    "public_share_preschool": MetricLabel("公办园在园幼儿占比", "public kindergarten share", "share"),
+    "children_per_teacher_preschool": MetricLabel(
+        "幼儿园师幼比(每名教师幼儿数)", "children per kindergarten teacher", "ratio"
+    ),
+    "class_compliance_rate_preschool": MetricLabel(
+        "幼儿园班额达标率", "kindergarten classes within size limits", "share"
+    ),
+    "n_criteria_failed_compulsory": MetricLabel(
+        "优质均衡未达标项", "compulsory criteria failed", "count"
+    ),
+    "n_criteria_failed_preschool": MetricLabel(
+        "普及普惠未达标项", "preschool criteria failed", "count"
+    ),
     "passes_compulsory_standard": MetricLabel(
         "义务教育优质均衡达标", "passes compulsory high-quality-balance standard", "flag"
     ),
@@ -193,12 +209,13 @@ LEVER_NAMES: dict[str, tuple[str, str]] = {
     "digital_empowerment": ("数字化赋能", "digital empowerment"),
 }
 
-# Plan targets (targets.parquet ``target`` column) → printed names. Unknown targets are
-# humanised from their identifier.
+# Plan targets: short printed names by target id; the threshold and deadline are read from
+# the plan's data file (sim/standards/targets.toml) so an edited target prints as edited.
 TARGET_NAMES: dict[str, tuple[str, str]] = {
-    "compulsory_counties": ("义务教育优质均衡达标县数≥3", "≥3 counties pass compulsory standard"),
-    "preschool_counties": ("学前普及普惠达标县数≥2", "≥2 counties pass preschool standard"),
-    "liannan_communities": ("连南城乡教育共同体≥5", "≥5 education communities in Liannan"),
+    "counties_compulsory": ("义务教育优质均衡达标县", "counties passing the compulsory standard"),
+    "counties_preschool": ("学前教育普及普惠达标县", "counties passing the preschool standard"),
+    "liannan_communities": ("连南城乡教育共同体", "education communities running in Liannan"),
+    "featured_high_schools": ("特色优质普通高中", "featured high-quality high schools"),
 }
 
 
@@ -253,11 +270,26 @@ def lever(name: str, lang: str = "en") -> str:
 
 
 def target(name: str, lang: str = "en") -> str:
-    """Printed name of a plan target; in ``zh`` mode Chinese with English after."""
-    if name in TARGET_NAMES:
-        zh, en = TARGET_NAMES[name]
-        return f"{zh} ({en})" if lang == "zh" else en
-    return name.replace("_", " ")
+    """Printed name of a plan target with its line and deadline ("≥3 by 2027")."""
+    spec = TARGETS.get(name)
+    zh, en = TARGET_NAMES.get(name, (spec.name_zh, _ascii(spec.name_en)) if spec else
+                              (name, name.replace("_", " ")))
+    if spec is not None:
+        zh += f"≥{spec.threshold:g}({spec.deadline}年)"
+        en += f" ≥{spec.threshold:g} by {spec.deadline}"
+    return f"{zh} ({en})" if lang == "zh" else en
+
+
+def target_deadline(name: str) -> int | None:
+    """The year by which the plan wants ``name`` met, if the plan's data file knows it."""
+    spec = TARGETS.get(name)
+    return spec.deadline if spec is not None else None
+
+
+def _ascii(text: str) -> str:
+    """Drop CJK from an English name (English labels must not need a CJK font)."""
+    out = "".join(ch for ch in text if ord(ch) < 0x2E80)
+    return " ".join(out.replace("()", "").split())
 
 
 _STUDENT_TIER = re.compile(r"^n_students_(?P<stage>.+)_(?P<tier>urban|town|village)$")

@@ -29,6 +29,7 @@ from sim.plots.common import (
     tr,
     value_at,
     wide,
+    with_derived,
     year_axis,
 )
 from sim.plots.criteria import CRITERIA, CV_LIMIT, PASS_FLAGS, SCHOOL_PASS_SHARE, Criterion
@@ -87,6 +88,7 @@ def cv_figure(cy: pd.DataFrame, *, year: int | None = None, lang: str = "en") ->
 def school_pass_share_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Share of schools meeting at least 6 of the 7 indicators, per county over time."""
     with style(lang) as lang:
+        cy = with_derived(cy)
         metrics = require_any(cy, [f"share_schools_passing_{lv}" for lv in CV_LIMIT],
                               "share_schools_passing_<level>")
         fig, axes = grid(len(metrics), ncols=2, panel=(4.4, 3.0), sharex=False, sharey=True)
@@ -112,6 +114,7 @@ def scorecard_table(cy: pd.DataFrame, year: int | None = None,
     Only criteria whose metric the run has are included; the city row is left out because
     the standards judge counties.
     """
+    cy = with_derived(cy)
     present = [c for c in criteria if c.metric in metrics_of(cy)]
     if not present:
         raise MissingMetricError("any standards criterion (cv_*, share_schools_passing_*, ...)")

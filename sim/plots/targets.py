@@ -26,13 +26,30 @@ from sim.plots.criteria import PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
 
 
+def unmeasured_targets(targets: pd.DataFrame) -> dict[str, str]:
+    """Targets whose metric the run lacks (every row's ``note`` says so) → that note."""
+    if "note" not in targets.columns:
+        return {}
+    out = {}
+    for name, grp in targets.groupby("target", sort=False):
+        notes = grp["note"].fillna("").astype(str)
+        if len(notes) and notes.str.contains("missing").all():
+            out[str(name)] = notes.iloc[-1]
+    return out
+
+
 def _check_targets(targets: pd.DataFrame | None) -> pd.DataFrame:
+    """The targets the run measured; ``MissingMetricError`` if there are none."""
     if targets is None or not len(targets):
         raise MissingMetricError("targets", what="table")
     for col in TARGET_COLUMNS:
         if col not in targets.columns:
             raise MissingMetricError(col, what="targets column")
-    return targets
+    skip = unmeasured_targets(targets)
+    measured = targets[~targets["target"].isin(list(skip))]
+    if not len(measured):
+        raise MissingMetricError(", ".join(skip) or "targets", what="target metric")
+    return measured
 
 
 def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:

@@ -72,8 +72,11 @@ class Job:
 FORMATS = ("png", "svg")
 
 
+DPI = 150
+
+
 def render(jobs: list[Job], fig_dir: Path, lang: str,
-           formats: tuple[str, ...] = FORMATS) -> list[FigureEntry]:
+           formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> list[FigureEntry]:
     """Draw each job, save it in ``formats`` (PNG always), and keep the PNG bytes to embed."""
     formats = ("png", *[f for f in formats if f != "png"])
     out = []
@@ -87,7 +90,7 @@ def render(jobs: list[Job], fig_dir: Path, lang: str,
             caption = job.caption()
         except (MissingMetricError, KeyError, IndexError, ValueError):
             caption = ""  # the figure stands; its one-line reading could not be computed
-        files = save_figure(fig, fig_dir, job.id, formats=formats)
+        files = save_figure(fig, fig_dir, job.id, formats=formats, dpi=dpi)
         out.append(FigureEntry(job.id, job.title, caption=caption,
                                png=files["png"].read_bytes(), files=list(files.values())))
     return out
@@ -199,8 +202,8 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
 # --- run report -------------------------------------------------------------------------
 
 
-def run_sections(run: RunData, fig_dir: Path, lang: str,
-                 formats: tuple[str, ...] = FORMATS) -> tuple[str, str, list[Section]]:
+def run_sections(run: RunData, fig_dir: Path, lang: str, formats: tuple[str, ...] = FORMATS,
+                 dpi: int = DPI) -> tuple[str, str, list[Section]]:
     titles = section_titles(lang)
     cy = run.county_year
     years = sorted(cy["year"].unique())
@@ -228,7 +231,7 @@ def run_sections(run: RunData, fig_dir: Path, lang: str,
     groups = county_jobs(cy, run.school_year, run.targets, lang)
     sections = [summary, trends]
     for key in ("targets", "students", "teachers", "costs"):
-        figures = render(groups[key], fig_dir, lang, formats)
+        figures = render(groups[key], fig_dir, lang, formats, dpi)
         sections.append(Section(key, titles[key], figures=figures))
     sections.append(provenance_section(run.manifest, run.path, lang, titles["provenance"]))
     return title, subtitle, sections
@@ -270,7 +273,8 @@ def cost_points(exp: ExperimentData, lang: str) -> tuple[pd.DataFrame, str]:
 
 
 def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
-                        formats: tuple[str, ...] = FORMATS) -> tuple[str, str, list[Section]]:
+                        formats: tuple[str, ...] = FORMATS,
+                        dpi: int = DPI) -> tuple[str, str, list[Section]]:
     titles = section_titles(lang)
     ref = exp.reference_scenario
     cy = exp.median_county_year(ref)
@@ -336,17 +340,17 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
             lambda: " ".join(sm.prim_lines(exp.prim, lang))),
     ]
     groups = county_jobs(cy, None, None, lang, prefix=f"{ref}_") if len(cy) else {}
-    scen_figures = render(scen_jobs, fig_dir, lang, formats)
+    scen_figures = render(scen_jobs, fig_dir, lang, formats, dpi)
     sections = [summary, Section("scenarios", titles["scenarios"], figures=scen_figures)]
     if exp.sensitivity is not None or exp.prim is not None:
         sections.append(Section("sensitivity", titles["sensitivity"],
-                                figures=render(sens_jobs, fig_dir, lang, formats)))
+                                figures=render(sens_jobs, fig_dir, lang, formats, dpi)))
     for key in ("targets", "students", "teachers", "costs"):
         if key in groups:
             jobs = [j for j in groups[key] if not j.id.endswith(("_targets", "teachers_shortage"))]
             sec = Section(key, titles[key] + tr(lang, f"(情景 {ref} 中位数)",
                                                 f" (median of scenario {ref})"),
-                          figures=render(jobs, fig_dir, lang, formats))
+                          figures=render(jobs, fig_dir, lang, formats, dpi))
             sections.append(sec)
     extra = [("spec.toml", exp.spec_text)] if exp.spec_text else []
     sections.append(provenance_section(exp.experiment, exp.path, lang, titles["provenance"],
@@ -366,20 +370,21 @@ def _bands_or_missing(bands: pd.DataFrame | None, metrics: list[str], lang: str)
 
 
 def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None = None,
-                 formats: tuple[str, ...] = FORMATS) -> Path:
+                 formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> Path:
     """Write ``report.html`` and ``figures/`` for the run or experiment at ``path``.
 
     Returns the path of the HTML file. ``zh`` without a CJK font falls back to English with
-    a warning. ``formats`` are the figure files written besides the embedded PNG.
+    a warning. ``formats`` are the figure files written besides the embedded PNG; ``dpi``
+    sets the PNG resolution.
     """
     lang = fonts.effective_lang(lbl.check_lang(lang))
     data = load(path)
     out_dir = Path(out) if out is not None else Path(path)
     fig_dir = out_dir / "figures"
     if isinstance(data, RunData):
-        title, subtitle, sections = run_sections(data, fig_dir, lang, formats)
+        title, subtitle, sections = run_sections(data, fig_dir, lang, formats, dpi)
     else:
-        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats)
+        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats, dpi)
     page = render_page(title=title, subtitle=subtitle, sections=sections, lang=lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "report.html"

@@ -10,12 +10,12 @@ import pandas as pd
 
 from sim.config import CITY
 from sim.plots import labels as lbl
-from sim.plots.common import MissingMetricError, metrics_of, tr, wide
+from sim.plots.common import MissingMetricError, metrics_of, tr, wide, with_derived
 from sim.plots.criteria import PLAN_COUNTIES
 from sim.plots.demography import migration_table
 from sim.plots.enrolment import STAGES, TIERS
 from sim.plots.standards import scorecard_table
-from sim.plots.targets import counties_passing
+from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.plots.teachers import shortage_by_tier
 from sim.report.summary import change, city_series, plan_year
 
@@ -137,6 +137,7 @@ def cv(cy: pd.DataFrame, lang: str) -> str:
 
 
 def pass_share(cy: pd.DataFrame, lang: str) -> str:
+    cy = with_derived(cy)
     parts = []
     year = None
     for lv in ("primary", "junior"):
@@ -179,13 +180,20 @@ def heatmap(cy: pd.DataFrame, lang: str) -> str:
 
 
 def targets(t: pd.DataFrame, lang: str) -> str:
-    year = plan_year(t["year"])
+    skip = unmeasured_targets(t)
+    t = t[~t["target"].isin(list(skip))]
+    year = int(t["year"].max())
     met = t[(t["year"] == year) & t["met"].astype(bool)]["target"].tolist()
     n = t["target"].nunique()
-    return tr(lang, f"每个规划目标的逐年数值与目标线(虚线);实心绿点为达成。"
+    text = tr(lang, f"每个规划目标的逐年数值与目标线(虚线);实心绿点为达成。"
                     f"{year}年达成 {len(met)}/{n} 项。",
               f"Each plan target's value by year against its line (dashed); filled green "
               f"points are met. {len(met)} of {n} targets met in {year}.")
+    if skip:
+        names = ("、" if lang == "zh" else ", ").join(lbl.target(k, lang) for k in skip)
+        text += tr(lang, f"未显示(本次运行无法计算):{names}。",
+                   f" Not shown (not measured by this run): {names}.")
+    return text
 
 
 def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:

@@ -30,10 +30,10 @@ from sim.plots import labels as lbl
 from sim.plots.common import metrics_of, ordered_counties, tr
 from sim.plots.criteria import PASS_FLAGS, PLAN_COUNTIES
 from sim.plots.standards import scorecard_table
-from sim.plots.targets import counties_passing
+from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.report import captions as cap
 from sim.report import summary as sm
-from sim.report.build import BAND_METRICS, FORMATS, Job, render
+from sim.report.build import BAND_METRICS, DPI, FORMATS, Job, render
 from sim.report.html import Section, render_page
 from sim.report.load import ExperimentData, RunData, load
 
@@ -55,9 +55,11 @@ class Scenario:
 
 
 def _passing_rows(cy: pd.DataFrame) -> pd.DataFrame:
-    """City rows ``n_counties_passing_<standard>`` derived from the county pass flags."""
+    """City rows ``n_counties_passing_<standard>`` derived from the county pass flags, for
+    runs whose model did not record them itself."""
     try:
         table = counties_passing(cy)
+        table = table[~("n_counties_passing_" + table["standard"]).isin(metrics_of(cy))]
     except MissingMetricError:
         return pd.DataFrame({"year": pd.Series(dtype=int), "county": pd.Series(dtype=str),
                              "metric": pd.Series(dtype=str), "value": pd.Series(dtype=float)})
@@ -206,8 +208,11 @@ def target_summary(scenarios: list[Scenario], lang: str) -> list[str]:
     targets = [s.targets for s in scenarios if s.targets is not None]
     if targets:
         t = pd.concat(targets, ignore_index=True)
-        year = sm.plan_year(t["year"])
+        skip = unmeasured_targets(t)
         for name in dict.fromkeys(t["target"]):
+            if name in skip:
+                continue
+            year = sm.judged_year(name, t["year"])
             sub = t[(t["target"] == name) & (t["year"] == year)]
             met = [str(x) for x in sub.loc[sub["met"].astype(bool), "scenario"]]
             not_met = [str(x) for x in sub.loc[~sub["met"].astype(bool), "scenario"]]
@@ -250,7 +255,10 @@ def cost_points(scenarios: list[Scenario], lang: str) -> tuple[pd.DataFrame, str
                       f"in {year}")
             threshold = PLAN_COUNTIES["compulsory"]
         elif s.targets is not None and len(s.targets):
-            first = s.targets["target"].iloc[0]
+            measured = s.targets[~s.targets["target"].isin(list(unmeasured_targets(s.targets)))]
+            if not len(measured):
+                continue
+            first = measured["target"].iloc[0]
             t = s.targets[(s.targets["target"] == first) & (s.targets["year"] == year)]
             if not len(t):
                 continue
@@ -267,7 +275,8 @@ def cost_points(scenarios: list[Scenario], lang: str) -> tuple[pd.DataFrame, str
 
 
 def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
-                     lang: str = "en", formats: tuple[str, ...] = FORMATS) -> Path:
+                     lang: str = "en", formats: tuple[str, ...] = FORMATS,
+                     dpi: int = DPI) -> Path:
     """Write ``OUT/report.html`` and ``OUT/figures/`` comparing the given directories."""
     lang = fonts.effective_lang(lbl.check_lang(lang))
     paths = [Path(p) for p in paths]
@@ -347,7 +356,7 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
         std.blocks.clear()
         std.p(tr(lang, "这些运行没有标准指标。", "These runs have no standards metrics."))
     figs = Section("figures", tr(lang, "图表", "Figures"),
-                   figures=render(jobs, fig_dir, lang, formats))
+                   figures=render(jobs, fig_dir, lang, formats, dpi))
     prov = Section("provenance", tr(lang, "来源与可复现信息", "Provenance"))
     prov.table(*provenance_table(scenarios, lang))
     page = render_page(title=title, subtitle=subtitle, sections=[summary, std, figs, prov],

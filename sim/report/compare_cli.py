@@ -10,6 +10,8 @@ import argparse
 import time
 from pathlib import Path
 
+from sim.report.cli import dpi_value
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directories", type=Path, nargs="+",
@@ -18,6 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output directory (default: compare-A-vs-B beside the first)")
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="label language; zh prints Chinese with English (default: en)")
+    parser.add_argument("--dpi", type=dpi_value, default=150, metavar="50..600",
+                        help="PNG resolution (default: 150; the SVG files are resolution-free)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -27,6 +31,6 @@ def main(args: argparse.Namespace) -> int:
     from sim.report.compare import write_comparison
 
     started = time.perf_counter()
-    path = write_comparison(args.directories, out=args.out, lang=args.lang)
+    path = write_comparison(args.directories, out=args.out, lang=args.lang, dpi=args.dpi)
     print(f"wrote {path} and {path.parent / 'figures'}/ in {time.perf_counter() - started:.1f} s")
     return 0

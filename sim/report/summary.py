@@ -51,30 +51,58 @@ def city_series(cy: pd.DataFrame, metric: str) -> pd.Series:
 # --- targets ---------------------------------------------------------------------------
 
 
+def judged_year(name: str, years: pd.Series | list[int]) -> int:
+    """The year a target is judged: its deadline if simulated, else the last simulated year."""
+    ys = sorted({int(y) for y in years})
+    deadline = lbl.target_deadline(name)
+    if deadline is not None and deadline in ys:
+        return deadline
+    return ys[-1] if deadline is None or deadline > ys[-1] else plan_year(ys)
+
+
+def _unmeasured(t: pd.DataFrame) -> str | None:
+    """The note of a target the run could not measure (its metric is missing), else None."""
+    if "note" not in t.columns:
+        return None
+    notes = [str(n) for n in t["note"].dropna() if str(n).strip()]
+    missing = [n for n in notes if "missing" in n]
+    return missing[-1] if missing and len(missing) == len(t) else None
+
+
 def target_lines(targets: pd.DataFrame | None, cy: pd.DataFrame, lang: str) -> list[str]:
-    """One sentence per plan target: met or not in the plan year, and since when."""
+    """One sentence per plan target: met or not by its deadline, and since when."""
     if targets is not None and len(targets):
-        year = plan_year(targets["year"])
         out = []
         for name in dict.fromkeys(targets["target"]):
             t = targets[targets["target"] == name].sort_values("year")
-            row = t[t["year"] == year]
-            if not len(row):
+            name_ = lbl.target(name, lang)
+            note = _unmeasured(t)
+            if note:
+                out.append(tr(lang, f"– {name_}:本次运行无法判断({note})。",
+                              f"– {name_}: not measured by this run ({note})."))
                 continue
-            r = row.iloc[0]
+            year = judged_year(name, t["year"])
+            r = t[t["year"] == year].iloc[0]
             met_years = t.loc[t["met"].astype(bool), "year"]
             first = int(met_years.min()) if len(met_years) else None
             val = lbl.fmt_value("", float(r["value"]))
             thr = lbl.fmt_value("", float(r["threshold"]))
-            name_ = lbl.target(name, lang)
+            deadline = lbl.target_deadline(name)
+            early = deadline is not None and year < deadline
+            when = tr(lang, f"{year}年(期限{deadline}年,尚未模拟到)" if early else f"{year}年",
+                      f"in {year} (deadline {deadline} not simulated)" if early else f"in {year}")
             if bool(r["met"]):
-                out.append(tr(lang, f"{OK} {name_}:{year}年达成(值 {val},目标 {thr}),"
+                out.append(tr(lang, f"{OK} {name_}:{when}达成(值 {val},目标 {thr}),"
                                     f"首次达成于{first}年。",
-                              f"{OK} {name_}: met in {year} (value {val}, target {thr}); "
+                              f"{OK} {name_}: met {when} (value {val}, target {thr}); "
                               f"first met in {first}."))
             else:
-                out.append(tr(lang, f"{NO} {name_}:{year}年未达成(值 {val},目标 {thr})。",
-                              f"{NO} {name_}: not met in {year} (value {val}, target {thr})."))
+                since = ""
+                if first is not None:
+                    since = tr(lang, f"(曾于{first}年达成)", f" (it was met in {first})")
+                out.append(tr(lang, f"{NO} {name_}:{when}未达成(值 {val},目标 {thr}){since}。",
+                              f"{NO} {name_}: not met {when} (value {val}, target {thr})"
+                              f"{since}."))
         return out
     try:
         table = counties_passing(cy)
@@ -117,6 +145,9 @@ def targets_table(targets: pd.DataFrame | None, lang: str) -> tuple[list[str], l
     for name in dict.fromkeys(targets["target"]):
         t = targets[targets["target"] == name].set_index("year")
         cells = [lbl.target(name, lang)]
+        if _unmeasured(t):
+            rows.append(cells + ["–"] * len(years))
+            continue
         for y in years:
             if y in t.index:
                 r = t.loc[y]
@@ -155,11 +186,32 @@ def binding_lines(cy: pd.DataFrame, lang: str, year: int | None = None) -> list[
             crit = BY_METRIC[f["metric"]]
             op = "≤" if not crit.higher_is_better else "≥"
             items.append(f"{crit.short_label(lang)} {lbl.fmt_value(f['metric'], f['value'])}"
-                         f" ({op}{lbl.fmt_value(f['metric'], f['threshold'])})")
+                         f" ({op}{lbl.fmt_value(f['metric'], f['threshold'])})"
+                         + _weakest_indicator(cy, f["metric"], county, year, lang))
         joined = ";".join(items) if lang == "zh" else "; ".join(items)
         out.append(tr(lang, f"{name}:{n_all} 项中 {n_fail} 项未达标,差距最大的是 {joined}。",
                       f"{name}: fails {n_fail} of {n_all} criteria; furthest off: {joined}."))
     return out
+
+
+def _weakest_indicator(cy: pd.DataFrame, metric: str, county: str, year: int, lang: str) -> str:
+    """For the schools-meeting-6-of-7 criterion, the indicator most schools fall short on
+    (from ``n_schools_below_<indicator>_<level>``), so the reader sees what to fix."""
+    if not metric.startswith("share_schools_passing_"):
+        return ""
+    level = metric.rsplit("_", 1)[1]
+    sub = cy[(cy["county"] == county) & (cy["year"] == year)
+             & cy["metric"].str.match(rf"^n_schools_below_.+_{level}$")]
+    total = cy[(cy["county"] == county) & (cy["year"] == year)
+               & (cy["metric"] == f"n_schools_{level}")]["value"]
+    if not len(sub) or not len(total):
+        return ""
+    top = sub.sort_values("value", ascending=False).iloc[0]
+    ind = top["metric"].removeprefix("n_schools_below_").removesuffix(f"_{level}")
+    name = lbl.indicator(ind, lang)
+    n, of = int(top["value"]), int(total.iloc[0])
+    return tr(lang, f",{of} 所中有 {n} 所{name}不达标", f", {n} of {of} schools short of "
+              f"the {name} line")
 
 
 # --- trends -----------------------------------------------------------------------------
