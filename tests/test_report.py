@@ -75,7 +75,7 @@ def run_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def report_en(run_dir) -> Path:
     """The English report, made through the command line as a user would."""
-    assert cli(["report", str(run_dir)]) == 0
+    assert cli(["report", str(run_dir), "--dpi", "72"]) == 0
     return run_dir / "report.html"
 
 
@@ -83,7 +83,7 @@ def report_en(run_dir) -> Path:
 def real_report(tmp_path_factory) -> Path:
     """The report of a real tiny model run (连南, 2022–2024)."""
     d = fx.write_real_run(tmp_path_factory.mktemp("real") / "liannan")
-    return write_report(d, formats=("png",))
+    return write_report(d, formats=("png",), dpi=72)
 
 
 def test_report_of_a_real_run(real_report):
@@ -167,7 +167,7 @@ def test_missing_metrics_become_notes(tmp_path):
     d = fx.write_run(tmp_path / "early", drop_metrics=("cv_", "share_schools", "passes_",
                                                       "cost_yuan"), with_targets=False,
                     with_schools=False)
-    path = write_report(d, formats=("png",))
+    path = write_report(d, formats=("png",), dpi=72)
     c = check_html(path)
     text = "".join(c.text)
     assert "Not available in this run: metric cv_<indicator>_<level> missing." in text
@@ -180,7 +180,7 @@ def test_missing_metrics_become_notes(tmp_path):
 
 @pytest.mark.skipif(fonts.cjk_family() is None, reason="no CJK font installed")
 def test_chinese_report(run_dir, tmp_path):
-    path = write_report(run_dir, lang="zh", out=tmp_path / "zh", formats=("png",))
+    path = write_report(run_dir, lang="zh", out=tmp_path / "zh", formats=("png",), dpi=72)
     c = check_html(path)
     page = path.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
@@ -191,7 +191,7 @@ def test_chinese_report(run_dir, tmp_path):
 
 def test_experiment_report(tmp_path):
     d = fx.write_experiment(tmp_path / "exp")
-    path = write_report(d, formats=("png",))
+    path = write_report(d, formats=("png",), dpi=72)
     c = check_html(path)
     text = "".join(c.text)
     assert "8 runs over 2 scenarios: 8 finished, 0 failed." in text
@@ -210,7 +210,7 @@ def test_compare_shows_both_runs_and_their_levers(tmp_path):
                     lever_boost=1.0)
     scen = collect([a, b])
     assert [s.label for s in scen] == ["status_quo", "rotation"]
-    path = write_comparison([a, b], out=tmp_path / "cmp", formats=("png",))
+    path = write_comparison([a, b], out=tmp_path / "cmp", formats=("png",), dpi=72)
     c = check_html(path)
     text = "".join(c.text)
     assert "status_quo" in text and "rotation" in text
@@ -231,7 +231,7 @@ def test_compare_runs_without_standards_or_costs(tmp_path):
     drop = ("cv_", "share_schools", "passes_", "cost_yuan")
     a = fx.write_run(tmp_path / "a", drop_metrics=drop, with_targets=False)
     b = fx.write_run(tmp_path / "seed7", drop_metrics=drop, with_targets=False)
-    path = write_comparison([a, b], out=tmp_path / "cmp", formats=("png",))
+    path = write_comparison([a, b], out=tmp_path / "cmp", formats=("png",), dpi=72)
     text = "".join(check_html(path).text)
     assert "baseline (seed7)" in text  # same config name: told apart by directory
     assert (tmp_path / "cmp" / "figures" / "compare_metrics.png").is_file()
