@@ -186,11 +186,15 @@ def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -
         b["scenario"] = s
         bands.append(b)
         for k, year in enumerate(YEARS):
-            tps.append((s, "counties_compulsory", year, min(1.0, boost * k / 5), replicates))
-            tps.append((s, "counties_preschool", year, min(1.0, k / 5), replicates))
+            tps.append((s, "counties_compulsory", year, min(1.0, boost * k / 5), replicates,
+                        3.0, "plan"))
+            tps.append((s, "counties_preschool", year, min(1.0, k / 5), replicates, 2.0, "plan"))
+        tps.append((s, "large_classes_2027", 2027, 0.25 * (1 + boost), replicates, 0.0,
+                    "outcome"))
     pd.DataFrame(runs).to_parquet(out / "runs.parquet", index=False)
     pd.concat(bands, ignore_index=True).to_parquet(out / "bands.parquet", index=False)
-    pd.DataFrame(tps, columns=["scenario", "target", "year", "probability", "n"]).to_parquet(
+    pd.DataFrame(tps, columns=["scenario", "target", "year", "probability", "n", "threshold",
+                               "source"]).to_parquet(
         out / "target_probability.parquet", index=False)
     pd.DataFrame(outcomes).to_parquet(out / "outcomes.parquet", index=False)
     params = ["demography.births_trend", "workforce.rotation_rate"]
@@ -204,9 +208,17 @@ def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -
                       "parameter": ["workforce.rotation_rate"], "low": [0.1], "high": [0.2],
                       "coverage": [0.8], "density": [0.9]}).to_parquet(
             out / "prim.parquet", index=False)
+    configs = {
+        s: {"name": s, "seed": 7, "until": 2027,
+            "workforce": {"rotation_rate": 0.05 + 0.1 * boost, "salary_parity": 0.9},
+            "levers": [{"type": "teacher_rotation", "start_year": 2024}] if boost else []}
+        for s, boost in scen.items()
+    }
     (out / "experiment.json").write_text(json.dumps(
-        {"name": "demo", "design": design, "replicates": replicates, "git_commit": "abc1234",
-         "spec_hash": "deadbeef"}), "utf-8")
+        {"name": "demo", "design": {"kind": design, "samples": 1, "replicates": replicates,
+                                    "scenarios": list(scen)},
+         "scenario_configs": configs, "git": {"commit": "abc1234", "dirty": False},
+         "seed": 20233, "spec_hash": "deadbeef"}), "utf-8")
     (out / "spec.toml").write_text('base = "configs/baseline.toml"\nreplicates = 4\n', "utf-8")
     return out
 

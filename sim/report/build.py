@@ -44,6 +44,7 @@ from sim.plots import labels as lbl
 from sim.plots.common import tr
 from sim.report import captions as cap
 from sim.report import summary as sm
+from sim.report.configs import flatten, lever_table, settings_table
 from sim.report.html import FigureEntry, Section, render_page
 from sim.report.load import ExperimentData, RunData, load
 
@@ -163,15 +164,6 @@ def section_titles(lang: str) -> dict[str, str]:
 # --- provenance -------------------------------------------------------------------------
 
 
-def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(d, dict):
-        out: dict[str, Any] = {}
-        for k, v in d.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: d}
-
-
 def _fmt(value: Any) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
@@ -180,7 +172,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
                        extra_pre: list[tuple[str, str]] | None = None) -> Section:
     """Seed, commit, versions and timings in a table; the full record in a foldout."""
     rows = [[tr(lang, "目录", "directory"), str(path)]]
-    for key in ("seed", "until", "git_commit", "commit", "spec_hash", "design", "replicates",
+    for key in ("name", "seed", "until", "git_commit", "commit", "spec_hash", "design", "replicates",
                 "created", "started", "finished", "wall_s", "command"):
         if key in meta and not isinstance(meta[key], dict | list):
             rows.append([key, _fmt(meta[key])])
@@ -188,10 +180,11 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
     for key in ("name", "seed", "until", "start_year"):
         if key in cfg:
             rows.append([f"config.{key}", str(cfg[key])])
-    for group in ("versions", "timings"):
+    for group in ("git", "design", "versions", "timings"):
         if isinstance(meta.get(group), dict):
-            for k, v in _flatten(meta[group]).items():
-                rows.append([f"{group}.{k}", _fmt(v)])
+            for k, v in flatten(meta[group]).items():
+                if not isinstance(v, list | dict) and v is not None:
+                    rows.append([f"{group}.{k}", _fmt(v)])
     rows.append([tr(lang, "报告生成", "report written by"), f"sim {__version__}"])
     pre = [(tr(lang, "完整记录(JSON)", "full record (JSON)"),
             json.dumps(meta, ensure_ascii=False, indent=2, default=str))]
@@ -299,6 +292,14 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
         summary.p(tr(lang, "本实验没有目标概率表(target_probability.parquet)。",
                      "This experiment has no target_probability.parquet."))
     summary.ul(sm.sensitivity_lines(exp.sensitivity, lang))
+    configs = [exp.scenario_config(sc) for sc in exp.scenarios]
+    if any(configs):
+        header, rows = settings_table(exp.scenarios, configs, lang)
+        if rows:
+            summary.p(tr(lang, "各情景不同的设置:", "What each scenario sets differently:"))
+            summary.table(header, rows)
+        if any(c and c.get("levers") for c in configs):
+            summary.table(*lever_table(exp.scenarios, configs, lang))
     if len(cy):
         year = sm.plan_year(cy["year"])
         summary.p(tr(lang, f"各县的约束条件(情景 {ref} 的中位数,{year}年,括号内为限值):",

@@ -34,6 +34,7 @@ from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.report import captions as cap
 from sim.report import summary as sm
 from sim.report.build import BAND_METRICS, DPI, FORMATS, Job, render
+from sim.report.configs import lever_table, settings_table
 from sim.report.html import Section, render_page
 from sim.report.load import ExperimentData, RunData, load
 
@@ -107,67 +108,16 @@ def collect(paths: list[Path]) -> list[Scenario]:
                 tp = exp.target_probability[exp.target_probability["scenario"] == sc]
                 tp = tp.assign(scenario=label)
             replicated = "n" in b.columns and bool((b["n"] > 1).any())
+            cfg = exp.scenario_config(sc) or {}
             scenarios.append(Scenario(label, exp.path, exp.median_county_year(sc), b,
                                       probability=tp, replicated=replicated,
-                                      levers=_experiment_levers(exp, sc), meta=exp.experiment))
+                                      levers=cfg.get("levers") or [], config=cfg,
+                                      meta=exp.experiment))
     if len(scenarios) < 2:
         raise InputError("compare needs at least two runs or scenarios; got "
                          f"{len(scenarios)} from {', '.join(map(str, paths))}",
                          source=paths[0] if paths else None)
     return scenarios
-
-
-def _experiment_levers(exp: ExperimentData, scenario: str) -> list[dict[str, Any]]:
-    """Levers of an experiment scenario, if ``experiment.json`` records them."""
-    spec = exp.experiment.get("scenarios")
-    if isinstance(spec, dict) and isinstance(spec.get(scenario), dict):
-        levers = spec[scenario].get("levers", [])
-        return [lv for lv in levers if isinstance(lv, dict)]
-    return []
-
-
-def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(d, dict):
-        out: dict[str, Any] = {}
-        for k, v in d.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: d}
-
-
-def lever_table(scenarios: list[Scenario], lang: str) -> tuple[list[str], list[list[str]]]:
-    """Scenario → levers switched on (type and parameters)."""
-    header = [tr(lang, "情景", "scenario"), tr(lang, "政策杠杆", "levers")]
-    rows = []
-    for s in scenarios:
-        items = []
-        for lv in s.levers:
-            kind = str(lv.get("type", "?"))
-            params = ", ".join(f"{k}={v}" for k, v in lv.items() if k != "type")
-            items.append(f"{lbl.lever(kind, lang)} ({kind}{': ' + params if params else ''})")
-        if items:
-            text = "; ".join(items)
-        elif s.config or isinstance(s.meta.get("config"), dict):
-            text = tr(lang, "无(现状延续)", "none (status quo)")
-        else:
-            spec = f"{s.source}/spec.toml"
-            text = tr(lang, f"见实验规格 {spec}", f"see the experiment spec, {spec}")
-        rows.append([s.label, text])
-    return header, rows
-
-
-def settings_table(scenarios: list[Scenario], lang: str) -> tuple[list[str], list[list[str]]]:
-    """Config keys whose values differ between the scenarios (levers listed separately)."""
-    with_config = [s for s in scenarios if s.config]
-    flat = [_flatten({k: v for k, v in s.config.items()
-                      if k not in ("levers", "name", "description")}) for s in with_config]
-    if len(flat) < 2:
-        return [], []
-    keys = sorted(set().union(*flat))
-    differing = [k for k in keys if len({repr(f.get(k)) for f in flat}) > 1]
-    header = [tr(lang, "设置", "setting"), *[s.label for s in with_config]]
-    rows = [[k, *[str(f.get(k, "–")) for f in flat]] for k in differing]
-    return header, rows
 
 
 def standards_table(scenarios: list[Scenario], lang: str) -> tuple[list[str], list[list[str]]]:
@@ -340,8 +290,10 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
         "These runs have neither a targets table nor the standards' pass flags, so the plan "
         "targets cannot be judged.")])
     summary.p(tr(lang, "各情景启用的政策杠杆:", "Levers switched on in each scenario:"))
-    summary.table(*lever_table(scenarios, lang))
-    header, rows = settings_table(scenarios, lang)
+    labels_ = [s.label for s in scenarios]
+    configs = [s.config or None for s in scenarios]
+    summary.table(*lever_table(labels_, configs, lang))
+    header, rows = settings_table(labels_, configs, lang)
     if rows:
         summary.p(tr(lang, "各情景不同的设置:", "Settings that differ between scenarios:"))
         summary.table(header, rows)
@@ -374,8 +326,9 @@ def provenance_table(scenarios: list[Scenario], lang: str) -> tuple[list[str], l
     rows = []
     for s in scenarios:
         seed = s.meta.get("seed", s.config.get("seed", "–"))
-        commit = s.meta.get("git_commit", s.meta.get("commit", "–"))
-        rows.append([s.label, str(s.source), str(seed), str(commit)])
+        git = s.meta.get("git")
+        commit = s.meta.get("git_commit") or (git.get("commit") if isinstance(git, dict) else git)
+        rows.append([s.label, str(s.source), str(seed), str(commit or "–")])
     return header, rows
 
 

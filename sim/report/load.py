@@ -103,6 +103,13 @@ class ExperimentData:
             drop=True
         )
 
+    def scenario_config(self, scenario: str) -> dict[str, Any] | None:
+        """The resolved config of a scenario, if ``experiment.json`` records it."""
+        configs = self.experiment.get("scenario_configs")
+        if isinstance(configs, dict) and isinstance(configs.get(scenario), dict):
+            return configs[scenario]
+        return None
+
     def parameter_ranges(self) -> dict[str, tuple[float, float]]:
         """Sampled range of each parameter column of ``runs.parquet`` (dotted names)."""
         if self.runs is None:

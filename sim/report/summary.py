@@ -261,31 +261,42 @@ def lever_lines(levers: list[dict[str, Any]], cy: pd.DataFrame, lang: str) -> li
 # --- experiments ------------------------------------------------------------------------
 
 
+def _probability_at(tp: pd.DataFrame) -> pd.DataFrame:
+    """Each target's rows in the year it is judged (its deadline, or its last year)."""
+    parts = []
+    for t, grp in tp.groupby("target", sort=False):
+        parts.append(grp[grp["year"] == judged_year(str(t), grp["year"])])
+    return pd.concat(parts, ignore_index=True) if parts else tp.iloc[:0]
+
+
 def probability_table(tp: pd.DataFrame, lang: str) -> tuple[int, list[str], list[list[str]]]:
-    """Scenario × target probability of meeting each target in the plan year."""
-    year = plan_year(tp["year"])
-    sub = tp[tp["year"] == year]
+    """Scenario × target probability of meeting each target in the year it is judged."""
+    sub = _probability_at(tp)
+    year = int(sub["year"].max())
     targets_ = list(dict.fromkeys(tp["target"]))
-    header = [tr(lang, "情景", "scenario"), *[lbl.target(t, lang) for t in targets_]]
+    years = {t: int(sub.loc[sub["target"] == t, "year"].max()) for t in targets_}
+    header = [tr(lang, "情景", "scenario"),
+              *[f"{lbl.target(t, lang)} [{years[t]}]" if years[t] != year else lbl.target(t, lang)
+                for t in targets_]]
     rows = []
     for sc in dict.fromkeys(tp["scenario"]):
         cells = [str(sc)]
         for t in targets_:
             v = sub[(sub["scenario"] == sc) & (sub["target"] == t)]["probability"]
-            cells.append(pct(float(v.iloc[0])) if len(v) else "")
+            cells.append(pct(float(v.iloc[0])) if len(v) and v.iloc[0] == v.iloc[0] else "–")
         rows.append(cells)
     return year, header, rows
 
 
 def probability_lines(tp: pd.DataFrame, lang: str) -> list[str]:
     """Per target, the scenarios that reach it with at least even odds, and the best one."""
-    year = plan_year(tp["year"])
-    sub = tp[tp["year"] == year]
+    sub = _probability_at(tp).dropna(subset=["probability"])
     out = []
     for t in dict.fromkeys(tp["target"]):
-        s = sub[sub["target"] == t].sort_values("probability", ascending=False)
+        s = sub[sub["target"] == t].sort_values("probability", ascending=False, kind="stable")
         if not len(s):
             continue
+        year = int(s["year"].iloc[0])
         best = s.iloc[0]
         likely = [str(x) for x in s.loc[s["probability"] >= 0.5, "scenario"]]
         name = lbl.target(t, lang)
