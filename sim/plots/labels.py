@@ -354,7 +354,7 @@ def fmt_value(name: str, value: float) -> str:
         return "–"
     unit = metric_label(name).unit
     if unit == "share":
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:.1f}".rstrip("0").rstrip(".") + "%"
     if unit in ("coefficient", "ratio"):
         return f"{value:.2f}"
     if unit == "yuan":

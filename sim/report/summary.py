@@ -8,6 +8,7 @@ met and unmet targets (the page colours them).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -78,7 +79,9 @@ def target_lines(targets: pd.DataFrame | None, cy: pd.DataFrame, lang: str) -> l
             name_ = lbl.target(name, lang)
             note = _unmeasured(t)
             if note:
-                out.append(tr(lang, f"– {name_}:本次运行无法判断({note})。",
+                m = re.search(r"metric (\S+) missing", note)
+                note_zh = f"缺少指标 {m.group(1)}" if m else note
+                out.append(tr(lang, f"– {name_}:本次运行无法判断({note_zh})。",
                               f"– {name_}: not measured by this run ({note})."))
                 continue
             year = judged_year(name, t["year"])
