@@ -319,6 +319,10 @@ def test_save_figure_writes_png_and_svg(cy, tmp_path):
     assert files["png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert files["svg"].stat().st_size > 1000
     assert "<svg" in files["svg"].read_text()
+    # the same data gives byte-identical files (no dates, no random ids)
+    again = plots.save_figure(plots.enrolment_by_stage(cy), tmp_path / "again", "stage")
+    for fmt in ("png", "svg"):
+        assert again[fmt].read_bytes() == files[fmt].read_bytes(), fmt
 
 
 ALL_FIGURES = {

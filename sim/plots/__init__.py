@@ -54,13 +54,17 @@ def save_figure(fig, directory: str | Path, name: str, *,
     PNG for the report and slides, SVG for publication (text drawn as paths, so it needs
     no font on the reader's machine).
     """
+    import matplotlib as mpl
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     out = {}
-    for fmt in formats:
-        path = directory / f"{name}.{fmt}"
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
-        out[fmt] = path
+    # a fixed salt keeps SVG element ids stable, so the same run gives the same files
+    with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
+        for fmt in formats:
+            path = directory / f"{name}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            out[fmt] = path
     return out
 
 
