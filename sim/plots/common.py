@@ -13,7 +13,6 @@ import math
 from collections.abc import Iterable, Iterator
 
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -156,11 +155,6 @@ def value_at(cy: pd.DataFrame, metric: str, county: str, year: int) -> float:
     return float(sel["value"].iloc[0]) if len(sel) else float("nan")
 
 
-def last_year(cy: pd.DataFrame, metric: str | None = None) -> int:
-    sub = cy if metric is None else cy[cy["metric"] == metric]
-    return int(sub["year"].max())
-
-
 def format_axis(ax, metric: str, *, axis: str = "y") -> None:
     """Percent for shares, thousands separators for counts, m yuan for money."""
     target = ax.yaxis if axis == "y" else ax.xaxis
@@ -228,11 +222,6 @@ def note(ax, text: str) -> None:
 
 def missing_note(metric: str, lang: str) -> str:
     return f"缺少指标 {metric}" if lang == "zh" else f"metric {metric} missing"
-
-
-def finite(values: Iterable[float]) -> np.ndarray:
-    arr = np.asarray(list(values), dtype=float)
-    return arr[np.isfinite(arr)]
 
 
 _SUMMABLE_UNITS = {"students", "children", "people", "teachers", "schools", "classes", "yuan"}

@@ -62,15 +62,6 @@ class Criterion:
         diff = value - self.threshold if self.higher_is_better else self.threshold - value
         return diff / abs(self.threshold)
 
-    def label(self, lang: str) -> str:
-        """Criterion name with its line, Chinese with English after in ``zh`` mode."""
-        op = "≥" if self.higher_is_better else "≤"
-        thr = lbl.fmt_value(self.metric, self.threshold)
-        lab = lbl.metric_label(self.metric)
-        if lang == "zh":
-            return f"{lab.zh} {op}{thr} ({lab.en})"
-        return f"{lab.en} {op} {thr}"
-
     def short_label(self, lang: str) -> str:
         """Compact name for heat-map columns and summary lines."""
         if self.metric.startswith("cv_"):

@@ -343,11 +343,6 @@ def metric(name: str, lang: str = "en", *, unit: bool = False) -> str:
     return text
 
 
-def is_share(name: str) -> bool:
-    """True for metrics in [0, 1] that print as percentages."""
-    return metric_label(name).unit == "share"
-
-
 def fmt_value(name: str, value: float) -> str:
     """Format a metric value for text: shares as percent, coefficients to 2 decimals."""
     if value != value:  # NaN
