@@ -3,9 +3,12 @@ and across replicates the probability of meeting each target."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.config import CITY
 from sim.plots import labels as lbl
@@ -24,6 +27,16 @@ from sim.plots.common import (
 from sim.plots.criteria import PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR
 
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
+
+
+def _wrap(title: str, width: int = 34) -> str:
+    """Panel titles on two lines rather than spilling past a narrow panel."""
+    if len(title) <= width or " " not in title:
+        return title
+    if " (" in title:  # Chinese name, then its English in brackets on the next line(s)
+        head, tail = title.split(" (", 1)
+        return head + "\n" + textwrap.fill("(" + tail, width + 8)
+    return textwrap.fill(title, width)
 
 
 def unmeasured_targets(targets: pd.DataFrame) -> dict[str, str]:
@@ -67,8 +80,10 @@ def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
             ax.scatter(t["year"][~met], t["value"][~met], facecolor="white",
                        edgecolor=FAIL_COLOUR, zorder=3, s=22)
             ax.step(t["year"], t["threshold"], where="mid", **THRESHOLD_STYLE)
-            ax.set_title(lbl.target(name, lang), wrap=True)
+            ax.set_title(_wrap(lbl.target(name, lang)))
             year_axis(ax)
+            if (t["value"] == t["value"].round()).all():
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         handles = [
             Line2D([], [], color="#0072B2", marker="o", markerfacecolor=PASS_COLOUR,
                    markeredgecolor=PASS_COLOUR),
@@ -139,7 +154,7 @@ def target_probability_figure(tp: pd.DataFrame, *, lang: str = "en") -> Figure:
             ax.axhline(0.5, color="#999999", linewidth=0.8, linestyle=":")
             ax.set_ylim(-0.03, 1.03)
             ax.yaxis.set_major_formatter(lambda v, _: f"{100 * v:.0f}%")
-            ax.set_title(lbl.target(name, lang), wrap=True)
+            ax.set_title(_wrap(lbl.target(name, lang)))
             year_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, labels)
@@ -171,7 +186,7 @@ def targets_by_scenario_figure(targets: pd.DataFrame, *, lang: str = "en") -> Fi
             thr = sub.groupby("year")["threshold"].first()
             ax.step(thr.index, thr.to_numpy(), where="mid", **THRESHOLD_STYLE,
                     label=tr(lang, "目标值", "target"))
-            ax.set_title(lbl.target(name, lang), wrap=True)
+            ax.set_title(_wrap(lbl.target(name, lang)))
             year_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, labels)
