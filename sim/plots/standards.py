@@ -173,12 +173,13 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
                 text = lbl.fmt_value(m, v).replace(",", "")
                 if not by_metric[m].passes(v):
                     text += "×"
-                ax.text(j, i, text, ha="center", va="center", fontsize=6.5)
+                ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
+                        color=_ink(data[i, j]))
             for j, f in enumerate(flags, start=len(metrics)):
                 v = value_at(cy, f, counties[i], year)
                 ok = v >= 0.5
                 ax.text(j, i, tr(lang, "达标" if ok else "未达", "pass" if ok else "fail"),
-                        ha="center", va="center", fontsize=6.5)
+                        ha="center", va="center", fontsize=6.5, color=_ink(data[i, j]))
         cols = [by_metric[m].short_label(lang) for m in metrics]
         cols += [by_metric_flag_label(f, lang) for f in flags]
         ax.set_xticks(np.arange(ncol), cols, rotation=70, ha="right", rotation_mode="anchor")
@@ -197,6 +198,11 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
         fig.suptitle(tr(lang, f"{year}年各县达标记分卡(×=未达标)",
                         f"County scorecard, {year} (× = fails its line)"))
         return fig
+
+
+def _ink(shade: float) -> str:
+    """White text on the darkest cells, black elsewhere, so every value stays legible."""
+    return "white" if shade == shade and abs(shade) > 0.36 else "black"
 
 
 def _display_margin(margin: np.ndarray, value: np.ndarray, crits: list[Criterion]) -> np.ndarray:
