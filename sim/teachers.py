@@ -13,11 +13,10 @@ in the reference: H official, M one secondary source or derived, L an assumption
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sim import data
+from sim.arrays import ColumnTable
 from sim.geography import TOWN, URBAN, Geography
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
 from sim.schools import SchoolTable
@@ -113,41 +112,14 @@ ENTRY_AGE = 22
 HIRE_AGES = (22, 29)  # new hires are 22-28 (L)
 
 
-@dataclass
-class Teachers:
-    """Columns of equal length; one row per teacher."""
+class Teachers(ColumnTable):
+    """The teachers; ``teachers.<column>[i]`` is teacher i's attribute."""
 
-    cols: dict[str, np.ndarray] = field(
-        default_factory=lambda: {k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}
-    )
-
-    def __len__(self) -> int:
-        return len(self.cols["school"])
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["cols"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    COLUMNS = COLUMNS
 
     def age(self, year: int) -> np.ndarray:
         """Age in September of ``year``."""
         return year - self.cols["birth_year"] - (self.cols["birth_month"] > 9)
-
-    def append(self, **values: np.ndarray) -> None:
-        """Add teachers; every column must be given (scalars broadcast)."""
-        n = max(len(np.atleast_1d(v)) for v in values.values())
-        missing = set(COLUMNS) - set(values)
-        if missing:
-            raise ValueError(f"missing columns: {sorted(missing)}")
-        for name, dtype in COLUMNS.items():
-            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
-            self.cols[name] = np.concatenate([self.cols[name], new])
-
-    def keep(self, mask: np.ndarray) -> None:
-        """Drop every teacher where ``mask`` is False."""
-        for name in COLUMNS:
-            self.cols[name] = self.cols[name][mask]
 
 
 def school_levels(schools: SchoolTable) -> np.ndarray:
