@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.config import CITY, COUNTIES, Config, describe_validation_error, load_config, read_toml
 from sim.errors import InputError
-from sim.experiments.metrics import known_metrics, known_targets, target_threshold
+from sim.experiments.metrics import known_metrics, known_targets, probe_metrics, target_threshold
 from sim.experiments.params import Parameter, apply_overrides, flatten, parse_parameters
 
 MAX_SAMPLES = 100_000
@@ -530,6 +530,36 @@ def _grid_unit(axis: list[Any], value: Any) -> float:
     return i / (len(axis) - 1) if len(axis) > 1 else 0.0
 
 
+class _MetricChecker:
+    """Accepts documented metric names at once; asks a probe run of each scenario for others."""
+
+    def __init__(self, scenarios: dict[str, Config]):
+        self.known = set(known_metrics())
+        self.pending = list(scenarios.items())
+
+    def knows(self, name: str) -> bool:
+        while name not in self.known and self.pending:
+            scenario, config = self.pending.pop(0)
+            try:
+                self.known |= probe_metrics(config)
+            except Exception as exc:
+                raise InputError(
+                    f"cannot list the model's metrics: a one-year probe run of scenario "
+                    f"{scenario!r} failed ({type(exc).__name__}: {exc})"
+                ) from exc
+        return name in self.known
+
+    def unknown(self, name: str) -> str:
+        import difflib
+
+        close = difflib.get_close_matches(name, sorted(self.known), n=4, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return (
+            f"unknown metric {name!r}{hint} (the model writes {len(self.known)} metrics; "
+            "see the metric column of a run's county_year.parquet)"
+        )
+
+
 def _check_outcomes(
     outcomes: list[OutcomeSpec],
     scenarios: dict[str, Config],
@@ -540,7 +570,7 @@ def _check_outcomes(
     shrunk: bool,
 ) -> list[OutcomeSpec]:
     names: set[str] = set()
-    metrics = known_metrics()
+    checker = _MetricChecker(scenarios)
     out = []
     start = min(c.start_year for c in scenarios.values())
     for i, o in enumerate(outcomes):
@@ -554,18 +584,12 @@ def _check_outcomes(
                 source=src,
                 key=key,
             )
-        if o.metric is not None and metrics is not None and o.metric not in metrics:
-            raise InputError(
-                f"unknown metric {o.metric!r} (known: {', '.join(sorted(metrics))})",
-                source=src,
-                key=f"{key}.metric",
-            )
-        if o.divide_by is not None and (o.metric is None or o.divide_by not in metrics):
-            raise InputError(
-                f"divide_by needs a metric and a known metric to divide by (got {o.divide_by!r})",
-                source=src,
-                key=f"{key}.divide_by",
-            )
+        for attr in ("metric", "divide_by"):
+            name = getattr(o, attr)
+            if name is not None and not checker.knows(name):
+                raise InputError(checker.unknown(name), source=src, key=f"{key}.{attr}")
+        if o.divide_by is not None and o.metric is None:
+            raise InputError("divide_by applies to a metric", source=src, key=f"{key}.divide_by")
         targets = known_targets()
         if o.target is not None and targets is not None and o.target not in targets:
             raise InputError(
@@ -603,9 +627,7 @@ def _check_outcomes(
                         key=f"{key}.county",
                     )
         if o.county_sense != ">=" and o.county_threshold is None:
-            raise InputError(
-                "county_sense needs county_threshold", source=src, key=f"{key}.county_sense"
-            )
+            raise InputError("county_sense needs county_threshold", source=src, key=f"{key}.county_sense")
         if o.county_threshold is not None and o.reduce != "count_counties":
             raise InputError(
                 "county_threshold applies only to reduce = 'count_counties'",
