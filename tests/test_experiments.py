@@ -382,6 +382,15 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
             r"integer = true",
         ),
         ("seed = 3\n" + BASE, r"malformed TOML"),
+        (
+            BASE + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsary"\nyear = 2024\n',
+            r"outcomes\[0\].target: unknown plan target 'counties_compulsary' \(known: .*counties_compulsory",
+        ),
+        (
+            BASE
+            + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsory"\nmetric = "n_births"\nyear = 2024\n',
+            r"give exactly one of metric",
+        ),
     ],
 )
 def test_malformed_specs_fail_before_any_run(tmp_path, text, match):

@@ -114,5 +114,12 @@ def test_shipped_experiment_validates_and_runs_tiny(path, tmp_path):
         assert (tmp_path / "out" / "sensitivity.parquet").is_file()
 
 
+def test_plan_target_outcomes_take_the_scorecards_threshold():
+    exp = load_spec(ROOT / "experiments" / "levers_2027.toml")
+    by_name = {o.name: o for o in exp.outcomes}
+    assert by_name["counties_compulsory_2027"].threshold == 3  # sim/standards/targets.toml
+    assert by_name["counties_preschool_2027"].threshold == 2
+
+
 def test_shipped_experiments_exist():
     assert {p.stem for p in SHIPPED} >= {"levers_2027", "sensitivity", "births_urbanisation"}
