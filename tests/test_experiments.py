@@ -760,7 +760,7 @@ metric = "n_births"
 year = 2024
 """
     )
-    for kind, extra in (("sobol", "samples = 32"), ("morris", "samples = 10")):
+    for kind, extra in (("sobol", "samples = 16"), ("morris", "samples = 6")):
         spec = write(tmp_path, common + f'[design]\nkind = "{kind}"\n{extra}\n', f"{kind}.toml")
         run_inline(spec, tmp_path / kind)
         sens = pd.read_parquet(tmp_path / kind / "sensitivity.parquet").set_index("parameter")
@@ -777,9 +777,12 @@ year = 2024
             "sigma",
         ]
         if kind == "sobol":
-            assert sens.loc["demography.births_trend", "ST"] > 0.9
-            assert sens.loc["demography.urbanisation_gain", "ST"] < 0.05
-            assert sens.loc["demography.births_trend", "S1"] > 0.8
+            # N = 16 keeps the test fast; the estimate of a true ST of 1 is then about 0.8-1.2
+            assert sens.loc["demography.births_trend", "ST"] > 0.7
+            assert sens.loc["demography.births_trend", "S1"] > 0.7
+            # parameters that do not enter the outcome get exactly zero
+            for name in ("demography.urbanisation_gain", "demography.parents_leave"):
+                assert sens.loc[name, "ST"] == pytest.approx(0.0, abs=1e-12)
             assert sens["mu_star"].isna().all()
         else:
             top = sens["mu_star"].idxmax()
