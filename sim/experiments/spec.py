@@ -347,7 +347,7 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
             raise InputError(
                 "parameter given twice (uncertainties and levers are one namespace)",
                 source=src,
-                key=f"{p.kind}.{p.name}",
+                key=f"{_section(p)}.{p.name}",
             )
         seen.add(p.name)
         for s in p.scenarios or ():
