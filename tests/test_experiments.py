@@ -383,6 +383,11 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
         ),
         ("seed = 3\n" + BASE, r"malformed TOML"),
         (
+            _design_spec("lhs", "samples = 4", 1)
+            + '[levers]\n"demography.births_trend" = { low = 0.0, high = 0.1 }\n',
+            r"levers.demography.births_trend: parameter given twice",
+        ),
+        (
             BASE + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsary"\nyear = 2024\n',
             r"outcomes\[0\].target: unknown plan target 'counties_compulsary' \(known: .*counties_compulsory",
         ),
