@@ -902,3 +902,15 @@ parents_leave = { low = 0.01, high = 0.1, dist = "loguniform" }
     assert [ints.from_unit(u) for u in (0.0, 0.24, 0.26, 0.74, 0.99, 1.0)] == [0, 0, 1, 2, 3, 3]
     cat = p["demography.migration"]
     assert [cat.from_unit(u) for u in (0.0, 0.49, 0.5, 1.0)] == [True, True, False, False]
+
+
+def test_prim_pruning_lifts_restrictions_on_noise():
+    rng = np.random.default_rng(3)
+    X = rng.uniform(0, 1, (800, 4))
+    y = (X[:, 0] > 0.6) ^ (rng.uniform(size=800) < 0.1)  # x0 decides, 10% of labels flipped
+    peeled = prim.find_box(X, y, prune=0.0)
+    pruned = prim.find_box(X, y, prune=0.05)
+    assert peeled.restricted[0] and peeled.restricted[1:].any()  # peeling also cut noise
+    assert list(pruned.restricted) == [True, False, False, False]
+    assert pruned.low[0] == pytest.approx(0.6, abs=0.02)
+    assert pruned.coverage > peeled.coverage and pruned.density >= peeled.density - 0.05

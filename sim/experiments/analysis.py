@@ -425,6 +425,7 @@ def prim_table(exp: Experiment, table: pd.DataFrame, notes: list[str]) -> pd.Dat
                 alpha=opts.alpha,
                 min_mass=opts.min_mass,
                 min_coverage=opts.min_coverage,
+                prune=opts.prune,
             )
             for b, box in enumerate(boxes):
                 for k, i in enumerate(numeric):

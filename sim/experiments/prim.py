@@ -5,9 +5,10 @@ box: starting from the whole sampled space it repeatedly peels off the thin slic
 ``alpha`` of the points, at the low or high end of one parameter) whose removal most raises
 the share of "hits" left inside, until fewer than ``min_mass`` of the points remain. From that
 peeling trajectory it takes the densest box that still holds ``min_coverage`` of all hits,
-then pastes: widens any edge again while that does not lower the share of hits (greedy
-peeling can cut a parameter that does not matter; pasting gives the slice back). Covering
-repeats this on the points outside the boxes found so far.
+then pastes (widens any edge again while that does not lower the share of hits) and prunes
+(gives a parameter its full range back when its restriction buys less than ``prune`` of
+density: greedy peeling also trims parameters that play no part). Covering repeats this on
+the points outside the boxes found so far.
 
 Written here rather than taken from EMA Workbench because the workbench pulls in
 scikit-learn, statsmodels, seaborn and platypus for this one ~100-line algorithm; the
@@ -94,10 +95,12 @@ def find_box(
     alpha: float = 0.05,
     min_mass: float = 0.05,
     min_coverage: float = 0.5,
+    prune: float = 0.02,
 ) -> Box | None:
     """The densest box on the peeling trajectory covering at least ``min_coverage`` of hits.
 
-    Ties go to the box with more coverage (the earlier, larger one). None when there is no hit.
+    Ties go to the box with more coverage (the earlier, larger one). The box is then pasted
+    and pruned (``prune``: see ``prune_restrictions``). None when there is no hit.
     """
     y = np.asarray(y, dtype=bool)
     X = np.asarray(X, dtype=float)
@@ -128,6 +131,7 @@ def find_box(
     if best is None:
         return None
     low, high = paste(X, y, best.low.copy(), best.high.copy(), alpha=alpha)
+    low, high = prune_restrictions(X, y, low, high, tolerance=prune)
     inside = _inside(X, low, high)
     return Box(
         low=low,
@@ -138,6 +142,32 @@ def find_box(
         mass=float(inside.mean()),
         n_inside=int(inside.sum()),
     )
+
+
+def prune_restrictions(
+    X: np.ndarray, y: np.ndarray, low: np.ndarray, high: np.ndarray, *, tolerance: float = 0.02
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lift restrictions that buy almost no density, the cheapest first.
+
+    Greedy peeling also trims parameters that do not matter, a slice at a time, whenever a
+    slice happens to hold a few more misses; such a box names parameters that play no part.
+    A restriction is lifted (the parameter gets its full range back) while that lowers the
+    box's density by at most ``tolerance`` from the peeled box (0 keeps every restriction).
+    """
+    full_lo, full_hi = X.min(axis=0), X.max(axis=0)
+    base = float(y[_inside(X, low, high)].mean())
+    while True:
+        best = None  # (density, j)
+        for j in np.flatnonzero((low > full_lo) | (high < full_hi)):
+            lo, hi = low.copy(), high.copy()
+            lo[j], hi[j] = full_lo[j], full_hi[j]
+            dens = float(y[_inside(X, lo, hi)].mean())
+            if dens >= base - tolerance and (best is None or dens > best[0]):
+                best = (dens, j)
+        if best is None:
+            return low, high
+        j = best[1]
+        low[j], high[j] = full_lo[j], full_hi[j]
 
 
 def paste(
@@ -193,6 +223,7 @@ def covering(
     alpha: float = 0.05,
     min_mass: float = 0.05,
     min_coverage: float = 0.5,
+    prune: float = 0.02,
 ) -> list[Box]:
     """Up to ``boxes`` boxes, each found on the points the earlier ones left out.
 
@@ -207,7 +238,14 @@ def covering(
     for _ in range(boxes):
         if not y[remaining].any() or remaining.sum() < 2:
             break
-        box = find_box(X[remaining], y[remaining], alpha=alpha, min_mass=min_mass, min_coverage=min_coverage)
+        box = find_box(
+            X[remaining],
+            y[remaining],
+            alpha=alpha,
+            min_mass=min_mass,
+            min_coverage=min_coverage,
+            prune=prune,
+        )
         if box is None:
             break
         # an edge left at the remaining points' range stays open to the full data's range

@@ -128,6 +128,13 @@ class PrimSpec(_Strict):
         description="The reported box is the densest "
         "on the peeling trajectory that still covers this share of hits.",
     )
+    prune: float = Field(
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="Lift a box's restriction of a parameter if that lowers its density by at "
+        "most this (0 keeps every restriction the peeling made).",
+    )
     boxes: int = Field(1, ge=1, le=10, description="Boxes found by covering (each on the rest).")
 
 
