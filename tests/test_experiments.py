@@ -699,8 +699,8 @@ year = 2024
         "test_experiments_toy:slow_toy_run",
     ]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(
-        [*cmd, "--out", str(killed)],
+    proc = subprocess.Popen(  # killed while running on a process pool, resumed in-process
+        [*cmd, "--out", str(killed), "--workers", "2"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -713,8 +713,15 @@ year = 2024
         if len(done_before) >= 2:
             break
         time.sleep(0.02)
+    import psutil
+
+    helpers = psutil.Process(proc.pid).children(recursive=True)  # forkserver, pool workers
+    assert len(helpers) >= 2
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    # the workers notice that the runner is gone and leave (no orphans holding memory)
+    _, alive = psutil.wait_procs(helpers, timeout=15)
+    assert not alive, f"left behind: {alive}"
     assert 2 <= len(done_before) < 8, "the sweep should be killed part-way"
     done_before = {p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/manifest.json")}
     parquet_before = {p.parent.name: p.stat().st_mtime_ns for p in killed.glob("runs/*/county_year.parquet")}

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -34,10 +37,26 @@ class InlineExecutor(Executor):
         return future
 
 
-def _worker_init() -> None:
-    """Import the model once per worker, not once per run."""
+def _worker_init(runner_pid: int) -> None:
+    """Import the model once per worker, and leave when the runner is gone.
+
+    A runner killed with SIGKILL cannot shut its pool down; without the watchdog its idle
+    workers (hundreds of MB each) would stay until the machine restarts.
+    """
     with contextlib.suppress(ImportError):
         import sim.api  # noqa: F401
+    threading.Thread(target=_exit_with, args=(runner_pid,), daemon=True).start()
+
+
+def _exit_with(pid: int, interval: float = 1.0) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # pragma: no cover - the pid was reused by another user
+            os._exit(0)
 
 
 @contextlib.contextmanager
@@ -57,7 +76,9 @@ def open_executor(workers: int = 1, dask: str | None = None) -> Iterator[tuple[E
             yield InlineExecutor(), "inline (1 process)", 1
             return
         ctx = multiprocessing.get_context("forkserver")
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        ex = ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(os.getpid(),)
+        )
         try:
             yield ex, f"process pool ({workers} workers)", 2 * workers
         except BaseException:
