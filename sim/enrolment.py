@@ -220,7 +220,10 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
     idx = np.flatnonzero(enrolled)
     dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
     far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
-    eligible = far & (grade >= cfg.boarding_min_grade)
+    # who may board follows this year's distance rule (sim.policy; a boarding lever may
+    # change it per county), while long commutes stay measured against the config's rule
+    rule_km = model.policy.boarding_distance_km[pop.county]
+    eligible = enrolled & (dist > rule_km) & (pop.stage != PRESCHOOL) & (grade >= cfg.boarding_min_grade)
     cand = np.flatnonzero(eligible)
     rank = rank_within_groups(pop.school[cand], -dist[cand])
     gets_bed = rank < s.beds[pop.school[cand]]
