@@ -34,7 +34,7 @@ staff, L) and the training places.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -64,6 +64,12 @@ class CountyHighParams(LeverParams):
     )
     schools_per_county: int | None = Field(
         None, ge=1, le=50, description="Paired schools per county (the largest); none = all of the types."
+    )
+    select: Literal["largest", "strongest", "weakest"] = Field(
+        "largest",
+        description="Which schools are paired when limited per county: the largest (the main 县中), "
+        "the strongest or the weakest by quality. Schools another support lever already paired "
+        "this year are skipped.",
     )
     quality_uplift_per_year: float = Field(
         0.04, ge=0.0, le=0.5, description="Paired schools' quality-target gain a year, SD (L, not found)."
@@ -97,25 +103,46 @@ class CountyHighSchoolSupport(Lever):
         """Start with no uplift."""
         super().setup(model)
         self.uplift = Uplift()
+        self.chosen = np.zeros(len(model.schools), dtype=bool)  # paired last year
 
-    def paired(self, model: QingyuanModel) -> np.ndarray:
-        """This year's paired schools (the largest first when limited per county)."""
+    def paired(self, model: QingyuanModel, year: int) -> np.ndarray:
+        """This year's paired schools: last year's while open, topped up per county by ``select``.
+
+        A pairing lasts: a school paired once stays paired while the lever runs; a county
+        whose paired school closed pairs another.
+        """
         schools = self.target_schools(model, self.p.school_types)
-        if self.p.schools_per_county is None or len(schools) == 0:
+        schools = schools[model.school_students[schools] > 0]  # a school without pupils is not paired
+        keep = schools[self.chosen[schools]] if len(self.chosen) >= len(model.schools) else schools[:0]
+        if self.p.schools_per_county is None:
             return schools
-        pupils = model.school_students[schools].astype(float)
-        quota = np.full(len(model.counties), self.p.schools_per_county)
-        return schools[ranked_pick(model.schools.county[schools], -pupils, quota)]
+        schools = schools[(model.lever_state.support_year[schools] != year) & ~np.isin(schools, keep)]
+        n_keep = np.bincount(model.schools.county[keep], minlength=len(model.counties))
+        if len(schools) == 0:
+            return keep
+        key = {
+            "largest": -model.school_students[schools].astype(float),
+            "strongest": -model.schools.quality[schools],
+            "weakest": model.schools.quality[schools],
+        }[self.p.select]
+        quota = np.maximum(self.p.schools_per_county - n_keep, 0)
+        new = schools[ranked_pick(model.schools.county[schools], key, quota)]
+        return np.sort(np.concatenate([keep, new]))
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Grow paired schools' quality, cut top-student outflow, fund training places."""
         s, pop, nc = model.schools, model.pop, len(model.counties)
-        schools = self.paired(model)
+        if len(self.chosen) < len(s):
+            self.chosen = np.concatenate([self.chosen, np.zeros(len(s) - len(self.chosen), dtype=bool)])
+        schools = self.paired(model, year)
+        self.chosen[:] = False
+        self.chosen[schools] = True
         if len(schools) == 0:
             return
         state = model.lever_state
         first = state.supported_since[schools] < 0
         state.supported_since[schools[first]] = year
+        state.support_year[schools] = year
         n = len(s)
         self.uplift.set_cap(n, schools, self.p.max_uplift)
         self.uplift.grow(n, schools, self.p.quality_uplift_per_year)

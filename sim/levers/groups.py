@@ -170,6 +170,7 @@ class GroupSchooling(Lever):
                     & (s.tier == URBAN)
                     & type_mask(s.type, tuple(self.p.lead_types))
                     & (s.group_id < 0)
+                    & (model.school_students > 0)
                 )
                 if len(leads) == 0:
                     break  # no free strong school left: the county runs fewer groups

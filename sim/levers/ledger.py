@@ -97,6 +97,7 @@ class LeverState:
         self.group_formed: dict[int, int] = {}
         # county high-school support: first year a school was supported (-1 never)
         self.supported_since = np.full(n_schools, -1, dtype=np.int32)
+        self.support_year = np.full(n_schools, -1, dtype=np.int32)  # last year supported
         self.clear()
 
     def clear(self) -> None:
@@ -114,6 +115,7 @@ class LeverState:
         extra = n_schools - len(self.supported_since)
         if extra > 0:
             self.supported_since = np.concatenate([self.supported_since, np.full(extra, -1, np.int32)])
+            self.support_year = np.concatenate([self.support_year, np.full(extra, -1, np.int32)])
 
     def next_group_id(self) -> int:
         """A group id not used yet in this run."""
