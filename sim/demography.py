@@ -59,7 +59,7 @@ def births(model: QingyuanModel, year: int) -> None:
     rng = model.streams.get("births", year)
     age = pop.age(year)
     young = np.flatnonzero((age >= 1) & (age <= 5))
-    parts = []
+    counties, places = [], []
     for ci, county in enumerate(geo.counties):
         n = round(model.calib.births[year][county])
         cand = young[pop.county[young] == ci]
@@ -68,17 +68,18 @@ def births(model: QingyuanModel, year: int) -> None:
         if len(cand):
             place = pop.place[rng.choice(cand, size=n)]
         else:
-            place = np.full(n, np.flatnonzero((geo.place_county == ci) & (geo.place_tier == URBAN))[0])
-        parts.append((ci, place))
+            place = np.full(n, model.places_by_county_tier[(ci, URBAN)][0])
+        counties.append(np.full(n, ci, dtype=np.int8))
+        places.append(place)
         model.flows.add_count("n_births", ci, n)
-    for ci, place in parts:
-        n = len(place)
-        model.pop.append(
+    if places:
+        place = np.concatenate(places)
+        pop.append(
             **new_child_columns(
                 rng,
-                n,
+                len(place),
                 birth_year=year,
-                county=ci,
+                county=np.concatenate(counties),
                 place=place,
                 tier=geo.place_tier[place],
                 migrant_share=0.0,
@@ -164,32 +165,36 @@ def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     """Children arriving with their families, as a share of each county's children."""
     pop, geo = model.pop, model.geo
     counts = np.bincount(pop.county, minlength=len(geo.counties))
-    for ci, county in enumerate(geo.counties):
-        n = int(rng.poisson(model.config.demography.inflow_children * counts[ci]))
-        if n == 0:
-            continue
-        age = rng.integers(0, LEAVING_AGE, size=n)
-        tier = np.where(rng.random(n) < 0.8, URBAN, TOWN)  # L: arrivals settle in seats and towns
-        place = np.empty(n, dtype=np.int32)
-        for t in (URBAN, TOWN):
-            sel = tier == t
-            if sel.any():
-                key = (ci, t) if model.places_by_county_tier[(ci, t)].size else (ci, URBAN)
-                place[sel] = random_place(model, np.full(int(sel.sum()), key[0]), key[1], rng)
-        share = MIGRANT_SHARE_CENTRE * 3 if county in CENTRE else MIGRANT_SHARE_OTHER * 3
-        cols = new_child_columns(
-            rng,
-            n,
-            birth_year=year - age,
-            county=ci,
-            place=place,
-            tier=geo.place_tier[place],
-            migrant_share=min(share, 1.0),
-            preschool_attendance=model.calib.preschool_attendance,
-        )
-        cols["left_behind"] = np.zeros(n, dtype=bool)
-        pop.append(**cols)
-        model.flows.add_count("new_inflow", ci, n)
+    n = rng.poisson(model.config.demography.inflow_children * counts)
+    county = np.repeat(np.arange(len(geo.counties), dtype=np.int8), n)
+    total = len(county)
+    if total == 0:
+        return
+    age = rng.integers(0, LEAVING_AGE, size=total)
+    # L: arrivals settle in seats (80%) and towns; a county without towns uses its seat
+    has_town = np.array([model.places_by_county_tier[(ci, TOWN)].size > 0 for ci in range(len(geo.counties))])
+    tier = np.where((rng.random(total) < 0.8) | ~has_town[county], URBAN, TOWN)
+    place = np.empty(total, dtype=np.int32)
+    for t in (URBAN, TOWN):
+        sel = tier == t
+        if sel.any():
+            place[sel] = random_place(model, county[sel], t, rng)
+    in_centre = np.array([c in CENTRE for c in geo.counties])
+    share = np.where(in_centre[county], MIGRANT_SHARE_CENTRE * 3, MIGRANT_SHARE_OTHER * 3)
+    cols = new_child_columns(
+        rng,
+        total,
+        birth_year=year - age,
+        county=county,
+        place=place,
+        tier=geo.place_tier[place],
+        migrant_share=np.minimum(share, 1.0),
+        preschool_attendance=model.calib.preschool_attendance,
+    )
+    cols["left_behind"] = np.zeros(total, dtype=bool)
+    pop.append(**cols)
+    for ci in range(len(geo.counties)):
+        model.flows.add_count("new_inflow", ci, int(n[ci]))
 
 
 def left_behind(model: QingyuanModel, year: int) -> None:

@@ -6,6 +6,8 @@ step is in ``sim/data/README.md``.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 
@@ -20,6 +22,7 @@ CENSUS_TO_2023_YEARS = 3 + 2 / 12  # 2020-11-01 to 2023-12-31
 QINGCHENG_GAIN_2022_2023 = 0.8579 - 0.8522  # H
 
 
+@cache
 def _shape() -> pd.Series:
     """Relative birth curve, 1.0 in 2018: China before 2018, Guangdong from 2018.
 
@@ -41,16 +44,15 @@ def _shape() -> pd.Series:
 
 def city_births(years: np.ndarray, params: DemographyParams) -> np.ndarray:
     """Expected city births for each year (history from data, projection from the trend)."""
-    shape = _shape()
+    shape = _shape().to_dict()
+    first_year = min(shape)
     out = np.empty(len(years))
     for i, y in enumerate(years):
         if y <= LAST_DATA_YEAR:
-            value = CITY_BIRTHS_2018 * shape.loc[max(int(y), shape.index.min())]
+            value = CITY_BIRTHS_2018 * shape[max(int(y), first_year)]
         else:
             value = (
-                CITY_BIRTHS_2018
-                * shape.loc[LAST_DATA_YEAR]
-                * (1 + params.births_trend) ** (y - LAST_DATA_YEAR)
+                CITY_BIRTHS_2018 * shape[LAST_DATA_YEAR] * (1 + params.births_trend) ** (y - LAST_DATA_YEAR)
             )
         # Qingyuan drifts away from Guangdong's curve from 2018 (the last anchored year),
         # reaching births_scale by 2022 and staying there
@@ -86,11 +88,8 @@ def births_table(first: int, last: int, params: DemographyParams) -> pd.DataFram
     """Expected births by county (columns) and year (index)."""
     years = np.arange(first, last + 1)
     city = city_births(years, params)
-    rows = {}
-    for y, b in zip(years, city, strict=True):
-        shares = county_birth_shares(int(y), params)
-        rows[int(y)] = {c: b * shares[c] for c in COUNTIES}
-    return pd.DataFrame.from_dict(rows, orient="index")[list(COUNTIES)]
+    shares = pd.DataFrame([county_birth_shares(int(y), params) for y in years], index=years)
+    return shares[list(COUNTIES)].mul(city, axis=0)
 
 
 def population_growth() -> pd.Series:

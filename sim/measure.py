@@ -27,6 +27,7 @@ from sim.population import (
 )
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
 from sim.schools import PRIMARY_TYPES, TYPE_NAMES, type_mask
+from sim.standards.model_hook import record_standards
 from sim.teachers import BENKE, CORE, COUNTY_BACKBONE, DAZHUAN
 
 if TYPE_CHECKING:
@@ -258,4 +259,5 @@ def record(model: QingyuanModel, year: int) -> None:
     # HOOK: standards — the evaluator adds its verdicts and coefficients here
     model.extend_metrics(metrics, schools, year)
     model.county_rows.append(metrics.rows(year, model.counties))
+    model.county_rows.append(record_standards(model, metrics.sums, schools, year))
     model.school_rows.append(schools)

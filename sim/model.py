@@ -30,6 +30,7 @@ from sim.levers import build_levers, install
 from sim.policy import PolicyState
 from sim.rng import Streams
 from sim.schools import School
+from sim.standards.targets import plan_scorecard
 from sim.teachers import initial_teachers, school_levels
 from sim.world import (
     START_YEAR,
@@ -279,3 +280,7 @@ class QingyuanModel(mesa.Model):
     def school_year(self) -> pd.DataFrame:
         """One row per open school per recorded year."""
         return pd.concat(self.school_rows, ignore_index=True)
+
+    def targets_table(self) -> pd.DataFrame:
+        """The plan scorecard per year (``sim.standards.targets``): value, threshold, met."""
+        return plan_scorecard(self.county_year())

@@ -1,9 +1,10 @@
 """Teachers as numpy columns, their initial 2022 workforce, and per-school counts.
 
-About 60,000 teachers: columns rather than Mesa agents, because every workforce rule is a
+About 57,000 teachers: columns rather than Mesa agents, because every workforce rule is a
 mask over all of them (retire, leave, rotate, promote) and the standard's indicators are
-``bincount``s by school. Creating 60 k bare ``mesa.Agent``s alone takes about a second
-(measured by ``python -m sim bench``), longer than the whole workforce year here.
+``bincount``s by school. Measured on this machine: creating 57,000 bare ``mesa.Agent``s
+takes 0.95 s, allocating their 14 columns 0.007 s; the whole workforce year is faster than
+the agents' creation alone.
 
 Initial ratios follow the Guangdong priors in reference/qingyuan.md (H), thinner and older
 in the rural north (assumption); each number's source sits beside it.

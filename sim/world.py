@@ -46,7 +46,11 @@ TEACHING_POINT_SHARE = 0.30  # of primary sites (Guangdong 2023, H; L for Qingyu
 URBAN_PRIMARY_SIZE = 1900  # pupils per county-seat primary (L: 大校额 common in seats)
 URBAN_JUNIOR_SIZE = 1600  # pupils per county-seat junior (L)
 NINE_YEAR_SHARE = {False: 0.15, True: 0.35}  # of rural township juniors, south / north (L)
-KG_TYPE_SHARES = {False: (0.30, 0.45, 0.25), True: (0.42, 0.40, 0.18)}  # public/普惠/private (L)
+# Type mix of the kindergartens beyond each township's public central one: public / 普惠
+# private / for-profit (L). Chosen so that, as in 2022, no county has half of its children in
+# public kindergartens (the 普及普惠 standard's >= 50%; no Qingyuan county had passed), while
+# inclusive coverage is near Guangdong's 87.86% (2023, H).
+KG_TYPE_SHARES = {False: (0.16, 0.62, 0.22), True: (0.20, 0.62, 0.18)}
 
 # classrooms relative to the classes 2022 enrolment needs, by tier: seats are short in
 # county seats (大班额) and spare in emptying villages (qingyuan.md: the urban core lacks

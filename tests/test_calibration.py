@@ -59,3 +59,12 @@ def test_north_has_longer_commutes_than_south(city_model):
     d = city_model.student_distance
     north = data.counties().loc[geo.counties, "north"].to_numpy().astype(bool)[pop.county]
     assert d[enrolled & north].mean() > d[enrolled & ~north].mean()
+
+
+def test_no_county_passes_either_standard_at_the_start(city_model):
+    """The plan aims to "break through zero": in 2022 and 2023 no county passes either standard."""
+    cy = city_model.county_year()
+    for name in ("passes_compulsory_standard", "passes_preschool_standard"):
+        flags = cy[(cy["metric"] == name) & (cy["county"] != "全市")]
+        assert len(flags) == 2 * 8
+        assert (flags["value"] == 0).all(), flags[flags["value"] != 0]

@@ -1,0 +1,265 @@
+"""The national standards as typed data, read from the TOML files beside this module.
+
+Thresholds live in ``compulsory.toml`` and ``preschool.toml`` with their sources, so a new
+threshold is an edit of data. These models only check the files' shape (a typo in a key is an
+error naming the file and the key) and give the evaluator attribute access.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.config import describe_validation_error, read_toml
+from sim.errors import InputError
+
+HERE = Path(__file__).parent
+LEVELS: tuple[str, str] = ("primary", "junior")
+LEVEL_NAMES = {"primary": ("小学", "primary"), "junior": ("初中", "junior")}
+Op = Literal[">=", "<=", "true", "false"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Meta(_Strict):
+    """Which document a standard file encodes."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    document: str
+    date: str
+    source: str
+
+
+class PerLevel(_Strict):
+    """A value for the primary and the junior level."""
+
+    primary: float
+    junior: float
+
+    def __getitem__(self, level: str) -> float:
+        return float(getattr(self, level))
+
+
+class PerLevelColumn(_Strict):
+    """A school-table column for the primary and the junior level."""
+
+    primary: str
+    junior: str
+
+    def __getitem__(self, level: str) -> str:
+        return str(getattr(self, level))
+
+
+class Scope(_Strict):
+    exclude_teaching_points_below: int = Field(ge=0)
+    exclude_types: list[str] = Field(default_factory=list)
+    source: str
+
+
+class Weights(_Strict):
+    primary: float = Field(gt=0)
+    junior: float = Field(gt=0)
+    senior: float = Field(gt=0)
+    source: str
+
+
+class PerSchoolRule(_Strict):
+    min_met: int = Field(ge=0, le=7)
+    floor_ratio: float = Field(ge=0, le=1)
+    source: str
+
+
+class Coefficient(_Strict):
+    method: Literal["enrolment_weighted"]
+    primary: float = Field(gt=0)
+    junior: float = Field(gt=0)
+    source: str
+
+    def __getitem__(self, level: str) -> float:
+        return float(getattr(self, level))
+
+
+class Indicator(_Strict):
+    """One of the seven per-school resource indicators."""
+
+    id: str
+    no: int = Field(ge=1, le=7)
+    short_zh: str
+    short_en: str
+    name_zh: str
+    name_en: str
+    resource: PerLevelColumn
+    split: bool = True  # False: the column already holds the section's own stock
+    resource_unit: str
+    per: float = Field(gt=0)
+    threshold: PerLevel
+    source: str
+
+
+class SchoolSize(_Strict):
+    name_zh: str
+    name_en: str
+    single_level: int = Field(gt=0)
+    multi_level: int = Field(gt=0)
+    source: str
+
+
+class ClassSize(_Strict):
+    name_zh: str
+    name_en: str
+    primary: int = Field(gt=0)
+    junior: int = Field(gt=0)
+    source: str
+
+
+class Item(_Strict):
+    """A county-level item judged from a supplied value (guarantee, quality, veto...)."""
+
+    id: str
+    kind: Literal["eligibility", "guarantee", "quality", "recognition", "veto"]
+    op: Op
+    threshold: float | None = None
+    veto: bool = False
+    name_zh: str
+    name_en: str
+    source: str
+
+    @model_validator(mode="after")
+    def _threshold_for_comparisons(self) -> Item:
+        if self.op in (">=", "<=") and self.threshold is None:
+            raise ValueError(f"item {self.id!r} with op {self.op!r} needs a threshold")
+        return self
+
+
+class CompulsoryStandard(_Strict):
+    """县域义务教育优质均衡 (2017) as data."""
+
+    standard: Meta
+    scope: Scope
+    weights: Weights
+    per_school_rule: PerSchoolRule
+    coefficient: Coefficient
+    indicators: list[Indicator]
+    school_size: SchoolSize
+    class_size: ClassSize
+    items: list[Item]
+
+    @model_validator(mode="after")
+    def _seven_distinct(self) -> CompulsoryStandard:
+        ids = [i.id for i in self.indicators]
+        if len(ids) != 7 or len(set(ids)) != 7:
+            raise ValueError(f"exactly 7 distinct indicators are needed, got {ids}")
+        item_ids = [i.id for i in self.items]
+        if len(set(item_ids)) != len(item_ids):
+            raise ValueError("item ids must be distinct")
+        return self
+
+    @property
+    def item_columns(self) -> list[str]:
+        """The county-data columns this standard reads."""
+        return [i.id for i in self.items]
+
+
+class PreschoolIndicator(_Strict):
+    """A county-level preschool indicator: a ratio of columns, or one supplied column."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    numerator: list[str] | None = None
+    denominator: str | None = None
+    column: str | None = None
+    op: Op
+    threshold: float | None = None
+    unit: str
+    required: bool = False
+    source: str
+
+    @model_validator(mode="after")
+    def _one_definition(self) -> PreschoolIndicator:
+        ratio = self.numerator is not None and self.denominator is not None
+        if ratio == (self.column is not None):
+            raise ValueError(f"indicator {self.id!r} needs either numerator+denominator or column")
+        if self.op in (">=", "<=") and self.threshold is None:
+            raise ValueError(f"indicator {self.id!r} with op {self.op!r} needs a threshold")
+        return self
+
+    @property
+    def inputs(self) -> list[str]:
+        if self.column is not None:
+            return [self.column]
+        return [*(self.numerator or []), str(self.denominator)]
+
+
+class KindergartenTypes(_Strict):
+    public: str
+    puhui: str
+    private: str
+    source: str
+
+
+class PreschoolStandard(_Strict):
+    """县域学前教育普及普惠 (2020) as data."""
+
+    standard: Meta
+    indicators: list[PreschoolIndicator]
+    kindergartens: KindergartenTypes
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The per-county columns any indicator reads, in file order."""
+        cols: list[str] = []
+        for ind in self.indicators:
+            cols += [c for c in ind.inputs if c not in cols]
+        return cols
+
+
+def _load(path: Path, model: type[BaseModel]) -> BaseModel:
+    data = read_toml(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        extra = [e for e in errors if e["type"] == "extra_forbidden"]
+        if extra:  # a misspelt key also shows up as a missing one; name the typo first
+            missing = [".".join(map(str, e["loc"])) for e in errors if e["type"] == "missing"]
+            hint = f" (expected: {', '.join(missing)})" if missing else ""
+            key = ".".join(map(str, extra[0]["loc"]))
+            raise InputError(f"unknown key{hint}", source=path, key=key) from None
+        raise describe_validation_error(exc, model, str(path)) from None
+
+
+@lru_cache(maxsize=16)
+def _cached(path: Path, kind: str) -> BaseModel:
+    model = CompulsoryStandard if kind == "compulsory" else PreschoolStandard
+    return _load(path, model)
+
+
+def load_compulsory(path: str | Path | None = None) -> CompulsoryStandard:
+    """The compulsory standard from ``path`` (default: the packaged ``compulsory.toml``)."""
+    std = _cached(Path(path or HERE / "compulsory.toml").resolve(), "compulsory")
+    assert isinstance(std, CompulsoryStandard)
+    return std
+
+
+def load_preschool(path: str | Path | None = None) -> PreschoolStandard:
+    """The preschool standard from ``path`` (default: the packaged ``preschool.toml``)."""
+    std = _cached(Path(path or HERE / "preschool.toml").resolve(), "preschool")
+    assert isinstance(std, PreschoolStandard)
+    return std
+
+
+def load_standard(kind: str, path: str | Path | None = None) -> CompulsoryStandard | PreschoolStandard:
+    """Load ``"compulsory"`` or ``"preschool"``; an unknown kind is an input error."""
+    if kind == "compulsory":
+        return load_compulsory(path)
+    if kind == "preschool":
+        return load_preschool(path)
+    raise InputError("unknown standard; allowed: compulsory, preschool", key=kind)

@@ -1,0 +1,114 @@
+"""The plan scorecard: each target's value, threshold and whether it is met, per year.
+
+Computed from the tidy ``county_year`` table (``year, county, metric, value``) so the same
+function scores a single run, every run of an experiment, or a hand-made table. Targets
+and thresholds are data (``targets.toml``).
+
+A metric the table lacks counts as 0 and the row's ``note`` says so: a scorecard with a
+silently-zero target would read as a policy failure when it is a missing measurement.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.config import CITY, describe_validation_error, read_toml
+
+TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "note")
+
+
+class Target(BaseModel):
+    """One plan target."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    name_zh: str
+    name_en: str
+    metric: str
+    county: str | None = None
+    count_counties: bool = False
+    threshold: float
+    deadline: int = Field(ge=2023, le=2050)
+    source: str
+
+
+class _Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    targets: list[Target]
+
+
+@lru_cache(maxsize=4)
+def load_targets(path: str | Path | None = None) -> tuple[Target, ...]:
+    """The plan's targets from ``targets.toml`` (or an edited copy)."""
+    path = Path(path or Path(__file__).with_name("targets.toml"))
+    try:
+        return tuple(_Targets.model_validate(read_toml(path)).targets)
+    except ValidationError as exc:
+        raise describe_validation_error(exc, _Targets, str(path)) from None
+
+
+TARGETS: dict[str, Target] = {t.id: t for t in load_targets()}
+
+
+def _sustained(flags: pd.DataFrame, years: np.ndarray, sustain_years: int) -> pd.Series:
+    """Number of counties whose flag was 1 in each of the last ``sustain_years`` years."""
+    if flags.empty:
+        return pd.Series(0.0, index=years)
+    wide = flags.pivot_table(index="year", columns="county", values="value", aggfunc="max")
+    full = np.arange(int(min(years.min(), wide.index.min())), int(max(years.max(), wide.index.max())) + 1)
+    wide = (wide.reindex(full).fillna(0.0) >= 0.5).astype(float)
+    held = wide.rolling(sustain_years, min_periods=sustain_years).min().fillna(0.0)
+    return held.sum(axis=1).reindex(years).fillna(0.0)
+
+
+def plan_scorecard(
+    county_year: pd.DataFrame,
+    sustain_years: int = 1,
+    targets: tuple[Target, ...] | None = None,
+) -> pd.DataFrame:
+    """Per year and target: ``value, threshold, met`` (value ≥ threshold) and a ``note``.
+
+    Counties count toward the "counties passing" targets when their 0/1 metric
+    (``passes_compulsory_standard`` / ``passes_preschool_standard``) has been 1 in each of
+    the last ``sustain_years`` years up to that year (eligibility, e.g. basic balance 3+
+    years before, is already part of the county verdict).
+    """
+    if sustain_years < 1:
+        raise ValueError("sustain_years must be at least 1")
+    targets = targets if targets is not None else load_targets()
+    cy = county_year
+    years = np.sort(cy["year"].unique()).astype(int) if len(cy) else np.zeros(0, dtype=int)
+    frames = []
+    for t in targets:
+        rows = cy[cy["metric"] == t.metric]
+        note = "" if len(rows) else f"metric {t.metric} missing from county_year; counted as 0"
+        if t.count_counties:
+            value = _sustained(rows[rows["county"] != CITY], years, sustain_years)
+        else:
+            scope = rows[rows["county"] == t.county] if t.county else rows
+            if t.county == CITY and scope.empty and len(rows):
+                scope = rows  # no city row: the counties' sum is the city's value
+                note = f"no {CITY} row for {t.metric}; summed over counties"
+            elif t.county and t.county != CITY and scope.empty and len(rows):
+                note = f"no rows for {t.county}; counted as 0"
+            value = scope.groupby("year")["value"].sum().reindex(years).fillna(0.0)
+        values = value.to_numpy(float) if len(years) else np.zeros(0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": years,
+                    "target": t.id,
+                    "value": values,
+                    "threshold": float(t.threshold),
+                    "met": values >= t.threshold,
+                    "note": note,
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TARGET_COLUMNS)
+    return out.sort_values("year", kind="stable").reset_index(drop=True)[list(TARGET_COLUMNS)]

@@ -1,0 +1,137 @@
+"""The standards as county_year metrics (the model's measure phase)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config import CITY, Config
+from sim.standards import plan_scorecard, read_schools_csv
+from sim.standards.model_hook import (
+    model_county_items,
+    preschool_counts_from_metrics,
+    record_standards,
+    standards_metrics,
+)
+
+EXAMPLE = Path(__file__).parents[1] / "sim" / "standards" / "example_schools.csv"
+
+
+def metric(frame: pd.DataFrame, county: str, name: str) -> float:
+    row = frame[(frame["county"] == county) & (frame["metric"] == name)]
+    assert len(row) == 1, name
+    return float(row["value"].iloc[0])
+
+
+def test_metrics_from_the_example_table():
+    schools = read_schools_csv(EXAMPLE)
+    pre = pd.DataFrame(
+        {
+            "county": ["甲县", "乙县"],
+            "children_3_5": [1000, 1000],
+            "enrolled": [900, 800],
+            "enrolled_public": [500, 300],
+            "enrolled_puhui": [300, 200],
+            "teachers": [60, 60],
+            "classes": [30, 30],
+            "classes_compliant": [28, 24],
+        }
+    )
+    out = standards_metrics(schools, 2024, ["甲县", "乙县"], preschool_counts=pre)
+    assert set(out.columns) == {"year", "county", "metric", "value"}
+    assert (out["year"] == 2024).all()
+    assert metric(out, "甲县", "passes_compulsory_standard") == 1
+    assert metric(out, "乙县", "passes_compulsory_standard") == 0
+    assert metric(out, "乙县", "cv_sports_area_primary") > 0.5
+    assert metric(out, "乙县", "n_schools_passing_primary") == 3
+    assert metric(out, "乙县", "n_schools_below_backbone_primary") == 8
+    assert metric(out, "甲县", "passes_preschool_standard") == 1
+    assert metric(out, "乙县", "passes_preschool_standard") == 0  # public share 37.5%
+    assert metric(out, "乙县", "public_share_preschool") == pytest.approx(0.375)
+    assert metric(out, CITY, "n_counties_passing_compulsory") == 1
+    assert metric(out, CITY, "n_counties_passing_preschool") == 1
+    assert metric(out, CITY, "gross_enrolment_rate_preschool") == pytest.approx(0.85)
+    # the scorecard reads these metrics directly
+    card = plan_scorecard(out).set_index("target")
+    assert card.loc["counties_compulsory", "value"] == 1
+    assert card.loc["counties_preschool", "value"] == 1
+
+
+def test_model_inputs_from_a_model_like_object():
+    cfg = Config()
+    policy = SimpleNamespace(
+        salary_parity=np.array([1.0, 0.9]),
+        rotation_rate=np.array([0.05, 0.12]),
+        rotation_backbone_share=np.array([0.2, 0.2]),
+        dropout_factor=np.array([1.0, 1.0]),
+    )
+    model = SimpleNamespace(counties=["清城区", "连南瑶族自治县"], config=cfg, policy=policy)
+    sums = {
+        "n_students": np.array([1000.0, 500.0, 1500.0]),
+        "n_left_behind_students": np.array([0.0, 100.0, 100.0]),
+    }
+    items = model_county_items(model, sums)
+    assert items["清城区"]["rotation_rate"] == pytest.approx(0.05)
+    assert items["连南瑶族自治县"]["rotation_rate"] == pytest.approx(0.12)
+    assert items["连南瑶族自治县"]["salary_parity"] == pytest.approx(0.9)
+    assert items["清城区"]["junior_retention"] == pytest.approx((1 - cfg.enrolment.junior_dropout) ** 3)
+    assert items["连南瑶族自治县"]["junior_retention"] < items["清城区"]["junior_retention"]
+    assert preschool_counts_from_metrics(sums, model.counties) is None  # inputs absent
+
+
+def test_record_standards_fails_on_status_quo_rotation():
+    schools = read_schools_csv(EXAMPLE)
+    model = SimpleNamespace(counties=["甲县", "乙县"], config=Config())  # no policy: config values
+    out = record_standards(model, {}, schools, 2023)
+    # 甲县's resources pass, but the configured status-quo rotation (5% < 10%) fails it
+    assert metric(out, "甲县", "passes_compulsory_resources") == 1
+    assert metric(out, "甲县", "passes_compulsory_standard") == 0
+    assert metric(out, "甲县", "n_failed_guarantee_compulsory") >= 1
+
+
+@pytest.fixture(scope="module")
+def liannan_run():
+    from sim import api
+    from sim.config import load_config
+
+    root = Path(__file__).parents[1]
+    cfg = load_config(root / "configs" / "baseline.toml").with_overrides({"counties": ["连南瑶族自治县"]})
+    return api.run(cfg, until=2023)
+
+
+def test_baseline_starts_with_no_county_passing_compulsory(liannan_run):
+    cy = liannan_run["county_year"]
+    start = cy[(cy["year"] == 2022) & (cy["county"] == "连南瑶族自治县")].set_index("metric")["value"]
+    # the plan's premise: in 2022/23 no county passes 优质均衡 ("break through zero")
+    assert start["passes_compulsory_standard"] == 0
+    assert start["passes_compulsory_resources"] == 0
+    assert start["n_schools_primary"] > 0
+    # ... and it fails where real counties fail: backbone teachers, sports area, teaching
+    # space, or the difference coefficients
+    real_world = [
+        start["n_schools_below_backbone_primary"],
+        start["n_schools_below_sports_area_primary"],
+        start["n_schools_below_teaching_space_primary"],
+        start["n_failed_coefficient_compulsory"],
+    ]
+    assert sum(v > 0 for v in real_world) >= 2
+    for name in ("cv_backbone_primary", "cv_sports_area_junior", "gross_enrolment_rate_preschool"):
+        assert np.isfinite(start[name])
+    card = liannan_run["targets"]
+    assert list(card.columns[:5]) == ["year", "target", "value", "threshold", "met"]
+    assert set(card["year"]) == {2022, 2023}
+    first = card[card["year"] == 2022].set_index("target")
+    assert first.loc["counties_compulsory", "value"] == 0
+    assert not first["met"].any()
+
+
+def test_baseline_starts_with_no_county_passing_preschool(liannan_run):
+    cy = liannan_run["county_year"]
+    start = cy[(cy["year"] == 2022) & (cy["county"] == "连南瑶族自治县")].set_index("metric")["value"]
+    assert start["passes_preschool_standard"] == 0
+    first = liannan_run["targets"].query("year == 2022").set_index("target")
+    assert first.loc["counties_preschool", "value"] == 0
