@@ -339,6 +339,14 @@ def test_preschool_expansion_enrols_more_and_converts_kindergartens(base):
         metric(cy, "new_puhui_conversions", LN).loc[2023] == 1
         and metric(cy, "new_public_conversions", LS).loc[2023] == 1
     )
+    # children left private kindergartens for the new public seats of their township
+    switched = metric(cy, "new_preschool_switchers").loc[2023]
+    assert 0 < switched <= 0.7 * 500 + 1
+    assert (
+        metric(cy, "n_students_preschool_public").loc[2023]
+        - metric(b, "n_students_preschool_public").loc[2023]
+        >= switched
+    )
     kg_pub = lv.schools.type == TYPE_CODES["kg_public"]
     assert kg_pub.sum() == (base.schools.type == TYPE_CODES["kg_public"]).sum() + 2
 

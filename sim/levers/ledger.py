@@ -34,6 +34,7 @@ FLOW_METRICS: tuple[str, ...] = (
     "new_places_built",  # primary and junior seats built (new schools and extensions)
     "new_preschool_places",  # kindergarten seats built
     "new_preschool_attenders",  # children who attend because of new places
+    "new_preschool_switchers",  # children moving from private to new public places
     "new_puhui_conversions",  # private kindergartens recognised as 普惠
     "new_public_conversions",  # 普惠 kindergartens turned public
     "new_teachers_rotated",  # teachers starting a rotation inside a group (both directions)

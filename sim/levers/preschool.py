@@ -10,6 +10,9 @@ Mechanism, each active year in the target counties:
 * **Places.** ``public_places_per_year`` seats (a total, shared over the counties by their
   children aged 3-5 without a public or 普惠 seat) become classrooms at public kindergartens,
   the most crowded first (class-size compliance rises).
+* **Switching.** New public seats are cheaper than private ones: for each seat,
+  ``switch_per_place`` children now at a for-profit (first) or 普惠 kindergarten of the same
+  township move to the expanded public kindergarten (L), raising the public share.
 * **Attendance.** Some new seats are taken by children who would not have attended: for
   each seat, ``attendance_gain_per_place`` children aged 2-5 who do not attend start to
   (drawn from the lever's stream). No causal elasticity of places on enrolment was found
@@ -34,7 +37,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import add_classrooms, allocate_by_need, ranked_pick, split_total
 from sim.levers.costs import KG_PLACE_YUAN
-from sim.population import NOT_ENROLLED
+from sim.population import NOT_ENROLLED, PRESCHOOL
 from sim.schema import TYPE_CODES
 from sim.schools import SEATS_PER_CLASSROOM
 
@@ -49,6 +52,12 @@ class PreschoolParams(LeverParams):
 
     public_places_per_year: int = Field(
         1000, ge=0, le=100_000, description="Public kindergarten seats built a year (total)."
+    )
+    switch_per_place: float = Field(
+        0.7,
+        ge=0.0,
+        le=1.0,
+        description="Children moving from private kindergartens of the township per seat built (L).",
     )
     attendance_gain_per_place: float = Field(
         0.3, ge=0.0, le=1.0, description="Children newly attending per seat built (L)."
@@ -70,6 +79,41 @@ class PreschoolExpansion(Lever):
 
     Params = PreschoolParams
     p: PreschoolParams
+
+    def switch_to_public(
+        self, model: QingyuanModel, public: np.ndarray, seats: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Children at private kindergartens of the township take part of the new public seats.
+
+        For-profit kindergartens lose children first, then 普惠 ones (fees are highest there);
+        returns the children moved per county.
+        """
+        pop, s = model.pop, model.schools
+        nc = len(model.counties)
+        moved = np.zeros(nc)
+        grown = np.flatnonzero(seats > 0)
+        if len(grown) == 0 or self.p.switch_per_place == 0:
+            return moved
+        kg = public[grown]
+        want = np.floor(seats[grown] * self.p.switch_per_place + 0.5).astype(np.int64)
+        # one expanded kindergarten per township takes the township's switchers (the largest)
+        order = np.lexsort((-want, s.township[kg]))
+        first = np.concatenate([[True], s.township[kg[order]][1:] != s.township[kg[order]][:-1]])
+        dest_of_township = np.full(len(model.geo.township_county), -1, dtype=np.int64)
+        quota_of_township = np.zeros(len(model.geo.township_county), dtype=np.int64)
+        np.add.at(quota_of_township, s.township[kg], want)
+        dest_of_township[s.township[kg[order][first]]] = kg[order][first]
+        at = np.flatnonzero((pop.school >= 0) & (pop.stage == PRESCHOOL))
+        school = pop.school[at]
+        private = np.isin(s.type[school], [TYPE_CODES["kg_private"], TYPE_CODES["kg_puhui"]])
+        cand = at[private & (dest_of_township[s.township[school]] >= 0)]
+        if len(cand) == 0:
+            return moved
+        town = s.township[pop.school[cand]]
+        key = (s.type[pop.school[cand]] == TYPE_CODES["kg_puhui"]) + rng.random(len(cand))
+        go = cand[ranked_pick(town, key, quota_of_township)]
+        pop.school[go] = dest_of_township[s.township[pop.school[go]]]
+        return np.bincount(pop.county[go], minlength=nc).astype(float)
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Build seats, draw new attenders, convert kindergartens."""
@@ -97,6 +141,7 @@ class PreschoolExpansion(Lever):
             rooms += split_total(n_rooms - int(rooms.sum()), model.school_students[ids].astype(float) + 1)
             rooms_all[here] = rooms
         add_classrooms(model, public, rooms_all)
+        switched = self.switch_to_public(model, public, rooms_all * SEATS, rng)
         # some seats are taken by children who would not have attended
         n_new = np.floor(places * self.p.attendance_gain_per_place + 0.5).astype(np.int64)
         cand = np.flatnonzero((age >= 2) & (age <= 5) & ~pop.attends_preschool & (pop.stage == NOT_ENROLLED))
@@ -123,6 +168,7 @@ class PreschoolExpansion(Lever):
         state.add("new_preschool_places", places)
         state.add("new_classrooms", self.per_county(model, public, rooms_all))
         state.add("new_preschool_attenders", np.bincount(pop.county[joining], minlength=nc))
+        state.add("new_preschool_switchers", switched)
         state.add("new_puhui_conversions", self.per_county(model, converted["puhui"]))
         state.add("new_public_conversions", self.per_county(model, converted["public"]))
         self.spend(
