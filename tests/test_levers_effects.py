@@ -356,3 +356,17 @@ def test_plan_config_meets_liannan_community_target_on_time():
     cy = run(cfg)["county_year"]
     assert metric(cy, "n_communities_running", LN).loc[2025] >= 5
     assert metric(cy, "cum_cost_yuan", LN).loc[2025] > 0
+
+
+def test_group_lever_winds_down_after_its_window(base):
+    lv = model_with([{"type": "group_schooling", "counties": [LN], "n_groups": 2, "end_year": 2023}])
+    cy = lv.county_year()
+    assert metric(cy, "new_teachers_rotated", LN).loc[2023] > 0
+    assert metric(cy, "new_teachers_rotated", LN).loc[2024] == 0  # nothing new after the window
+    # two-year stints begun in 2023 still run in 2024, then everyone is home
+    assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 2, 0]
+    assert metric(cy, "n_teachers_rotated", LN).loc[2025] == 0 and not lv.teachers.on_rotation.any()
+    paid = metric(cy, "cost_yuan_group_schooling", LN).loc[2024]  # allowances only, no group sums
+    assert 0 < paid <= metric(cy, "new_teachers_rotated", LN).loc[2023] * 15_000 and paid % 15_000 == 0
+    assert metric(cy, "cost_yuan_group_schooling", LN).loc[2025] == 0
+    assert metric(cy, "n_groups", LN).loc[2025] == 2  # membership stays

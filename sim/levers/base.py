@@ -131,10 +131,14 @@ class Lever:
         wanted -= set(self.p.exclude_counties)
         self.target_county = np.array([c in wanted for c in model.counties], dtype=bool)
 
-    def active(self, year: int) -> bool:
-        """Whether the lever acts in school year ``year``."""
+    def in_window(self, year: int) -> bool:
+        """Whether ``year`` lies in the lever's ``start_year``-``end_year`` window."""
         end = self.p.end_year if self.p.end_year is not None else LAST_LEVER_YEAR
         return self.p.start_year <= year <= end
+
+    def active(self, year: int) -> bool:
+        """Whether the lever acts in school year ``year`` (its window, unless it winds down)."""
+        return self.in_window(year)
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Act once at the policy phase of ``year`` (only called while active)."""

@@ -38,7 +38,8 @@ A community "actually runs" (the plan's 有效运行; target ≥ 5 in 连南 by 
 its lead is open, it has at least one open township three-school member and one open
 village member, and at least ``MIN_ROTATING`` teachers are on a rotation inside it
 (``n_communities_running``). Groups keep their membership after the lever ends, but stop
-running once the last stints end.
+running once the last stints end (the lever winds down: stints begun in its window run their
+course and are paid, and nothing new starts).
 
 Cost: a yearly sum per group (management, joint teaching research, travel) and an
 allowance per teacher-year on rotation inside a group (L).
@@ -142,6 +143,7 @@ class GroupSchooling(Lever):
         """No groups yet; plan which townships each future group of a county takes."""
         super().setup(model)
         self.groups: list[tuple[int, int, int]] = []  # (group id, county, lead)
+        self.stints_running = False
         self.uplift = Uplift()
         self.plan: dict[int, list[np.ndarray]] = {}
         geo = model.geo
@@ -198,12 +200,7 @@ class GroupSchooling(Lever):
     def _returns(self, model: QingyuanModel) -> None:
         """Stints inside this lever's groups count down; teachers whose stint ends go home."""
         t, s = model.teachers, model.schools
-        mine = np.array([g for g, _, _ in self.groups])
-        home = np.maximum(t.home_school, 0)
-        g_home = s.group_id[home]
-        inside = t.on_rotation & (t.home_school >= 0) & (g_home >= 0) & (g_home == s.group_id[t.school])
-        inside &= np.isin(g_home, mine)
-        idx = np.flatnonzero(inside)
+        idx = np.flatnonzero(self._on_stint(model))
         t.rotation_years_left[idx] -= 1
         done = idx[t.rotation_years_left[idx] <= 0]
         back = done[s.status[t.home_school[done]] == OPEN]
@@ -313,8 +310,27 @@ class GroupSchooling(Lever):
         model.lever_state.add("new_backbone_mentored", made)
 
     # -- the year --------------------------------------------------------------------------
+    def active(self, year: int) -> bool:
+        """In the window, and after it while stints begun in it still run (they wind down)."""
+        return self.in_window(year) or self.stints_running
+
+    def _on_stint(self, model: QingyuanModel) -> np.ndarray:
+        """Mask of teachers on a stint inside one of this lever's groups."""
+        t, s = model.teachers, model.schools
+        mine = np.array([g for g, _, _ in self.groups])
+        home = np.maximum(t.home_school, 0)
+        same = (t.home_school >= 0) & (s.group_id[home] >= 0) & (s.group_id[home] == s.group_id[t.school])
+        return t.on_rotation & same & np.isin(s.group_id[home], mine)
+
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Form due groups, bring finished stints home, start new ones, converge quality."""
+        if not self.in_window(year):  # wind down: stints end, nothing new starts
+            self._returns(model)
+            on = self._on_stint(model)
+            self.stints_running = bool(on.any())
+            allowance = self.per_county(model, model.teachers.school[on], self.p.allowance_yuan)
+            self.spend(model, allowance)
+            return
         self._form(model, year)
         if not self.groups:
             return
@@ -322,6 +338,7 @@ class GroupSchooling(Lever):
         rng = self.rng(model, year)
         self._returns(model)
         self._rotate(model, year, rng)
+        self.stints_running = True
         self._mentor(model)
         mine = np.array([g for g, _, _ in self.groups])
         leads = np.array([lead for _, _, lead in self.groups])
@@ -341,8 +358,7 @@ class GroupSchooling(Lever):
         per_group = (
             np.bincount(np.array([c for _, c, _ in self.groups]), minlength=nc) * self.p.cost_per_group_yuan
         )
-        home = np.maximum(t.home_school, 0)
-        on = t.on_rotation & np.isin(s.group_id[home], mine) & (s.group_id[home] == s.group_id[t.school])
+        on = self._on_stint(model)
         allowance = np.bincount(s.county[t.school[on]], minlength=nc) * self.p.allowance_yuan
         self.spend(model, per_group + allowance)
 
