@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim.config import COUNTIES, Config, describe_validation_error
 from sim.errors import InputError
 from sim.schema import SCHOOL_TYPES
+from sim.schools import type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -166,8 +167,6 @@ class Lever:
         self, model: QingyuanModel, types: list[str] | tuple[str, ...], tiers: tuple[int, ...] | None = None
     ) -> np.ndarray:
         """Ids of open schools of ``types`` (and ``tiers``) in the lever's target counties."""
-        from sim.schools import type_mask
-
         s = model.schools
         mask = s.is_open & type_mask(s.type, tuple(types)) & self.target_county[s.county]
         if tiers is not None:

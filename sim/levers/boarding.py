@@ -126,5 +126,6 @@ class BoardingExpansion(Lever):
         model.schools.beds[schools] += beds.astype(model.schools.beds.dtype)
         new = self.per_county(model, schools, beds)
         model.lever_state.add("new_beds", new)
+        model.lever_state.mark(schools[beds > 0])
         self.built = self.built + new
         self.spend(model, new * self.p.bed_cost_yuan + self.built * self.p.bed_running_yuan)

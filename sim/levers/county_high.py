@@ -159,7 +159,7 @@ class CountyHighSchoolSupport(Lever):
         teachers = np.maximum(np.bincount(s.county[model.teachers.school], minlength=nc), 1)
         model.policy.training_places += places / teachers
         state.add("new_training_places", places)
-        state.add("n_schools_supported", self.per_county(model, schools))
+        state.mark(schools)
         self.spend(
             model, places * self.p.place_cost_yuan + self.per_county(model, schools, self.p.support_fee_yuan)
         )

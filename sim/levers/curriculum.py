@@ -66,5 +66,5 @@ class CurriculumReform(Lever):
         self.uplift.grow(n, schools, self.p.uplift_per_year)
         self.uplift.apply(model)
         pupils = model.school_students[schools].astype(float)
-        model.lever_state.add("n_schools_supported", self.per_county(model, schools))
+        model.lever_state.mark(schools)
         self.spend(model, self.per_county(model, schools, pupils * self.p.cost_per_pupil_yuan))

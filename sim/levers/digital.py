@@ -71,6 +71,7 @@ class DigitalEmpowerment(Lever):
         s.multimedia_classrooms[comp] += rooms
         new_rooms = self.per_county(model, comp, rooms)
         state.add("new_multimedia_classrooms", new_rooms)
+        state.mark(comp[rooms > 0])
         cost = new_rooms * self.p.multimedia_yuan
         if self.p.remote_lessons:
             remote = self.target_schools(model, REMOTE_TYPES)
@@ -79,6 +80,7 @@ class DigitalEmpowerment(Lever):
             self.uplift.grow(n, remote, self.p.remote_uplift_per_year)
             self.uplift.apply(model)
             served = self.per_county(model, remote)
+            state.mark(remote)
             state.add("n_schools_remote_lessons", served)
             cost = cost + served * self.p.remote_yuan_per_school
         self.spend(model, cost)

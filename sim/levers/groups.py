@@ -353,7 +353,7 @@ class GroupSchooling(Lever):
             & (model.school_students[members] < self.p.small_school_pupils)
         ]
         model.policy.quality_boost[small] += self.p.shared_lesson_uplift
-        model.lever_state.add("n_schools_supported", self.per_county(model, np.flatnonzero(in_group)))
+        model.lever_state.mark(np.flatnonzero(in_group))
         nc = len(model.counties)
         per_group = (
             np.bincount(np.array([c for _, c, _ in self.groups]), minlength=nc) * self.p.cost_per_group_yuan

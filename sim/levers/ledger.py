@@ -7,7 +7,8 @@ on, so scenarios stack and compare metric by metric:
   reported at the year's measure phase, then cleared;
 * **cumulative** ``cum_cost_yuan``: the running total of ``cost_yuan`` since 2023;
 * **stocks** (``n_*``): computed from the world at the measure phase by functions the lever
-  modules register (``register_stock``), e.g. ``n_communities_running``;
+  modules register (``register_stock``), e.g. ``n_communities_running``, and
+  ``n_schools_supported``: distinct schools any school-level lever acted on this year;
 * **policy knobs** (``policy_*``): this year's values of ``model.policy`` per county, the city
   row weighted by teachers (teacher knobs) or pupils (the rest), so a reader sees which
   knobs a scenario turned.
@@ -50,7 +51,6 @@ FLOW_METRICS: tuple[str, ...] = (
     "new_equipment_yuan",
     "new_warm_campuses",
     "n_schools_remote_lessons",  # small rural schools receiving remote lessons this year
-    "n_schools_supported",  # schools receiving a school-level lever this year (any lever)
     "cost_yuan",
 )
 
@@ -99,11 +99,18 @@ class LeverState:
         # county high-school support: first year a school was supported (-1 never)
         self.supported_since = np.full(n_schools, -1, dtype=np.int32)
         self.support_year = np.full(n_schools, -1, dtype=np.int32)  # last year supported
+        self.touched = np.zeros(n_schools, dtype=bool)  # schools any lever acted on this year
         self.clear()
 
     def clear(self) -> None:
         """Start a new year's flows."""
         self.flows = {name: np.zeros(self.n) for name in self.flow_names}
+        self.touched[:] = False
+
+    def mark(self, schools: np.ndarray) -> None:
+        """Note that a school-level lever acted on ``schools`` this year (``n_schools_supported``)."""
+        self.grow(int(np.max(schools, initial=-1)) + 1)
+        self.touched[schools] = True
 
     def add(self, name: str, per_county: np.ndarray | float) -> None:
         """Add per-county values (length n_counties) to a flow of this year."""
@@ -117,6 +124,7 @@ class LeverState:
         if extra > 0:
             self.supported_since = np.concatenate([self.supported_since, np.full(extra, -1, np.int32)])
             self.support_year = np.concatenate([self.support_year, np.full(extra, -1, np.int32)])
+            self.touched = np.concatenate([self.touched, np.zeros(extra, dtype=bool)])
 
     def next_group_id(self) -> int:
         """A group id not used yet in this run."""
@@ -130,6 +138,9 @@ def lever_metrics(model: QingyuanModel, metrics: CountyMetrics, schools: pd.Data
         metrics.count(name, state.flows[name])
     state.cum_cost = state.cum_cost + state.flows["cost_yuan"]
     metrics.count("cum_cost_yuan", state.cum_cost)
+    s = model.schools
+    touched = state.touched[: len(s)]
+    metrics.count("n_schools_supported", np.bincount(s.county[: len(touched)][touched], minlength=state.n))
     for names, fn in STOCK_FUNCTIONS:
         values = fn(model, year)
         for name in names:

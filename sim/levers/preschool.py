@@ -166,6 +166,7 @@ class PreschoolExpansion(Lever):
         if any(len(v) for v in converted.values()):
             model.schools_changed()
         state.add("new_preschool_places", places)
+        state.mark(np.concatenate([public[rooms_all > 0], *converted.values()]).astype(np.int64))
         state.add("new_classrooms", self.per_county(model, public, rooms_all))
         state.add("new_preschool_attenders", np.bincount(pop.county[joining], minlength=nc))
         state.add("new_preschool_switchers", switched)

@@ -79,6 +79,7 @@ class PrincipalSelection(Lever):
         trained = schools[pq[schools] < self.p.max_quality]
         pq[trained] = np.minimum(pq[trained] + self.p.training_gain, self.p.max_quality)
         model.lever_state.add("new_principals_selected", self.per_county(model, replaced))
+        model.lever_state.mark(np.union1d(replaced, trained))
         self.spend(
             model,
             self.per_county(model, replaced, self.p.selection_cost_yuan)

@@ -114,7 +114,7 @@ class ThreeSchoolsUplift(Lever):
         targets = np.concatenate([comp, kg])
         directed = np.floor(self.per_county(model, targets, self.p.directed_places_per_school) + 0.5)
         model.policy.directed_places += directed
-        state.add("n_schools_supported", self.per_county(model, targets))
+        state.mark(targets)
         self.spend(
             model,
             self.per_county(model, comp, yuan)

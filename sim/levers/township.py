@@ -101,5 +101,5 @@ class TownshipManagement(Lever):
         self.uplift.apply(model)
         townships = np.zeros(nc)
         np.add.at(townships, model.geo.township_county[np.unique(s.township[managed])], 1)
-        model.lever_state.add("n_schools_supported", self.per_county(model, managed))
+        model.lever_state.mark(managed)
         self.spend(model, self.posts * self.p.teacher_year_yuan + townships * self.p.cost_per_township_yuan)

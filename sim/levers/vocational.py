@@ -86,7 +86,7 @@ class VocationalStandards(Lever):
         state.add("new_teaching_space_m2", self.per_county(model, voc, floor))
         state.add("new_equipment_yuan", self.per_county(model, voc, equip))
         state.add("new_classrooms", self.per_county(model, voc, rooms))
-        state.add("n_schools_supported", self.per_county(model, voc))
+        state.mark(voc)
         self.spend(
             model,
             self.per_county(model, voc, floor * self.p.floor_m2_yuan + equip + rooms * self.p.classroom_yuan),

@@ -27,6 +27,7 @@ from sim.geography import TOWN, VILLAGE
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import ranked_pick
+from sim.schools import type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -62,8 +63,6 @@ class WarmRuralCampus(Lever):
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Upgrade this year's schools, then act at every warm campus."""
-        from sim.schools import type_mask
-
         s, nc = model.schools, len(model.counties)
         if len(self.warm) < len(s):
             self.warm = np.concatenate([self.warm, np.zeros(len(s) - len(self.warm), dtype=bool)])
@@ -81,5 +80,5 @@ class WarmRuralCampus(Lever):
         share = np.divide(c_warm, c_all, out=np.zeros(nc), where=c_all > 0)
         model.policy.dropout_factor *= 1.0 - self.p.dropout_reduction * share
         model.lever_state.add("new_warm_campuses", self.per_county(model, new))
-        model.lever_state.add("n_schools_supported", self.per_county(model, warm))
+        model.lever_state.mark(warm)
         self.spend(model, self.per_county(model, new, self.p.campus_cost_yuan))
