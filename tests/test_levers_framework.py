@@ -178,19 +178,22 @@ def test_baseline_reports_every_lever_metric_as_zero(baseline):
     assert len(lever) == len(wanted) * (len(SMALL) + 1) * (UNTIL - 2022 + 1)
 
 
-@pytest.mark.parametrize("name", sorted(DESIGN_LEVERS))
-def test_lever_keeps_demography_and_records_its_cost(name, baseline):
-    """Common random numbers: switching a lever on leaves births and migration as they were."""
-    out = tables([ACTIVE_SPEC[name]])
+ALL_ON = [ACTIVE_SPEC[name] for name in sorted(DESIGN_LEVERS)]
+
+
+def test_levers_keep_demography_and_record_their_costs(baseline):
+    """Common random numbers: all 17 levers at once leave births and migration as they were."""
+    out = tables(ALL_ON)
     b, lv = baseline["county_year"], out["county_year"]
-    for m in DEMOGRAPHY:
-        pd.testing.assert_series_equal(metric(b, m, LN), metric(lv, m, LN), check_names=False)
-        pd.testing.assert_series_equal(metric(b, m, LS), metric(lv, m, LS), check_names=False)
-    cost = metric(lv, f"cost_yuan_{name}")
+    for county in (LN, LS, "全市"):
+        for m in DEMOGRAPHY:
+            pd.testing.assert_series_equal(metric(b, m, county), metric(lv, m, county), check_names=False)
     total = metric(lv, "cost_yuan")
-    if name != "teacher_rotation":  # pays allowances only once the workforce rotates teachers
-        assert cost.loc[2023] > 0, name
-    assert (total >= cost).all()
+    for name in DESIGN_LEVERS - {"teacher_rotation"}:  # rotation pays once the workforce rotates
+        cost = metric(lv, f"cost_yuan_{name}")
+        assert cost.loc[2023] > 0 and (cost <= total).all(), name
+    parts = sum(metric(lv, f"cost_yuan_{name}") for name in DESIGN_LEVERS)
+    pd.testing.assert_series_equal(parts, total, check_names=False)
     assert metric(lv, "cum_cost_yuan").loc[UNTIL] == pytest.approx(total.sum())
 
 
@@ -199,15 +202,18 @@ def baseline_2023() -> dict:
     return tables([], until=2023)
 
 
-@pytest.mark.parametrize("name", sorted(DESIGN_LEVERS))
-def test_lever_outside_its_years_or_counties_does_nothing(name, baseline_2023):
-    later = {**ACTIVE_SPEC[name], "start_year": 2024}
-    elsewhere = {**ACTIVE_SPEC[name], "counties": ["英德市"]}  # a county not in this run
-    excluded = {**ACTIVE_SPEC[name], "exclude_counties": list(SMALL)}
-    for spec in (later, elsewhere, excluded):
-        out = tables([spec], until=2023)
-        for table in ("county_year", "school_year"):
-            pd.testing.assert_frame_equal(out[table], baseline_2023[table])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"start_year": 2024},  # after the run
+        {"counties": ["英德市"]},  # a county not in this run
+        {"exclude_counties": list(SMALL)},  # every county of the run excluded
+    ],
+)
+def test_levers_outside_their_years_or_counties_do_nothing(change, baseline_2023):
+    out = tables([{**spec, **change} for spec in ALL_ON], until=2023)
+    for table in ("county_year", "school_year"):
+        pd.testing.assert_frame_equal(out[table], baseline_2023[table])
 
 
 def test_lever_that_ended_stops_setting_its_knobs():

@@ -13,7 +13,7 @@ import numpy as np
 from sim.arrays import count_by, rank_within_groups
 from sim.geography import URBAN
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
-from sim.schools import OPEN, SEATS_PER_CLASSROOM, School
+from sim.schools import OPEN, SEATS_PER_CLASSROOM, TYPE_NAMES, School
 from sim.world import FACILITY_SCALE
 
 if TYPE_CHECKING:
@@ -126,15 +126,9 @@ def split_total(total: float, weights: np.ndarray) -> np.ndarray:
 def add_classrooms(model: QingyuanModel, schools: np.ndarray, rooms: np.ndarray) -> None:
     """Add general classrooms (and their seats) to ``schools``."""
     s = model.schools
-    seats = np.array([SEATS_PER_CLASSROOM[SCHOOL_TYPES[_type_name(k)]] for k in s.type[schools]])
+    seats = np.array([SEATS_PER_CLASSROOM[SCHOOL_TYPES[TYPE_NAMES[k]]] for k in s.type[schools]])
     np.add.at(s.classrooms, schools, rooms.astype(s.classrooms.dtype))
     np.add.at(s.capacity, schools, (rooms * seats).astype(s.capacity.dtype))
-
-
-def _type_name(code: int) -> str:
-    from sim.schools import TYPE_NAMES
-
-    return TYPE_NAMES[int(code)]
 
 
 def eligible_teachers(model: QingyuanModel, schools: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from sim.arrays import count_by
+from sim.enrolment import STAGE_TYPES
 from sim.geography import URBAN
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
@@ -125,8 +126,6 @@ class LayoutParams(LeverParams):
 
 def stage_types(stage: int) -> tuple[str, ...]:
     """School types that serve ``stage`` (sim.enrolment.STAGE_TYPES)."""
-    from sim.enrolment import STAGE_TYPES
-
     return STAGE_TYPES[stage]
 
 
