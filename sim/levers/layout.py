@@ -240,22 +240,20 @@ class LayoutOptimisation(Lever):
         for stage, types in SEAT_TYPES.items():
             mask = s.is_open & (s.tier == URBAN) & type_mask(s.type, types) & self.target_county[s.county]
             by_stage[stage] = (
-                mask,
                 np.bincount(s.county[mask], short[mask], nc),
                 np.bincount(s.county[mask], pupils[mask], nc),
             )
-        need = sum(v[1] for v in by_stage.values())
-        size = sum(v[2] for v in by_stage.values())
+        need = sum(v[0] for v in by_stage.values())
+        size = sum(v[1] for v in by_stage.values())
         weights = need if need.sum() > 0 else size
         per_county = split_total(self.p.urban_places_per_year, weights * self.target_county)
-        rng = self.rng(model, year)
         built = np.zeros(nc)
-        opened = np.zeros(nc)
+        sites: dict[int, list[tuple[int, int]]] = {stage: [] for stage in SEAT_TYPES}  # (county, place)
         for ci in np.flatnonzero(per_county):
-            stage_w = np.array([by_stage[st][1][ci] + 1e-6 * by_stage[st][2][ci] for st in SEAT_TYPES])
+            stage_w = np.array([by_stage[st][0][ci] + 1e-6 * by_stage[st][1][ci] for st in SEAT_TYPES])
             for stage, places in zip(SEAT_TYPES, split_total(per_county[ci], stage_w), strict=True):
                 n_new, rest = divmod(int(places), self.p.new_school_places)
-                opened[ci] += self.new_schools(model, year, int(ci), stage, n_new, rng)
+                sites[stage] += [(int(ci), p) for p in self.sites(model, year, int(ci), stage, n_new)]
                 ids = np.flatnonzero(
                     s.is_open & (s.tier == URBAN) & type_mask(s.type, SEAT_TYPES[stage]) & (s.county == ci)
                 )
@@ -268,51 +266,63 @@ class LayoutOptimisation(Lever):
                     rooms[np.argmax(roll)] += int(np.ceil(rest / per_room)) - int(rooms.sum())
                     add_classrooms(model, ids, rooms)
                 built[ci] += places
+        rng = self.rng(model, year)
+        opened = np.zeros(nc)
+        for stage, chosen in sites.items():
+            if chosen:
+                ids = self.open_at(model, year, stage, np.array(chosen), rng)
+                opened += np.bincount(s.county[ids], minlength=nc) if len(ids) else 0
         model.lever_state.add("new_places_built", built)
         model.lever_state.add("new_schools_opened", opened)
         self.spend(model, built * self.p.place_cost_yuan)
 
-    def new_schools(self, model: QingyuanModel, year: int, ci: int, stage: int, n: int, rng) -> int:
-        """Open ``n`` seat schools of ``stage`` in county ``ci`` where the local gap is largest."""
+    def sites(self, model: QingyuanModel, year: int, ci: int, stage: int, n: int) -> list[int]:
+        """Seat neighbourhoods of county ``ci`` for ``n`` new schools: largest local gap first."""
         if n <= 0:
-            return 0
+            return []
         s, pop = model.schools, model.pop
         places = urban_places(model, ci)
         if len(places) == 0:
-            return 0
-        types = stage_types(stage)
+            return []
         lo, hi = (6, 11) if stage == PRIMARY else (12, 14)
         age = pop.age(year)
         kids = np.bincount(
             pop.place[(age >= lo) & (age <= hi) & (pop.county == ci)], minlength=model.geo.n_places
         )
-        serve = s.is_open & type_mask(s.type, types)
+        serve = s.is_open & type_mask(s.type, stage_types(stage))
         seats = np.bincount(s.place[serve], s.capacity[serve].astype(float), model.geo.n_places)
         gap = (kids - seats)[places].astype(float)
-        sites = []
+        out = []
         for _ in range(n):
             k = int(np.argmax(gap))
-            sites.append(places[k])
+            out.append(int(places[k]))
             gap[k] -= self.p.new_school_places
+        return out
+
+    def open_at(
+        self, model: QingyuanModel, year: int, stage: int, chosen: np.ndarray, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Open this year's new schools of ``stage`` at once, redraw catchments, move staff."""
+        types = stage_types(stage)
         before = model.catchment(types).copy()
-        short = model.counties[ci].replace("壮族瑶族自治县", "").replace("瑶族自治县", "")
         label = "小学" if stage == PRIMARY else "初级中学"
         names = []
-        for _ in range(n):
+        for ci, _ in chosen:
             self.n_built += 1
+            short = model.counties[ci].replace("壮族瑶族自治县", "").replace("瑶族自治县", "")
             names.append(f"{short}城区新建{label}{year}-{self.index}-{self.n_built}")
         ids = open_schools(
             model,
-            np.full(n, ci),
-            np.asarray(sites, dtype=np.int32),
+            chosen[:, 0],
+            chosen[:, 1].astype(np.int32),
             NEW_SCHOOL_TYPE[stage],
-            np.full(n, float(self.p.new_school_places)),
+            np.full(len(chosen), float(self.p.new_school_places)),
             names,
         )
         movers = redraw_catchments(model, types, stage, before)
-        dest = model.catchment(types)[pop.place[movers]]
+        dest = model.catchment(types)[model.pop.place[movers]]
         teachers_follow_pupils(model, movers, dest, rng)
-        return len(ids)
+        return ids
 
     # -- the year ------------------------------------------------------------------------------
     def apply(self, model: QingyuanModel, year: int) -> None:
