@@ -5,8 +5,10 @@ The real cases (qingyuan.md, H): the Guangzhou–Qingyuan pairings (广大附中
 9 subject leaders trained; the school had lost strong students and lacked teachers), and
 英德广附 and 广州六中连州实验中学, county high schools run with outside support.
 
-Mechanism, each active year, for the paired schools (``school_types`` in the target
-counties; all of them, or the ``schools_per_county`` largest):
+Mechanism, each active year, for the paired schools: the open ``school_types`` with pupils
+in the target counties, all of them or ``schools_per_county`` per county chosen by
+``select`` (the largest, i.e. the main 县中, the strongest or the weakest). A pairing lasts
+while the lever runs; a school another support lever already paired that year is skipped.
 
 * **Quality growth.** The partner's management and teaching research raise the paired
   school's quality target by ``quality_uplift_per_year`` SD a year, up to ``max_uplift``.
@@ -23,10 +25,11 @@ counties; all of them, or the ``schools_per_county`` largest):
 
 A paired school counts toward the plan's "1-2 featured high-quality general high schools"
 (``n_featured_high_schools``, a documented rule) once it has been supported for at least
-``FEATURED_MIN_YEARS`` years and its quality has reached ``FEATURED_QUALITY``, the level of
-the city's own high schools in 2022 (city high schools start at 0.25 + 0.5 SD above a town
-school, ``sim.world.initial_quality``). Without a support programme no school is counted:
-the plan's target is to *cultivate* such schools.
+``FEATURED_MIN_YEARS`` years and its quality has reached ``FEATURED_QUALITY``, the level the
+city's own high schools are built at (0.25 + 0.5 SD above a town school in
+``sim.world.initial_quality``; with the default seed their 2022 mean is about 0.6 and the
+best is 0.81). Without a support programme no school is counted: the plan's target is to
+*cultivate* such schools.
 
 Cost: a yearly support fee per paired school (the partner's management and seconded
 staff, L) and the training places.
