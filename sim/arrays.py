@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 
@@ -30,3 +32,47 @@ def count_by(index: np.ndarray, size: int, weights: np.ndarray | None = None) ->
     keep = index >= 0
     w = None if weights is None else weights[keep]
     return np.bincount(index[keep], weights=w, minlength=size)[:size]
+
+
+class ColumnTable:
+    """Equal-length numpy columns, one row per individual (students, teachers).
+
+    Subclasses set ``COLUMNS`` (name → dtype). Rows are added with ``append`` and dropped
+    with ``keep``; columns are read as attributes (``table.school``) and written in place.
+    """
+
+    COLUMNS: ClassVar[dict[str, np.dtype]] = {}
+
+    def __init__(self, cols: dict[str, np.ndarray] | None = None):
+        self.cols = cols if cols is not None else {k: np.empty(0, dtype=v) for k, v in self.COLUMNS.items()}
+
+    def __len__(self) -> int:
+        return len(next(iter(self.cols.values())))
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["cols"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def append(self, **values: np.ndarray) -> None:
+        """Add rows; every column must be given (scalars broadcast to the arrays' length)."""
+        missing = set(self.COLUMNS) - set(values)
+        if missing:
+            raise ValueError(f"missing columns: {sorted(missing)}")
+        lengths = {len(v) for v in values.values() if np.ndim(v)}
+        if len(lengths) != 1:
+            raise ValueError(f"columns of unequal or unknown length: {sorted(lengths)}")
+        n = lengths.pop()
+        for name, dtype in self.COLUMNS.items():
+            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
+            self.cols[name] = np.concatenate([self.cols[name], new])
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop every row where ``mask`` is False (one copy per column)."""
+        for name in self.COLUMNS:
+            self.cols[name] = self.cols[name][mask]
+
+    def copy(self):
+        """A deep copy."""
+        return type(self)({k: v.copy() for k, v in self.cols.items()})

@@ -253,7 +253,90 @@ class WorkforceParams(Strict):
         "a backbone promotion or degree upgrade (L).",
     )
     directed_places: int = Field(
-        0, ge=0, le=10000, description="Directed (定向) rural hires per county per year."
+        0,
+        ge=0,
+        le=10000,
+        description="Directed (定向) rural hires per county per year: graduates trained for "
+        "rural schools who arrive outside the hiring budget into rural vacancies (status quo "
+        "0: Qingyuan's share of the provincial programme not found, L).",
+    )
+    directed_service_years: int = Field(
+        6,
+        ge=0,
+        le=20,
+        description="Years a directed hire must serve at a rural school (M: 6 years for "
+        "publicly funded normal students, 国办发〔2018〕75号).",
+    )
+    directed_benke_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="Share of directed hires with a 本科 degree (L)."
+    )
+    directed_attrition_factor: float = Field(
+        0.2,
+        ge=0.0,
+        le=1.0,
+        description="Attrition and transfer of directed hires during their service, relative "
+        "to other rural teachers (L; 特岗 retention after service 94.2%, evidence.md).",
+    )
+    remoteness_elasticity: float = Field(
+        0.3,
+        ge=0.0,
+        le=5.0,
+        description="Elasticity of rural attrition and transfer to the school's road distance "
+        "from the county seat, relative to the mean (L).",
+    )
+    transfer_rural: float = Field(
+        0.03,
+        ge=0.0,
+        le=0.5,
+        description="Yearly share of rural teachers seeking a transfer to a town or county-seat "
+        "school; only vacancies there let them go (L: about half of teachers first posted "
+        "rural later moved, evidence.md).",
+    )
+    rotation_exempt_years: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="Teachers this close to retirement are not asked to rotate (L: common "
+        "local rule).",
+    )
+    backbone_promotion: float = Field(
+        0.04,
+        ge=0.0,
+        le=1.0,
+        description="Yearly chance of rising one backbone level (none → school → county → "
+        "city), for teachers aged 28+ (L: keeps the 2022 share roughly stable).",
+    )
+    training_backbone_effect: float = Field(
+        0.10,
+        ge=0.0,
+        le=1.0,
+        description="Added chance of rising one backbone level in a year with a training "
+        "place (L; the national 国培 RCT found no effect on teaching, evidence.md, so this "
+        "is credentialing, not quality).",
+    )
+    degree_upgrade: float = Field(
+        0.02,
+        ge=0.0,
+        le=1.0,
+        description="Yearly chance that a teacher under 50 without 本科 upgrades one degree "
+        "level through in-service study (L).",
+    )
+    training_degree_effect: float = Field(
+        0.10,
+        ge=0.0,
+        le=1.0,
+        description="Added chance of a degree upgrade in a year with a training place (L).",
+    )
+    zoujiao: bool = Field(
+        False,
+        description="Share PE and art teachers across the non-urban compulsory schools of "
+        "each township (走教) — the status quo; a lever can switch it on per county.",
+    )
+    zoujiao_share: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="Most of a PE or art teacher's time spent at other schools under 走教 (L).",
     )
 
 

@@ -15,7 +15,8 @@ from sim import data
 from sim.config import COUNTIES, DemographyParams
 
 CITY_BIRTHS_2018 = 66_800  # 2018 city bulletin (M-H)
-QINGCHENG_BIRTHS = {2016: 9_529, 2022: 9_599}  # 清城 (H)
+QINGCHENG_BIRTHS_2022 = 9_599  # 清城, 8.51‰ (H)
+QINGCHENG_POP_SHARE = {2010: 0.2193, 2020: 0.2821}  # 清城's share of the city's residents (censuses, H)
 LIANZHOU_BIRTHS_2023 = 3_535  # 连州, 户籍 basis (H)
 LAST_DATA_YEAR = 2024
 CENSUS_TO_2023_YEARS = 3 + 2 / 12  # 2020-11-01 to 2023-12-31
@@ -61,17 +62,24 @@ def city_births(years: np.ndarray, params: DemographyParams) -> np.ndarray:
     return out
 
 
+def qingcheng_population_share(year: int) -> float:
+    """清城's share of city residents: linear between the 2010 and 2020 censuses, flat after."""
+    (y0, s0), (y1, s1) = sorted(QINGCHENG_POP_SHARE.items())
+    return s0 + (s1 - s0) * (min(year, y1) - y0) / (y1 - y0)
+
+
 def county_birth_shares(year: int, params: DemographyParams) -> dict[str, float]:
     """Each county's share of city births in a year.
 
-    清城's share grows log-linearly between its two published years (flat outside them) (its births held up
-    while the city's fell, as families moved in); 连州's is fixed by its 2023 births; the
-    other six split the rest by 2020 census population (L).
+    清城's share follows its share of residents (2010 and 2020 censuses) times a relative
+    fertility that reproduces its 2022 births (9,599 at 8.51‰, H); its published 2016 figure
+    (9,529 at 12.67‰ implies 752,000 residents, far below the census trend) looks like a
+    registered-population count and is not used. 连州's share is fixed by its 2023 births
+    (3,535); the other six split the rest by 2020 census population (L).
     """
-    y0, y1 = 2016, 2022
-    b0, b1 = city_births(np.array([y0, y1]), params)
-    s0, s1 = QINGCHENG_BIRTHS[y0] / b0, QINGCHENG_BIRTHS[y1] / b1
-    qc = s0 * (s1 / s0) ** ((min(max(year, y0), y1) - y0) / (y1 - y0))
+    b2022 = city_births(np.array([2022]), params)[0]
+    fertility = QINGCHENG_BIRTHS_2022 / b2022 / qingcheng_population_share(2022)
+    qc = qingcheng_population_share(year) * fertility
     b2023 = city_births(np.array([2023]), params)[0]
     lz = LIANZHOU_BIRTHS_2023 / b2023
     pop = data.counties()["census_2020"]

@@ -26,9 +26,9 @@ from sim.population import (
     VOCATIONAL,
 )
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
-from sim.schools import PRIMARY_TYPES, TYPE_NAMES, type_mask
+from sim.schools import TYPE_NAMES
 from sim.standards.model_hook import record_standards
-from sim.teachers import BENKE, CORE, COUNTY_BACKBONE, DAZHUAN
+from sim.teacher_metrics import add_teacher_metrics, teacher_school_counts
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -53,13 +53,8 @@ def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
 
 def school_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
     """Pupil and teacher counts per school (all schools, by id)."""
-    t, n = model.teachers, len(model.schools)
     out = pupil_counts(model)
-    out["teachers"] = count_by(t.school, n)
-    out["dazhuan_plus"] = count_by(t.school[t.degree >= DAZHUAN], n)
-    out["benke_plus"] = count_by(t.school[t.degree >= BENKE], n)
-    out["backbone_teachers"] = count_by(t.school[t.backbone >= COUNTY_BACKBONE], n)
-    out["pe_art_teachers"] = count_by(t.school[t.subject != CORE], n)
+    out.update(teacher_school_counts(model, out["students"]))
     return out
 
 
@@ -113,7 +108,10 @@ def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray])
             ),
             "teachers_above_degree_junior": np.rint(counts["benke_plus"][idx] * w_junior).astype(np.int64),
             "backbone_teachers": counts["backbone_teachers"][idx],
-            "pe_art_teachers": counts["pe_art_teachers"][idx],
+            "pe_art_teachers": np.round(counts["pe_art_teachers"][idx], 3),
+            "pe_art_teachers_shared_in": np.round(counts["pe_art_shared_in"][idx], 3),
+            "teachers_on_rotation": counts["teachers_on_rotation"][idx],
+            "teacher_vacancies": model.school_vacancies[idx],
             "teaching_space_m2": s.teaching_space_m2[idx],
             "sports_area_m2": s.sports_area_m2[idx],
             "equipment_yuan": s.equipment_yuan[idx],
@@ -214,30 +212,10 @@ def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray
     m.count("n_classes", sw(model.school_classes))
     m.count("n_large_classes", sw(model.school_large_classes))
     m.count("n_beds", sw(s.beds))
-    # teachers
+    # teachers (sim.teacher_metrics): totals, by level, rotation, rural shortages
+    add_teacher_metrics(model, m, year, counts)
     tc = s.county[t.school]
     byt = lambda mask: np.bincount(tc[mask], minlength=nc)  # noqa: E731
-    m.count("n_teachers", byt(np.ones(len(t), bool)))
-    level_of_teacher = model.school_level[t.school]
-    for level in LEVEL_NAMES:
-        m.count(f"n_teachers_{level}", byt(level_of_teacher == level))
-    m.count("n_backbone", byt(t.backbone >= COUNTY_BACKBONE))
-    m.count("n_pe_art", byt(t.subject != CORE))
-    m.count(
-        "n_above_required_degree",
-        byt(
-            np.where(
-                np.isin(level_of_teacher, ["primary", "kindergarten"]), t.degree >= DAZHUAN, t.degree >= BENKE
-            )
-        ),
-    )
-    m.ratio("mean_teacher_age", np.bincount(tc, t.age(year).astype(float), nc), byt(np.ones(len(t), bool)))
-    pure_primary = type_mask(s.type, PRIMARY_TYPES) & (s.type != TYPE_CODES["nine_year"]) & open_
-    m.ratio(
-        "students_per_teacher_primary",
-        sw(np.where(pure_primary, counts["students_primary"], 0)),
-        byt(pure_primary[t.school]),
-    )
     # preschool standard inputs (普及普惠)
     kg_pub = s.type == TYPE_CODES["kg_public"]
     kg_puhui = s.type == TYPE_CODES["kg_puhui"]

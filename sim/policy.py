@@ -29,6 +29,7 @@ class PolicyState:
     rotation_backbone_share: np.ndarray = field(init=False)
     training_places: np.ndarray = field(init=False)  # per teacher per year
     directed_places: np.ndarray = field(init=False)  # 定向 rural hires per year
+    zoujiao: np.ndarray = field(init=False)  # bool: PE/art teachers shared in townships (走教)
     top_outflow_factor: np.ndarray = field(init=False)  # × enrolment.top_outflow
     dropout_factor: np.ndarray = field(init=False)  # × dropout probabilities
     continuation_factor: np.ndarray = field(init=False)  # × senior continuation
@@ -52,6 +53,7 @@ class PolicyState:
         self.rotation_backbone_share = np.full(nc, wp.rotation_backbone_share)
         self.training_places = np.full(nc, wp.training_places)
         self.directed_places = np.full(nc, float(wp.directed_places))
+        self.zoujiao = np.full(nc, wp.zoujiao, dtype=bool)
         self.top_outflow_factor = np.ones(nc)
         self.dropout_factor = np.ones(nc)
         self.continuation_factor = np.ones(nc)

@@ -8,9 +8,9 @@ Python loop over children anywhere in the yearly step. Grade is derived from age
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
+
+from sim.arrays import ColumnTable
 
 # stage codes (sim.schema.STAGES)
 NOT_ENROLLED, PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL, VOCATIONAL, SPECIAL = range(7)
@@ -40,48 +40,11 @@ COLUMNS: dict[str, np.dtype] = {
 }
 
 
-@dataclass
-class Population:
-    """Columns of equal length; ``cols[name][i]`` is child i's attribute."""
+class Population(ColumnTable):
+    """The children; ``pop.<column>[i]`` is child i's attribute."""
 
-    cols: dict[str, np.ndarray] = field(
-        default_factory=lambda: {k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}
-    )
-
-    def __len__(self) -> int:
-        return len(self.cols["birth_year"])
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["cols"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    COLUMNS = COLUMNS
 
     def age(self, year: int) -> np.ndarray:
         """Age reached in the calendar year of the autumn term ``year``."""
         return (year - self.cols["birth_year"]).astype(np.int16)
-
-    def append(self, **values: np.ndarray) -> None:
-        """Add rows; every column must be given (scalars broadcast)."""
-        n = None
-        for v in values.values():
-            if np.ndim(v):
-                n = len(v)
-                break
-        if n is None:
-            raise ValueError("append needs at least one array column")
-        missing = set(COLUMNS) - set(values)
-        if missing:
-            raise ValueError(f"missing columns: {sorted(missing)}")
-        for name, dtype in COLUMNS.items():
-            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
-            self.cols[name] = np.concatenate([self.cols[name], new])
-
-    def keep(self, mask: np.ndarray) -> None:
-        """Drop every row where ``mask`` is False (one copy per column)."""
-        for name in COLUMNS:
-            self.cols[name] = self.cols[name][mask]
-
-    def copy(self) -> Population:
-        """A deep copy (for tests)."""
-        return Population({k: v.copy() for k, v in self.cols.items()})

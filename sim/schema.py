@@ -73,7 +73,10 @@ SCHOOL_YEAR_COLUMNS: tuple[str, ...] = (
     "teachers_above_degree_primary",  # 大专+ (primary's "above required degree")
     "teachers_above_degree_junior",  # 本科+ (junior's)
     "backbone_teachers",  # 县级以上骨干
-    "pe_art_teachers",
+    "pe_art_teachers",  # time-weighted: shared (走教) teachers count where they teach (sim.sharing)
+    "pe_art_teachers_shared_in",  # net 走教 time received (negative at lending schools)
+    "teachers_on_rotation",  # rotating teachers teaching here (counted in the columns above)
+    "teacher_vacancies",  # staffing-norm posts left unfilled after this year's hiring
     "teaching_space_m2",
     "sports_area_m2",
     "equipment_yuan",

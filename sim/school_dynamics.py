@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 N_GRADES = 15  # preschool ages 3-5 (3 years) + grades 1-12
 # weights of the target quality (L): teachers, resources and peers, each in SD units
 W_TEACHERS, W_RESOURCES, W_PEERS = 0.6, 0.3, 0.3
+# Teacher index: credentials are weak proxies of teaching. The national training programme
+# (国培) had precisely zero effect on teachers and pupils after a year (Loyalka et al. 2019,
+# AEJ Applied, H), so a backbone title raised by training moves quality only a little (L).
+DEGREE_WEIGHT = 2.0
+BACKBONE_WEIGHT = 1.0
 CLASS_SIZE_PENALTY = -0.03  # SD for a large class (CEPS, M; evidence.md)
 EARLY_BOARDING_PENALTY = -0.05  # SD a year for boarders in grades 1-3 (direction H, size L)
 
@@ -78,7 +83,7 @@ def quality_target(model: QingyuanModel) -> np.ndarray:
     n_teach = np.maximum(count_by(t.school, n), 1)
     degree = count_by(t.school, n, (t.degree >= BENKE).astype(float)) / n_teach
     backbone = count_by(t.school, n, (t.backbone >= COUNTY_BACKBONE).astype(float)) / n_teach
-    teacher_index = (degree - 0.85) * 2.0 + (backbone - 0.05) * 5.0
+    teacher_index = (degree - 0.85) * DEGREE_WEIGHT + (backbone - 0.05) * BACKBONE_WEIGHT
     students = np.maximum(model.school_students, 1)
     resources = (
         np.log(np.maximum(s.equipment_yuan / students / 2000.0, 1e-3)) * 0.5

@@ -7,16 +7,16 @@ takes 0.95 s, allocating their 14 columns 0.007 s; the whole workforce year is f
 the agents' creation alone.
 
 Initial ratios follow the Guangdong priors in reference/qingyuan.md (H), thinner and older
-in the rural north (assumption); each number's source sits beside it.
+in the rural north (assumption); each number's source sits beside it. Confidence marks as
+in the reference: H official, M one secondary source or derived, L an assumption to vary.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from sim import data
+from sim.arrays import ColumnTable
 from sim.geography import TOWN, URBAN, Geography
 from sim.schema import SCHOOL_TYPES, TYPE_CODES
 from sim.schools import SchoolTable
@@ -25,6 +25,11 @@ CORE, PE, ART = 0, 1, 2
 SECONDARY, DAZHUAN, BENKE, POSTGRAD = 0, 1, 2, 3
 NO_BACKBONE, SCHOOL_BACKBONE, COUNTY_BACKBONE, CITY_BACKBONE = 0, 1, 2, 3
 EDITORIAL = 0  # 编制 contract; 1 = non-编制
+# School levels as small integer codes, for grouping teachers by the level of their school.
+LEVELS: tuple[str, ...] = tuple(dict.fromkeys(SCHOOL_TYPES.values()))
+LEVEL_OF_TYPE = np.array([LEVELS.index(v) for v in SCHOOL_TYPES.values()], dtype=np.int8)
+PRIMARY_LEVEL, JUNIOR_LEVEL = LEVELS.index("primary"), LEVELS.index("junior")
+PRIVATE_TYPES = (TYPE_CODES["kg_private"], TYPE_CODES["kg_puhui"])  # staff hired privately
 
 COLUMNS: dict[str, np.dtype] = {
     "school": np.dtype(np.int32),
@@ -41,12 +46,14 @@ COLUMNS: dict[str, np.dtype] = {
     "home_school": np.dtype(np.int32),  # -1 unless rotating
     "rotation_years_left": np.dtype(np.int8),
     "contract": np.dtype(np.int8),
+    "directed": np.dtype(bool),  # came through the 定向 (directed) rural pipeline
+    "commitment_years_left": np.dtype(np.int8),  # service still owed at a rural school (定向)
 }
 
 # Pupils per teacher by level and tier (Guangdong priors, H: primary 18.1 in 2023, junior
 # 13.62 in 2021, kindergarten 13.61 in 2023; spread by tier is L).
 PUPILS_PER_TEACHER: dict[str, tuple[float, float, float]] = {
-    "kindergarten": (12.5, 14.5, 16.0),
+    "kindergarten": (11.8, 13.7, 15.2),  # tier spread L, scaled so the city matches 13.61
     "primary": (20.5, 18.5, 16.0),
     "junior": (14.5, 13.0, 12.0),
     "senior": (12.9, 12.9, 12.9),  # national norm 12.5 (2014 staffing notice, M)
@@ -54,6 +61,7 @@ PUPILS_PER_TEACHER: dict[str, tuple[float, float, float]] = {
     "special": (3.5, 3.5, 3.5),  # L
 }
 TEACHERS_PER_CLASS_MIN = {"primary": 1.2, "junior": 2.0}  # class-based floor for small schools (L)
+NORTH_RURAL_STAFFING = 0.95  # "thinner in the rural north": 5% fewer teachers per pupil (L)
 FEMALE_SHARE = {
     "kindergarten": 0.97,
     "primary": 0.72,
@@ -70,10 +78,18 @@ BENKE_SHARE = {  # share holding 本科 or more, by tier (Guangdong primary 84.4
     "vocational": (0.9, 0.9, 0.9),
     "special": (0.85, 0.8, 0.8),
 }
+NORTH_BENKE_GAP = 0.05  # the rural north holds fewer degrees (L)
+NEW_HIRE_BENKE_UPLIFT = 0.08  # new graduates hold more degrees than the serving stock (L)
 SECONDARY_SHARE_OF_REST = 0.15  # of those without 本科, share with only secondary (中师/高中) (L)
 POSTGRAD_SHARE = (0.05, 0.02, 0.01)  # L
-COUNTY_BACKBONE_SHARE = (0.07, 0.045, 0.03)  # 县级以上骨干 by tier (L)
+# 县级以上骨干 share of teachers by tier (L: the reference gives no Qingyuan figure; the
+# standard wants 1 per 100 pupils, about 17% of primary teachers, which few rural schools
+# reach). The north has 20% fewer (L). A quarter of them are city level or above (L).
+COUNTY_BACKBONE_SHARE = (0.10, 0.07, 0.05)
+NORTH_BACKBONE_FACTOR = 0.8
+CITY_SHARE_OF_BACKBONE = 0.25
 SCHOOL_BACKBONE_SHARE = 0.10  # L
+BACKBONE_MIN_AGE = 28  # L: backbone status needs some years of service
 PE_ART_SHARE = (0.15, 0.11, 0.07)  # rural schools short of PE and art teachers (H direction, L size)
 SENIOR_POST_SHARE = {
     "kindergarten": 0.08,
@@ -83,45 +99,27 @@ SENIOR_POST_SHARE = {
     "vocational": 0.30,
     "special": 0.20,
 }  # city 14th five-year plan (M-H)
+INTERMEDIATE_SHARE = 0.40  # L: share with an intermediate title among the rest
 NON_EDITORIAL_PUBLIC = 0.10  # L: contract teachers in public schools
-MEAN_AGE_SHIFT_NORTH = 3.0  # years older in the rural north (assumption to calibrate)
+# Age structure: density over the working ages rises or falls linearly (tilt in [-1, 1];
+# 0 = uniform, which gives a mean near 39, the national mean for primary teachers, M).
+# Villages and towns are older, most of all in the rural north; kindergartens are young
+# (many private ones hire recent graduates). All L, to calibrate.
+AGE_TILT_BY_TIER = (-0.1, 0.15, 0.35)
+AGE_TILT_NORTH_RURAL = 0.25
+AGE_TILT_KINDERGARTEN = -0.6
+ENTRY_AGE = 22
+HIRE_AGES = (22, 29)  # new hires are 22-28 (L)
 
 
-@dataclass
-class Teachers:
-    """Columns of equal length; one row per teacher."""
+class Teachers(ColumnTable):
+    """The teachers; ``teachers.<column>[i]`` is teacher i's attribute."""
 
-    cols: dict[str, np.ndarray] = field(
-        default_factory=lambda: {k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}
-    )
-
-    def __len__(self) -> int:
-        return len(self.cols["school"])
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        try:
-            return self.__dict__["cols"][name]
-        except KeyError:
-            raise AttributeError(name) from None
+    COLUMNS = COLUMNS
 
     def age(self, year: int) -> np.ndarray:
         """Age in September of ``year``."""
         return year - self.cols["birth_year"] - (self.cols["birth_month"] > 9)
-
-    def append(self, **values: np.ndarray) -> None:
-        """Add teachers; every column must be given (scalars broadcast)."""
-        n = max(len(np.atleast_1d(v)) for v in values.values())
-        missing = set(COLUMNS) - set(values)
-        if missing:
-            raise ValueError(f"missing columns: {sorted(missing)}")
-        for name, dtype in COLUMNS.items():
-            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
-            self.cols[name] = np.concatenate([self.cols[name], new])
-
-    def keep(self, mask: np.ndarray) -> None:
-        """Drop every teacher where ``mask`` is False."""
-        for name in COLUMNS:
-            self.cols[name] = self.cols[name][mask]
 
 
 def school_levels(schools: SchoolTable) -> np.ndarray:
@@ -135,13 +133,43 @@ def tier_pick(values: tuple[float, float, float], tier: np.ndarray) -> np.ndarra
     return np.select([tier == URBAN, tier == TOWN], [values[0], values[1]], values[2])
 
 
-def teacher_need(schools: SchoolTable, students: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    """Teachers each school has in 2022: pupils per teacher by level and tier, class floors."""
-    levels = school_levels(schools)
-    need = np.zeros(len(schools))
-    for level, ratios in PUPILS_PER_TEACHER.items():
+def level_pick(table: dict[str, float], levels: np.ndarray) -> np.ndarray:
+    """Per-row value of a by-level table (``levels`` is an object array of level names)."""
+    out = np.zeros(len(levels))
+    for level, value in table.items():
+        out[levels == level] = value
+    return out
+
+
+def level_tier_pick(
+    table: dict[str, tuple[float, float, float]], levels: np.ndarray, tier: np.ndarray
+) -> np.ndarray:
+    """Per-row value of a by-level, by-tier table."""
+    out = np.zeros(len(levels))
+    for level, values in table.items():
         sel = levels == level
-        need[sel] = students[sel] / tier_pick(ratios, schools.tier[sel])
+        out[sel] = tier_pick(values, tier[sel])
+    return out
+
+
+def north_of(schools: SchoolTable, geo: Geography, school: np.ndarray) -> np.ndarray:
+    """Whether each school in ``school`` lies in the mountainous north."""
+    north = data.counties().loc[geo.counties, "north"].to_numpy().astype(bool)
+    return north[schools.county[school]]
+
+
+def teacher_need(
+    schools: SchoolTable, students: np.ndarray, classes: np.ndarray, north: np.ndarray | None = None
+) -> np.ndarray:
+    """Teachers each school has in 2022: pupils per teacher by level and tier, class floors.
+
+    ``north`` (per school) thins rural schools of the mountainous north.
+    """
+    levels = school_levels(schools)
+    ratio = level_tier_pick(PUPILS_PER_TEACHER, levels, schools.tier)
+    if north is not None:
+        ratio = np.where(north & (schools.tier != URBAN), ratio / NORTH_RURAL_STAFFING, ratio)
+    need = np.divide(students, ratio, out=np.zeros(len(schools)), where=ratio > 0)
     for level, per_class in TEACHERS_PER_CLASS_MIN.items():
         sel = levels == level
         need[sel] = np.maximum(need[sel], classes[sel] * per_class)
@@ -149,6 +177,42 @@ def teacher_need(schools: SchoolTable, students: np.ndarray, classes: np.ndarray
         need[schools.type == TYPE_CODES["teaching_point"]], 1
     )
     return np.where(schools.is_open & (students > 0), np.maximum(np.rint(need), 1), 0).astype(np.int64)
+
+
+def tilted_uniform(rng: np.random.Generator, tilt: np.ndarray) -> np.ndarray:
+    """Draws on [0, 1) with density 1 + tilt·(2x − 1) (inverse CDF; tilt in [-1, 1])."""
+    u = rng.random(len(tilt))
+    k = np.clip(tilt, -0.999, 0.999)
+    safe = np.where(np.abs(k) < 1e-9, 1.0, k)
+    root = (-(1 - k) + np.sqrt((1 - k) ** 2 + 4 * k * u)) / (2 * safe)
+    return np.clip(np.where(np.abs(k) < 1e-9, u, root), 0.0, 1.0 - 1e-12)
+
+
+def initial_ages(
+    rng: np.random.Generator, female: np.ndarray, levels: np.ndarray, tier: np.ndarray, north: np.ndarray
+) -> np.ndarray:
+    """Whole ages in September 2022, from 22 up to one below the old retirement age."""
+    top = np.where(female, 55, 60)  # pre-reform ages: no one serving is past them in 2022
+    tilt = tier_pick(AGE_TILT_BY_TIER, tier) + AGE_TILT_NORTH_RURAL * (north & (tier != URBAN))
+    tilt = np.where(levels == "kindergarten", AGE_TILT_KINDERGARTEN, tilt)
+    return ENTRY_AGE + np.floor(tilted_uniform(rng, tilt) * (top - ENTRY_AGE)).astype(np.int64)
+
+
+def draw_degree(
+    rng: np.random.Generator, levels: np.ndarray, tier: np.ndarray, north: np.ndarray, *, hire: bool
+) -> np.ndarray:
+    """Degrees by level and tier: the 本科+ share, then 大专 or secondary, some postgraduates."""
+    n = len(levels)
+    benke_p = level_tier_pick(BENKE_SHARE, levels, tier) - NORTH_BENKE_GAP * north
+    if hire:
+        benke_p = np.minimum(benke_p + NEW_HIRE_BENKE_UPLIFT, 0.99)
+    degree = np.where(
+        rng.random(n) < benke_p,
+        BENKE,
+        np.where(rng.random(n) < SECONDARY_SHARE_OF_REST, SECONDARY, DAZHUAN),
+    )
+    postgrad = (degree == BENKE) & (rng.random(n) < tier_pick(POSTGRAD_SHARE, tier))
+    return np.where(postgrad, POSTGRAD, degree)
 
 
 def new_teacher_columns(
@@ -159,61 +223,60 @@ def new_teacher_columns(
     year: int,
     *,
     hire: bool,
+    pe_art: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Attributes for teachers at ``school`` (initial workforce, or new hires when ``hire``)."""
+    """Attributes for teachers at ``school`` (initial workforce, or new hires when ``hire``).
+
+    ``pe_art`` (per row, optional) forces a PE or art specialist where True; elsewhere the
+    subject follows the tier's PE/art share.
+    """
     n = len(school)
     levels = school_levels(schools)[school]
     tier = schools.tier[school]
-    north = data.counties().loc[geo.counties, "north"].to_numpy().astype(bool)[schools.county[school]]
-    female_p = np.array([FEMALE_SHARE[lv] for lv in levels]) if n else np.empty(0)
-    female = rng.random(n) < female_p
-    if hire:
-        age = rng.integers(22, 29, n)
-    else:
-        top = np.where(female, 55, 60)
-        shape = np.where(north & (tier != URBAN), 2.6, 2.0)
-        age = np.rint(22 + rng.beta(shape, 2.0) * (top - 22)).astype(int)
-    benke_p = np.array([BENKE_SHARE[lv][0] for lv in levels]) if n else np.empty(0)
-    benke_p = np.where(
-        tier == URBAN, benke_p, np.array([BENKE_SHARE[lv][1] for lv in levels]) if n else benke_p
-    )
-    village = tier == 2
-    if n:
-        benke_p[village] = np.array([BENKE_SHARE[lv][2] for lv in levels[village]])
-    benke_p = benke_p - 0.05 * north
-    if hire:
-        benke_p = np.minimum(benke_p + 0.08, 0.99)  # new graduates hold more degrees (L)
-    u = rng.random(n)
-    degree = np.where(
-        u < benke_p, BENKE, np.where(rng.random(n) < SECONDARY_SHARE_OF_REST, SECONDARY, DAZHUAN)
-    )
-    degree = np.where((degree == BENKE) & (rng.random(n) < tier_pick(POSTGRAD_SHARE, tier)), POSTGRAD, degree)
+    north = north_of(schools, geo, school)
+    female = rng.random(n) < level_pick(FEMALE_SHARE, levels)
+    age = rng.integers(*HIRE_AGES, n) if hire else initial_ages(rng, female, levels, tier, north)
+    degree = draw_degree(rng, levels, tier, north, hire=hire)
     if hire:
         backbone = np.zeros(n, dtype=np.int8)
     else:
         u = rng.random(n)
-        county_bb = tier_pick(COUNTY_BACKBONE_SHARE, tier) * np.where(north, 0.8, 1.0)
+        county_bb = tier_pick(COUNTY_BACKBONE_SHARE, tier) * np.where(north, NORTH_BACKBONE_FACTOR, 1.0)
         backbone = np.where(
             u < county_bb,
-            np.where(rng.random(n) < 0.25, CITY_BACKBONE, COUNTY_BACKBONE),
+            np.where(rng.random(n) < CITY_SHARE_OF_BACKBONE, CITY_BACKBONE, COUNTY_BACKBONE),
             np.where(u < county_bb + SCHOOL_BACKBONE_SHARE, SCHOOL_BACKBONE, NO_BACKBONE),
         )
-        backbone = np.where(age < 28, NO_BACKBONE, backbone)
-    pe_art = rng.random(n) < tier_pick(PE_ART_SHARE, tier)
-    subject = np.where(pe_art, np.where(rng.random(n) < 0.5, PE, ART), CORE)
-    senior_p = np.array([SENIOR_POST_SHARE[lv] for lv in levels]) if n else np.empty(0)
+        backbone = np.where(age < BACKBONE_MIN_AGE, NO_BACKBONE, backbone)
+    specialist = rng.random(n) < tier_pick(PE_ART_SHARE, tier)
+    if pe_art is not None:
+        specialist = specialist | pe_art
+    subject = np.where(specialist, np.where(rng.random(n) < 0.5, PE, ART), CORE)
+    senior_p = level_pick(SENIOR_POST_SHARE, levels)
     u = rng.random(n)
-    title = np.where(hire, 0, np.where(u < senior_p * (age > 35), 2, np.where(u < 0.55, 1, 0)))
+    if hire:
+        title = np.zeros(n, dtype=np.int8)
+    else:
+        # the senior share holds among those over 35, the level's quota overall (L)
+        over35 = age > 35
+        share_over35 = np.maximum(over35.mean(), 1e-9) if n else 1.0
+        title = np.where(
+            u < np.minimum(senior_p / share_over35, 0.95) * over35,
+            2,
+            np.where(rng.random(n) < INTERMEDIATE_SHARE * (age >= 27), 1, 0),
+        )
     years = (
-        np.minimum(age - 22, np.rint(rng.exponential(8.0, n)).astype(int)) if not hire else np.zeros(n, int)
+        np.minimum(age - ENTRY_AGE, np.rint(rng.exponential(8.0, n)).astype(int))
+        if not hire
+        else np.zeros(n, int)
     )
-    private = schools.type[school] == TYPE_CODES["kg_private"]
-    puhui = schools.type[school] == TYPE_CODES["kg_puhui"]
-    contract = np.where(private | puhui | (rng.random(n) < NON_EDITORIAL_PUBLIC), 1, EDITORIAL)
+    private = np.isin(schools.type[school], PRIVATE_TYPES)
+    contract = np.where(private | (rng.random(n) < NON_EDITORIAL_PUBLIC), 1, EDITORIAL)
     birth_month = rng.integers(1, 13, n)
     return {
         "school": school,
-        "birth_year": year - age,
+        # age is the age in September: those born in October-December are a year older
+        "birth_year": year - age - (birth_month > 9),
         "birth_month": birth_month,
         "female": female,
         "subject": subject,
@@ -226,6 +289,8 @@ def new_teacher_columns(
         "home_school": -1,
         "rotation_years_left": 0,
         "contract": contract,
+        "directed": False,
+        "commitment_years_left": 0,
     }
 
 
@@ -238,7 +303,8 @@ def initial_teachers(
     year: int,
 ) -> Teachers:
     """The 2022 workforce: each school's need filled, attributes by level and tier."""
-    need = teacher_need(schools, students, classes)
+    north = north_of(schools, geo, np.arange(len(schools)))
+    need = teacher_need(schools, students, classes, north)
     school = np.repeat(np.arange(len(schools), dtype=np.int32), need)
     teachers = Teachers()
     teachers.append(**new_teacher_columns(rng, school, schools, geo, year, hire=False))

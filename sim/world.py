@@ -50,7 +50,7 @@ NINE_YEAR_SHARE = {False: 0.15, True: 0.35}  # of rural township juniors, south 
 # private / for-profit (L). Chosen so that, as in 2022, no county has half of its children in
 # public kindergartens (the 普及普惠 standard's >= 50%; no Qingyuan county had passed), while
 # inclusive coverage is near Guangdong's 87.86% (2023, H).
-KG_TYPE_SHARES = {False: (0.16, 0.62, 0.22), True: (0.20, 0.62, 0.18)}
+KG_TYPE_SHARES = {False: (0.14, 0.62, 0.24), True: (0.06, 0.70, 0.24)}
 
 # classrooms relative to the classes 2022 enrolment needs, by tier: seats are short in
 # county seats (大班额) and spare in emptying villages (qingyuan.md: the urban core lacks

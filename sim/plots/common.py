@@ -1,0 +1,299 @@
+"""Shared plumbing for the figure functions: style, panel grids, data access, errors.
+
+Figures are built on ``matplotlib.figure.Figure`` with an Agg canvas, never through
+``pyplot``: no global figure registry, nothing to ``show()``, safe in a batch job or a
+worker process. Every figure function creates its artists inside ``style(lang)`` so the
+font chosen for the language is stored on each text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterable, Iterator
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
+
+from sim.config import CITY, COUNTIES
+from sim.plots import fonts
+from sim.plots import labels as lbl
+
+# Colour-blind-safe qualitative palette (Okabe & Ito 2008).
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+)
+PASS_COLOUR = "#1a9850"
+FAIL_COLOUR = "#d73027"
+THRESHOLD_STYLE = {"color": "#444444", "linestyle": "--", "linewidth": 1.2}
+
+
+class MissingMetricError(LookupError):
+    """A figure needs a metric (or table) that this run does not have.
+
+    The report catches it and prints "not available in this run: metric X missing" in place
+    of the figure, so a run made before a part of the model existed still gets a report.
+    """
+
+    def __init__(self, metric: str, what: str = "metric"):
+        self.metric = metric
+        self.what = what
+        super().__init__(f"{what} {metric} missing")
+
+
+@contextlib.contextmanager
+def style(lang: str) -> Iterator[str]:
+    """Matplotlib settings for the project's figures; yields the effective language.
+
+    ``zh`` without a CJK font degrades to ``en`` (with a warning) instead of drawing boxes.
+    """
+    lang = fonts.effective_lang(lbl.check_lang(lang))
+    rc = {
+        "font.family": fonts.font_families(lang),
+        "font.size": 9,
+        "axes.titlesize": 9.5,
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "xtick.labelsize": 8,
+        "ytick.labelsize": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "grid.linewidth": 0.6,
+        "axes.prop_cycle": mpl.cycler(color=PALETTE),
+        "axes.unicode_minus": True,
+        "svg.fonttype": "path",
+        "figure.dpi": 100,
+    }
+    with mpl.rc_context(rc):
+        yield lang
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A pyplot-free figure with an Agg canvas (so it can be drawn and saved anywhere)."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (3.2, 2.3),
+         sharex: bool = True, sharey: bool = False) -> tuple[Figure, list]:
+    """A figure with ``n`` panels on a grid; unused cells are removed."""
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = new_figure(panel[0] * ncols, panel[1] * nrows + 0.5)
+    axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=sharey, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.remove()
+    return fig, list(axes[:n])
+
+
+def ordered_counties(names: Iterable[str], *, city: bool = True) -> list[str]:
+    """Counties in the canonical order (sim.config.COUNTIES), the city total last."""
+    present = set(names)
+    out = [c for c in COUNTIES if c in present]
+    out += sorted(present - set(COUNTIES) - {CITY})
+    if city and CITY in present:
+        out.append(CITY)
+    return out
+
+
+def metrics_of(cy: pd.DataFrame) -> set[str]:
+    return set(cy["metric"].unique()) if len(cy) else set()
+
+
+def require(cy: pd.DataFrame, *metrics: str) -> None:
+    """Raise ``MissingMetricError`` naming the first of ``metrics`` absent from ``cy``."""
+    have = metrics_of(cy)
+    for m in metrics:
+        if m not in have:
+            raise MissingMetricError(m)
+
+
+def require_any(cy: pd.DataFrame, metrics: Iterable[str], description: str) -> list[str]:
+    """The metrics of ``metrics`` present in ``cy``; ``MissingMetricError(description)`` if none."""
+    have = metrics_of(cy)
+    found = [m for m in metrics if m in have]
+    if not found:
+        raise MissingMetricError(description)
+    return found
+
+
+def is_flow(metric: str) -> bool:
+    """Yearly flows (births and ``new_*``) are counted by the step, so the start year, which
+    is an initial state and not a step, has none."""
+    return metric == "n_births" or metric.startswith(("new_", "cost_yuan"))
+
+
+def wide(cy: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """One metric as a year × county table.
+
+    A flow whose first year is zero everywhere was not measured that year (the start state
+    has no step), so that year is dropped rather than drawn as a plunge to zero.
+    """
+    sub = cy[cy["metric"] == metric]
+    table = sub.pivot_table(index="year", columns="county", values="value", aggfunc="mean")
+    if is_flow(metric) and len(table) > 1 and (table.iloc[0].fillna(0.0) == 0).all():
+        table = table.iloc[1:]
+    return table
+
+
+def value_at(cy: pd.DataFrame, metric: str, county: str, year: int) -> float:
+    """One value, NaN if absent."""
+    sel = cy[(cy["metric"] == metric) & (cy["county"] == county) & (cy["year"] == year)]
+    return float(sel["value"].iloc[0]) if len(sel) else float("nan")
+
+
+def format_axis(ax, metric: str, *, axis: str = "y") -> None:
+    """Percent for shares, thousands separators for counts, m yuan for money."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    unit = lbl.metric_label(metric).unit
+    if unit == "share":
+        target.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    elif unit == "yuan":
+        target.set_major_formatter(CompactFormatter(money=True))
+    elif unit in ("coefficient", "ratio"):
+        target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".rstrip("0").rstrip(".")))
+    else:
+        target.set_major_formatter(CompactFormatter())
+
+
+class CompactFormatter(Formatter):
+    """Tick labels like 12k, 1.5M or 16.2m (money, millions), with just enough decimals
+    that every tick prints its exact value (so neighbours never print the same text)."""
+
+    def __init__(self, money: bool = False):
+        self.money = money
+
+    def _scale(self, vmax: float) -> tuple[float, str]:
+        if self.money:
+            return 1e6, "m"
+        if vmax >= 1e6:
+            return 1e6, "M"
+        if vmax >= 1e4:  # below 10k the full number (4,700) reads better than 4.70k
+            return 1e3, "k"
+        return 1.0, ""
+
+    def format_ticks(self, values: list[float]) -> list[str]:
+        if not len(values):
+            return []
+        div, suffix = self._scale(max(abs(v) for v in values))
+        scaled = [v / div for v in values]
+        dec = next((d for d in range(4)
+                    if all(abs(round(x, d) - x) < 1e-6 * max(1.0, abs(x)) for x in scaled)), 3)
+        return [self._text(v, div, suffix, dec) for v in values]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        div, suffix = self._scale(abs(x))
+        return self._text(x, div, suffix, 1 if div > 1 else 0)
+
+    @staticmethod
+    def _text(v: float, div: float, suffix: str, dec: int) -> str:
+        text = f"{v / div:,.{dec}f}"
+        if v == 0:
+            return "0"
+        return text.replace("-", "\u2212") + suffix  # typographic minus, as matplotlib's
+
+
+def year_axis(ax) -> None:
+    """Integer years on the x axis."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+
+
+def note(ax, text: str) -> None:
+    """Grey centred text in an empty panel (e.g. a sub-metric that is missing)."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes,
+            color="#777777", fontsize=8, wrap=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
+def missing_note(metric: str, lang: str) -> str:
+    return f"缺少指标 {metric}" if lang == "zh" else f"metric {metric} missing"
+
+
+_SUMMABLE_UNITS = {"students", "children", "people", "teachers", "schools", "classes", "yuan"}
+
+
+def with_city_total(cy: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
+    """Add city rows (sum over counties) for count metrics that lack them.
+
+    Runs normally carry ``全市`` rows; this keeps the city panel when a table does not.
+    Rates and coefficients are not summed.
+    """
+    add = []
+    for m in metrics:
+        sub = cy[cy["metric"] == m]
+        if not len(sub) or (sub["county"] == CITY).any():
+            continue
+        if lbl.metric_label(m).unit not in _SUMMABLE_UNITS:
+            continue
+        tot = sub.groupby("year", as_index=False)["value"].sum()
+        tot["county"] = CITY
+        tot["metric"] = m
+        add.append(tot[["year", "county", "metric", "value"]])
+    if not add:
+        return cy
+    return pd.concat([cy[["year", "county", "metric", "value"]], *add], ignore_index=True)
+
+
+def tr(lang: str, zh: str, en: str) -> str:
+    """Pick the Chinese or English text."""
+    return zh if lang == "zh" else en
+
+
+def legend_below(fig: Figure, handles: list, labels: list[str], ncol: int | None = None) -> None:
+    """One legend for the whole figure, under the panels."""
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol or min(len(labels), 5),
+               frameon=False)
+
+
+COUNTY_COLOURS: dict[str, str] = dict(zip(COUNTIES, PALETTE, strict=True))
+CITY_STYLE = {"color": "#333333", "linestyle": "--", "linewidth": 2.0}
+
+
+def county_lines(ax, table: pd.DataFrame, lang: str, *, city: bool = True) -> None:
+    """One line per county column of a year × county table, the city dashed."""
+    for county in ordered_counties(table.columns, city=city):
+        s = table[county].dropna()
+        if county == CITY:
+            ax.plot(s.index, s.to_numpy(), label=lbl.county(county, lang), **CITY_STYLE)
+        else:
+            ax.plot(s.index, s.to_numpy(), label=lbl.county(county, lang),
+                    color=COUNTY_COLOURS.get(county), linewidth=1.4, marker="o", markersize=2.5)
+
+
+def with_derived(cy: pd.DataFrame) -> pd.DataFrame:
+    """Add ``share_schools_passing_<level>`` where the run has only the counts.
+
+    The evaluator reports ``n_schools_passing_<level>`` and ``n_schools_<level>`` (schools in
+    the standard's scope); the share is what the standard asks to be 100%.
+    """
+    have = metrics_of(cy)
+    add = []
+    for lv in ("primary", "junior"):
+        share, n_pass, n_all = (f"share_schools_passing_{lv}", f"n_schools_passing_{lv}",
+                                f"n_schools_{lv}")
+        if share in have or n_pass not in have or n_all not in have:
+            continue
+        key = ["year", "county"]
+        a = cy[cy["metric"] == n_pass].groupby(key)["value"].mean()
+        b = cy[cy["metric"] == n_all].groupby(key)["value"].mean()
+        ratio = (a / b.where(b > 0)).dropna().rename("value").reset_index()
+        ratio["metric"] = share
+        add.append(ratio[["year", "county", "metric", "value"]])
+    if not add:
+        return cy
+    return pd.concat([cy[["year", "county", "metric", "value"]], *add], ignore_index=True)

@@ -1,0 +1,146 @@
+"""Scenarios side by side: median and 10–90% band of any metric, and cost against attainment.
+
+Replicates are reduced to a median and a 10–90% band (as Covasim's ``MultiSim.reduce``); a
+single run per scenario is a band of zero width, so the same figure compares plain runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.config import CITY
+from sim.plots import labels as lbl
+from sim.plots.common import (
+    PALETTE,
+    THRESHOLD_STYLE,
+    MissingMetricError,
+    format_axis,
+    grid,
+    legend_below,
+    metrics_of,
+    new_figure,
+    style,
+    tr,
+    wide,
+    year_axis,
+)
+from sim.plots.criteria import PLAN_LINES
+
+BAND_COLUMNS = ("scenario", "county", "metric", "year", "median", "p10", "p90")
+
+
+def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
+                          county: str = CITY, threshold: float | None = None,
+                          lang: str = "en") -> Figure:
+    """One panel per metric: a line (median) and a shaded 10–90% band per scenario, with the
+    plan threshold drawn when the metric has one (or ``threshold`` is given)."""
+    with style(lang) as lang:
+        for col in BAND_COLUMNS:
+            if col not in bands.columns:
+                raise MissingMetricError(col, what="bands column")
+        metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+        have = set(bands.loc[bands["county"] == county, "metric"])
+        missing = [m for m in metrics if m not in have]
+        if missing:
+            raise MissingMetricError(missing[0])
+        scenarios = list(dict.fromkeys(bands["scenario"]))
+        fig, axes = grid(len(metrics), ncols=min(3, len(metrics)), panel=(3.8, 2.8), sharex=False)
+        for ax, m in zip(axes, metrics, strict=True):
+            sub = bands[(bands["metric"] == m) & (bands["county"] == county)]
+            for k, sc in enumerate(scenarios):
+                s = sub[sub["scenario"] == sc].sort_values("year")
+                colour = PALETTE[k % len(PALETTE)]
+                years = s["year"].to_numpy(int)
+                ax.fill_between(years, s["p10"].to_numpy(float), s["p90"].to_numpy(float),
+                                color=colour, alpha=0.18, linewidth=0)
+                # earlier scenarios drawn wider so identical trajectories stay visible
+                width = max(1.2, 2.8 - 0.5 * k)
+                ax.plot(years, s["median"].to_numpy(float), color=colour, linewidth=width,
+                        label=str(sc))
+            line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
+            if line is not None:
+                ax.axhline(line, **THRESHOLD_STYLE,
+                           label=tr(lang, f"标准/目标 {lbl.fmt_value(m, line)}",
+                                    f"standard/target {lbl.fmt_value(m, line)}"))
+            ax.set_title(lbl.metric(m, lang, unit=True))
+            format_axis(ax, m)
+            year_axis(ax)
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_below(fig, handles, labels)
+        where = lbl.county(county, lang)
+        banded = bool((bands["p90"] - bands["p10"]).abs().gt(0).any())
+        fig.suptitle(tr(lang, f"情景比较:{where}(中位数与10–90%区间)",
+                        f"Scenarios compared: {where} (median and 10–90% band)") if banded
+                     else tr(lang, f"情景比较:{where}(每个运行一条线)",
+                             f"Scenarios compared: {where} (one line per run)"))
+        return fig
+
+
+def cost_attainment_figure(points: pd.DataFrame, *, attainment_label: str,
+                           threshold: float | None = None, lang: str = "en") -> Figure:
+    """Cost (x) against attainment (y) per scenario or lever, one labelled point each.
+
+    ``points`` has ``label, cost, attainment`` and optional ``cost_low, cost_high,
+    attainment_low, attainment_high`` (drawn as 10–90% whiskers); ``threshold`` draws the
+    target attainment as a dashed line.
+    """
+    with style(lang) as lang:
+        if points is None or not len(points):
+            raise MissingMetricError("cost_yuan")
+        fig = new_figure(6.0, 4.2)
+        ax = fig.add_subplot()
+        for k, row in enumerate(points.itertuples(index=False)):
+            colour = PALETTE[k % len(PALETTE)]
+            xerr = yerr = None
+            if hasattr(row, "cost_low") and np.isfinite(row.cost_low):
+                xerr = [[row.cost - row.cost_low], [row.cost_high - row.cost]]
+            if hasattr(row, "attainment_low") and np.isfinite(row.attainment_low):
+                yerr = [[row.attainment - row.attainment_low],
+                        [row.attainment_high - row.attainment]]
+            ax.errorbar(row.cost, row.attainment, xerr=xerr, yerr=yerr, fmt="o", color=colour,
+                        markersize=7, capsize=3, label=str(row.label))
+            ax.annotate(str(row.label), (row.cost, row.attainment), xytext=(6, 5),
+                        textcoords="offset points", fontsize=8)
+        if threshold is not None:
+            ax.axhline(threshold, **THRESHOLD_STYLE,
+                       label=tr(lang, f"目标 {threshold:g}", f"target {threshold:g}"))
+        format_axis(ax, "cost_yuan", axis="x")
+        ax.set_xlabel(tr(lang, "累计政策成本(百万元)", "cumulative lever cost (million yuan)"))
+        ax.set_ylabel(attainment_label)
+        fig.suptitle(tr(lang, "成本与目标达成", "Cost against attainment"))
+        return fig
+
+
+def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en") -> Figure:
+    """Yearly cost of each lever (stacked), or the total when no per-lever split exists."""
+    with style(lang) as lang:
+        have = metrics_of(cy)
+        per_lever = sorted(m for m in have if m.startswith("cost_yuan_"))
+        metrics = per_lever or (["cost_yuan"] if "cost_yuan" in have else [])
+        if not metrics:
+            raise MissingMetricError("cost_yuan")
+        sub = cy[cy["county"] == county]
+        if not len(sub[sub["metric"].isin(metrics)]):
+            sub = cy.groupby(["year", "metric"], as_index=False)["value"].sum()
+            sub["county"] = county
+        fig = new_figure(6.4, 3.8)
+        ax = fig.add_subplot()
+        bottom = None
+        for k, m in enumerate(metrics):
+            s = wide(sub, m)[county] if m in set(sub["metric"]) else None
+            if s is None:
+                continue
+            base = np.zeros(len(s)) if bottom is None else bottom.reindex(s.index).fillna(0.0)
+            ax.bar(s.index, s.to_numpy(), bottom=base, width=0.7,
+                   color=PALETTE[k % len(PALETTE)], label=lbl.metric(m, lang))
+            bottom = s if bottom is None else bottom.add(s, fill_value=0.0)
+        format_axis(ax, "cost_yuan")
+        ax.set_ylabel(tr(lang, "百万元", "million yuan"))
+        year_axis(ax)
+        handles, labels = ax.get_legend_handles_labels()
+        legend_below(fig, handles, labels, ncol=3)
+        fig.suptitle(tr(lang, f"各项政策的年度成本({lbl.county(county, lang)})",
+                        f"Yearly cost of each lever ({lbl.county(county, lang)})"))
+        return fig

@@ -1,0 +1,281 @@
+"""One-line captions computed from the data each figure shows.
+
+A caption says what the figure shows and the one number a reader should take from it. Each
+function takes the same tables as its figure; a missing metric yields a plain description.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sim.config import CITY
+from sim.plots import labels as lbl
+from sim.plots.common import MissingMetricError, metrics_of, tr, wide, with_derived
+from sim.plots.criteria import PLAN_COUNTIES
+from sim.plots.demography import migration_table
+from sim.plots.enrolment import STAGES, TIERS
+from sim.plots.standards import scorecard_table
+from sim.plots.targets import counties_passing, unmeasured_targets
+from sim.plots.teachers import shortage_by_tier
+from sim.report.summary import change, city_series, plan_year
+
+
+def _paren(text: str, lang: str = "en") -> str:
+    if not text:
+        return ""
+    return f"({text})" if lang == "zh" else f" ({text})"
+
+
+def _span(s: pd.Series) -> tuple[int, int, float, float]:
+    return int(s.index[0]), int(s.index[-1]), float(s.iloc[0]), float(s.iloc[-1])
+
+
+def enrolment_stage(cy: pd.DataFrame, lang: str) -> str:
+    metrics = [f"n_students_{s}" for s in STAGES if f"n_students_{s}" in metrics_of(cy)]
+    total = sum(city_series(cy, m) for m in metrics)
+    y0, y1, a, b = _span(total)
+    base = tr(lang, "每个小图为一个县(最后为全市),按学段堆叠在校生人数。",
+              "Each panel is one county (the city total last), students stacked by stage. ")
+    return base + tr(lang, f"全市在校生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}({change(a, b)})。",
+                     f"City students: {a:,.0f} in {y0} → {b:,.0f} in {y1} ({change(a, b)}).")
+
+
+def enrolment_tier(cy: pd.DataFrame, lang: str) -> str:
+    base = tr(lang, "按城区、镇区、乡村堆叠的在校生。",
+              "Students stacked by tier (county seat, town, village). ")
+    tiered = cy[cy["metric"].isin([f"n_students_{s}_{t}" for s in STAGES for t in TIERS])
+                & (cy["county"] != CITY)]
+    if not len(tiered):
+        return base
+    tier = tiered["metric"].str.rsplit("_", n=1).str[1]
+    by = tiered.assign(tier=tier).groupby(["year", "tier"])["value"].sum().unstack("tier")
+    if "village" not in by.columns:
+        return base
+    share = by["village"] / by.sum(axis=1)
+    y0, y1, a, b = _span(share)
+    return base + tr(lang, f"全市乡村学生占比 {y0}年 {a:.1%} → {y1}年 {b:.1%}。",
+                     f"The village share of the city's students goes from {a:.1%} in {y0} to "
+                     f"{b:.1%} in {y1}.")
+
+
+def demography(cy: pd.DataFrame, lang: str) -> str:
+    y0, y1, a, b = _span(city_series(cy, "n_births"))
+    text = tr(lang, f"全市出生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}{_paren(change(a, b), 'zh')}",
+              f"City births: {a:,.0f} in {y0} → {b:,.0f} in {y1}{_paren(change(a, b))}")
+    if "urbanisation_rate" in metrics_of(cy):
+        u = city_series(cy, "urbanisation_rate")
+        _, _, ua, ub = _span(u)
+        text += tr(lang, f";城镇化率 {ua:.1%} → {ub:.1%}", f"; urbanisation {ua:.1%} → {ub:.1%}")
+    mig = migration_table(cy)
+    if mig is not None:
+        net = mig[0].drop(columns=[CITY], errors="ignore").sum()
+        if len(net):
+            gain, lose = net.idxmax(), net.idxmin()
+            text += tr(lang, f";净迁入最多:{lbl.county(gain, lang)},净迁出最多:"
+                             f"{lbl.county(lose, lang)}",
+                       f"; most net in-migration: {lbl.county(gain, lang)}, most net "
+                       f"out-migration: {lbl.county(lose, lang)}")
+    return text + tr(lang, "。", ".")
+
+
+def teacher_stock(cy: pd.DataFrame, lang: str) -> str:
+    y0, y1, a, b = _span(city_series(cy, "n_teachers"))
+    text = tr(lang, f"在岗专任教师与编制需求。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
+              f"Teachers in post against need. City teachers: {a:,.0f} in {y0} → {b:,.0f} in "
+              f"{y1}")
+    if "n_vacancies" in metrics_of(cy):
+        vac = wide(cy, "n_vacancies").drop(columns=[CITY], errors="ignore")
+        last = vac.iloc[-1]
+        where = lbl.county(last.idxmax(), lang)
+        text += tr(lang, f";{y1}年缺口 {last.sum():,.0f} 人,最大在{where}",
+                   f"; the gap in {y1} is {last.sum():,.0f}, largest in "
+                   f"{lbl.county(last.idxmax(), lang)}")
+    return text + tr(lang, "。", ".")
+
+
+def teacher_flows(cy: pd.DataFrame, lang: str) -> str:
+    parts = []
+    for m in ("new_hires", "new_retirements", "new_attrition"):
+        if m in metrics_of(cy):
+            s = city_series(cy, m)
+            parts.append(f"{lbl.metric(m, lang)} {s.sum():,.0f}")
+            years = f"{int(s.index[0])}–{int(s.index[-1])}"
+    joined = (",".join(parts) if lang == "zh" else ", ".join(parts))
+    return tr(lang, f"逐年招聘(向上)与退休、流失(向下)。{years}年全市合计:{joined}。",
+              f"Yearly hires (up) against retirements and attrition (down). City totals "
+              f"{years}: {joined}.")
+
+
+def teacher_shortage(school_year: pd.DataFrame, lang: str) -> str:
+    year = int(school_year["year"].max())
+    s = shortage_by_tier(school_year, year)
+    tot = s.groupby("column")["shortage"].sum()
+    village = s[s["tier"] == "village"].groupby("column")["shortage"].sum()
+    bb, pe = tot.get("backbone_teachers", 0.0), tot.get("pe_art_teachers", 0.0)
+    vshare = village.get("backbone_teachers", 0.0) / bb if bb else 0.0
+    return tr(lang, f"{year}年义务教育学校要达到每百生骨干教师1.0、体艺教师0.9,尚缺骨干教师 "
+                    f"{bb:,.0f} 人、体艺教师 {pe:,.0f} 人;骨干缺口的 {vshare:.0%} 在乡村学校。",
+              f"To reach 1.0 backbone and 0.9 PE/art teachers per 100 students in {year}, "
+              f"compulsory schools lack {bb:,.0f} backbone and {pe:,.0f} PE/art teachers; "
+              f"{vshare:.0%} of the backbone gap is in village schools.")
+
+
+def cv(cy: pd.DataFrame, lang: str) -> str:
+    table = scorecard_table(cy)
+    cvs = table[table["metric"].str.startswith("cv_")]
+    year = int(table["year"].iloc[0])
+    n_over = int((~cvs["passes"]).sum())
+    worst = cvs.sort_values("margin").iloc[0]
+    from sim.plots.criteria import BY_METRIC
+
+    name = BY_METRIC[worst["metric"]].short_label(lang)
+    return tr(lang, f"{year}年各县14个差异系数(小学限0.50、初中限0.45)中有 {n_over} 个超限;"
+                    f"最差为{lbl.county(worst['county'], lang)}的{name} {worst['value']:.2f}。",
+              f"In {year}, {n_over} of the counties' difference coefficients are over their "
+              f"line (0.50 primary, 0.45 junior); the worst is {name} in "
+              f"{lbl.county(worst['county'], lang)} at {worst['value']:.2f}.")
+
+
+def pass_share(cy: pd.DataFrame, lang: str) -> str:
+    cy = with_derived(cy)
+    parts = []
+    year = None
+    for lv in ("primary", "junior"):
+        m = f"share_schools_passing_{lv}"
+        if m not in metrics_of(cy):
+            continue
+        w = wide(cy, m).drop(columns=[CITY], errors="ignore")
+        last = w.iloc[-1]
+        year = int(w.index[-1])
+        level = lbl.level(lv, lang)
+        if last.min() == last.max():
+            parts.append(tr(lang, f"{level}各县均为 {last.min():.0%}",
+                            f"{level} {last.min():.0%} in every county"))
+        else:
+            low = lbl.county(last.idxmin(), lang)
+            high = lbl.county(last.idxmax(), lang)
+            parts.append(tr(lang, f"{level}从 {last.min():.0%}({low})到 {last.max():.0%}({high})",
+                            f"{level} from {last.min():.0%} ({low}) to {last.max():.0%} ({high})"))
+    joined = ";".join(parts) if lang == "zh" else "; ".join(parts)
+    return tr(lang, f"标准要求每所学校7项中至少6项达标。{year}年各县达标学校占比:{joined}。",
+              f"The standard needs every school to meet 6 of the 7 indicators. Share of "
+              f"schools doing so in {year}: {joined}.")
+
+
+def heatmap(cy: pd.DataFrame, lang: str) -> str:
+    table = scorecard_table(cy)
+    year = int(table["year"].iloc[0])
+    per = table.groupby("county")["passes"].agg(["sum", "size"])
+    best = per["sum"].idxmax()
+    worst = per["sum"].idxmin()
+    b_n = f"{per.loc[best, 'sum']}/{per.loc[best, 'size']}"
+    w_n = f"{per.loc[worst, 'sum']}/{per.loc[worst, 'size']}"
+    return tr(lang, f"{year}年各县各项标准:绿色达标、红色未达,颜色深浅表示距限值的余量。"
+                    f"达标项最多:{lbl.county(best, lang)}({b_n});"
+                    f"最少:{lbl.county(worst, lang)}({w_n})。",
+              f"Each county against each criterion in {year}: green passes, red fails, the shade "
+              f"shows the margin to the line. Most criteria met: {lbl.county(best, lang)} "
+              f"({per.loc[best, 'sum']}/{per.loc[best, 'size']}); fewest: "
+              f"{lbl.county(worst, lang)} ({per.loc[worst, 'sum']}/{per.loc[worst, 'size']}).")
+
+
+def targets(t: pd.DataFrame, lang: str) -> str:
+    skip = unmeasured_targets(t)
+    t = t[~t["target"].isin(list(skip))]
+    year = int(t["year"].max())
+    met = t[(t["year"] == year) & t["met"].astype(bool)]["target"].tolist()
+    n = t["target"].nunique()
+    text = tr(lang, f"每个规划目标的逐年数值与目标线(虚线);实心绿点为达成。"
+                    f"{year}年达成 {len(met)}/{n} 项。",
+              f"Each plan target's value by year against its line (dashed); filled green "
+              f"points are met. {len(met)} of {n} targets met in {year}.")
+    if skip:
+        names = ("、" if lang == "zh" else ", ").join(lbl.target(k, lang) for k in skip)
+        text += tr(lang, f"未显示(本次运行无法计算):{names}。",
+                   f" Not shown (not measured by this run): {names}.")
+    return text
+
+
+def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:
+    year = plan_year(t["year"])
+    met = t[(t["year"] == year) & t["met"].astype(bool)].groupby("scenario")["target"].size()
+    best = met.idxmax() if len(met) else None
+    n = t["target"].nunique()
+    tail = tr(lang, f"{year}年达成最多的情景:{best}({met.max()}/{n} 项)。",
+              f"Most targets met in {year}: {best} ({met.max()} of {n}).") if best else \
+        tr(lang, f"{year}年没有情景达成任何目标。", f"No scenario meets a target in {year}.")
+    return tr(lang, "每个规划目标在各情景下的逐年数值,虚线为目标值,实心点为达成。",
+              "Each plan target per scenario by year; the dashed line is the target, filled "
+              "points are met. ") + tail
+
+
+def counties_pass(cy: pd.DataFrame, lang: str) -> str:
+    table = counties_passing(cy)
+    year = plan_year(table["year"])
+    parts = []
+    for std, goal in PLAN_COUNTIES.items():
+        t = table[(table["standard"] == std) & (table["year"] == year)]
+        if len(t):
+            parts.append(f"{lbl.metric(f'n_counties_passing_{std}', lang)} {int(t['n'].iloc[0])}"
+                         f" (≥{goal})")
+    joined = ";".join(parts) if lang == "zh" else "; ".join(parts)
+    return tr(lang, f"每年达到国家标准的县数,虚线为2027年规划目标。{year}年:{joined}。",
+              f"Counties passing each national standard per year; the dashed line is the "
+              f"plan's 2027 target. In {year}: {joined}.")
+
+
+def lever_cost(cy: pd.DataFrame, lang: str) -> str:
+    have = metrics_of(cy)
+    per = [m for m in have if m.startswith("cost_yuan_")]
+    if per:
+        totals = {m: float(city_series(cy, m).sum()) for m in per}
+        top = max(totals, key=totals.get)
+        total = sum(totals.values())
+        name = lbl.lever(top.removeprefix("cost_yuan_"), lang)
+        return tr(lang, f"各项政策的年度成本。累计 {lbl.fmt_yuan(total)},其中最多为"
+                        f"{name}({lbl.fmt_yuan(totals[top])})。",
+                  f"Yearly cost per lever. Total {lbl.fmt_yuan(total)}; the largest is "
+                  f"{name} ({lbl.fmt_yuan(totals[top])}).")
+    total = float(city_series(cy, "cost_yuan").sum())
+    return tr(lang, f"政策年度总成本,累计 {lbl.fmt_yuan(total)}。",
+              f"Yearly total lever cost; cumulative {lbl.fmt_yuan(total)}.")
+
+
+def bands(metrics: list[str], lang: str, replicated: bool) -> str:
+    names = ",".join(lbl.metric(m, lang) for m in metrics) if lang == "zh" else \
+        ", ".join(lbl.metric(m, lang) for m in metrics)
+    if replicated:
+        return tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
+                  f"City {names}: median (line) and 10–90% band (shade) per scenario; dashed "
+                  f"lines are the standard or target.")
+    return tr(lang, f"全市{names}:每个情景一条线;虚线为标准或目标。",
+              f"City {names}: one line per scenario; dashed lines are the standard or target.")
+
+
+def probability(tp: pd.DataFrame, lang: str) -> str:
+    year = plan_year(tp["year"])
+    sub = tp[tp["year"] == year]
+    best = sub.sort_values("probability", ascending=False).iloc[0]
+    return tr(lang, f"跨重复运行的达成概率。{year}年最高:{best['scenario']} 情景下"
+                    f"{lbl.target(best['target'], lang)} {best['probability']:.0%}。",
+              f"Probability across replicates of meeting each target. Highest in {year}: "
+              f"{lbl.target(best['target'], 'en')} under {best['scenario']} at "
+              f"{best['probability']:.0%}.")
+
+
+def cost_attainment(points: pd.DataFrame, lang: str, what: str) -> str:
+    best = points.sort_values(["attainment", "cost"], ascending=[False, True]).iloc[0]
+    return tr(lang, f"横轴为累计政策成本,纵轴为{what}。效果最好:{best['label']}"
+                    f"({lbl.fmt_yuan(best['cost'])})。",
+              f"Cumulative lever cost (x) against {what} (y). Best attainment: {best['label']} "
+              f"({lbl.fmt_yuan(best['cost'])}).")
+
+
+def missing_text(exc: MissingMetricError, lang: str) -> str:
+    """The caption standing in for a figure this run cannot draw."""
+    return tr(lang, f"本次运行无此图:缺少{_what_zh(exc.what)} {exc.metric}。",
+              f"Not available in this run: {exc.what} {exc.metric} missing.")
+
+
+def _what_zh(what: str) -> str:
+    return {"metric": "指标", "table": "数据表"}.get(what, what)

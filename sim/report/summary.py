@@ -1,0 +1,359 @@
+"""The report's words, generated from the numbers of a run or an experiment.
+
+Nothing here is written ahead of time: each sentence reads a table (targets, flags,
+criteria, bands, probabilities) and says what it finds, in Chinese or English. ✔ and ✘ mark
+met and unmet targets (the page colours them).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from sim.config import CITY
+from sim.plots import labels as lbl
+from sim.plots.common import MissingMetricError, is_flow, metrics_of, ordered_counties, tr
+from sim.plots.criteria import BY_METRIC, PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR
+from sim.plots.standards import binding_criteria, scorecard_table
+from sim.plots.targets import counties_passing
+
+OK, NO = "✔", "✘"
+
+
+def plan_year(years: pd.Series | list[int]) -> int:
+    """The year the plan is judged: 2027 if simulated, else the last simulated year."""
+    ys = sorted({int(y) for y in years})
+    return PLAN_YEAR if PLAN_YEAR in ys else ys[-1]
+
+
+def pct(p: float) -> str:
+    return f"{100 * p:.0f}%"
+
+
+def change(first: float, last: float) -> str:
+    if not first or math.isnan(first) or math.isnan(last):
+        return ""
+    return f"{100 * (last - first) / abs(first):+.0f}%".replace("-", "−")
+
+
+def city_series(cy: pd.DataFrame, metric: str) -> pd.Series:
+    sub = cy[(cy["metric"] == metric) & (cy["county"] == CITY)]
+    if not len(sub):
+        sub = cy[cy["metric"] == metric].groupby("year", as_index=False)["value"].sum()
+    s = sub.groupby("year")["value"].mean().sort_index()
+    if is_flow(metric) and len(s) > 1 and s.iloc[0] == 0:
+        s = s.iloc[1:]  # the start state has no flows (see sim.plots.common.wide)
+    return s
+
+
+# --- targets ---------------------------------------------------------------------------
+
+
+def judged_year(name: str, years: pd.Series | list[int]) -> int:
+    """The year a target is judged: its deadline if simulated, else the last simulated year."""
+    ys = sorted({int(y) for y in years})
+    deadline = lbl.target_deadline(name)
+    if deadline is not None and deadline in ys:
+        return deadline
+    return ys[-1] if deadline is None or deadline > ys[-1] else plan_year(ys)
+
+
+def _unmeasured(t: pd.DataFrame) -> str | None:
+    """The note of a target the run could not measure (its metric is missing), else None."""
+    if "note" not in t.columns:
+        return None
+    notes = [str(n) for n in t["note"].dropna() if str(n).strip()]
+    missing = [n for n in notes if "missing" in n]
+    return missing[-1] if missing and len(missing) == len(t) else None
+
+
+def target_lines(targets: pd.DataFrame | None, cy: pd.DataFrame, lang: str) -> list[str]:
+    """One sentence per plan target: met or not by its deadline, and since when."""
+    if targets is not None and len(targets):
+        out = []
+        for name in dict.fromkeys(targets["target"]):
+            t = targets[targets["target"] == name].sort_values("year")
+            name_ = lbl.target(name, lang)
+            note = _unmeasured(t)
+            if note:
+                m = re.search(r"metric (\S+) missing", note)
+                note_zh = f"缺少指标 {m.group(1)}" if m else note
+                out.append(tr(lang, f"– {name_}:本次运行无法判断({note_zh})。",
+                              f"– {name_}: not measured by this run ({note})."))
+                continue
+            year = judged_year(name, t["year"])
+            r = t[t["year"] == year].iloc[0]
+            met_years = t.loc[t["met"].astype(bool), "year"]
+            first = int(met_years.min()) if len(met_years) else None
+            val = lbl.fmt_value("", float(r["value"]))
+            thr = lbl.fmt_value("", float(r["threshold"]))
+            deadline = lbl.target_deadline(name)
+            early = deadline is not None and year < deadline
+            when = tr(lang, f"{year}年(期限{deadline}年,尚未模拟到)" if early else f"{year}年",
+                      f"in {year} (deadline {deadline} not simulated)" if early else f"in {year}")
+            if bool(r["met"]):
+                out.append(tr(lang, f"{OK} {name_}:{when}达成(值 {val},目标 {thr}),"
+                                    f"首次达成于{first}年。",
+                              f"{OK} {name_}: met {when} (value {val}, target {thr}); "
+                              f"first met in {first}."))
+            else:
+                since = ""
+                if first is not None:
+                    since = tr(lang, f"(曾于{first}年达成)", f" (it was met in {first})")
+                out.append(tr(lang, f"{NO} {name_}:{when}未达成(值 {val},目标 {thr}){since}。",
+                              f"{NO} {name_}: not met {when} (value {val}, target {thr})"
+                              f"{since}."))
+        return out
+    try:
+        table = counties_passing(cy)
+    except MissingMetricError:
+        return [tr(lang, "本次运行没有规划目标表,也没有达标标志(passes_*_standard)。",
+                   "This run has neither a targets table nor the passes_*_standard flags, "
+                   "so the plan targets cannot be judged.")]
+    return counties_passing_lines(table, cy, lang)
+
+
+def counties_passing_lines(table: pd.DataFrame, cy: pd.DataFrame, lang: str) -> list[str]:
+    """Sentences on how many (and which) counties pass each standard in the plan year."""
+    out = []
+    year = plan_year(table["year"])
+    for std, goal in PLAN_COUNTIES.items():
+        t = table[(table["standard"] == std) & (table["year"] == year)]
+        if not len(t):
+            continue
+        n = int(t["n"].iloc[0])
+        flag = PASS_FLAGS[std]
+        names = cy[(cy["metric"] == flag) & (cy["year"] == year) & (cy["value"] >= 0.5)
+                   & (cy["county"] != CITY)]["county"]
+        who = "、".join(lbl.county(c, lang) for c in ordered_counties(names)) if lang == "zh" \
+            else ", ".join(lbl.county(c, lang) for c in ordered_counties(names))
+        mark = OK if n >= goal else NO
+        std_name = lbl.metric(f"n_counties_passing_{std}", lang)
+        who_text = tr(lang, f"({who})" if who else "", f" ({who})" if who else "")
+        out.append(tr(lang, f"{mark} {std_name}:{year}年 {n} 个{who_text},规划目标 ≥{goal}。",
+                      f"{mark} {std_name}: {n} in {year}{who_text}; the plan asks ≥{goal}."))
+    return out
+
+
+def targets_table(targets: pd.DataFrame | None, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Target × year grid of values with ✔/✘, for the summary."""
+    if targets is None or not len(targets):
+        return [], []
+    years = sorted(targets["year"].unique())
+    header = [tr(lang, "目标", "target"), *[str(y) for y in years]]
+    rows = []
+    for name in dict.fromkeys(targets["target"]):
+        t = targets[targets["target"] == name].set_index("year")
+        cells = [lbl.target(name, lang)]
+        if _unmeasured(t):
+            rows.append(cells + ["–"] * len(years))
+            continue
+        for y in years:
+            if y in t.index:
+                r = t.loc[y]
+                cells.append(f"{lbl.fmt_value('', float(r['value']))} {OK if r['met'] else NO}")
+            else:
+                cells.append("")
+        rows.append(cells)
+    return header, rows
+
+
+# --- binding criteria -------------------------------------------------------------------
+
+
+def binding_lines(cy: pd.DataFrame, lang: str, year: int | None = None) -> list[str]:
+    """Per county, the criteria that fail furthest from their line in the plan year."""
+    try:
+        table = scorecard_table(cy, year)
+    except MissingMetricError:
+        return [tr(lang, "本次运行没有标准指标(差异系数等),无法判断约束条件。",
+                   "This run has no standards metrics (difference coefficients etc.), so the "
+                   "binding criteria cannot be named.")]
+    year = int(table["year"].iloc[0])
+    bind = binding_criteria(cy, year)
+    out = []
+    for county in ordered_counties(bind, city=False):
+        fails = bind[county]
+        n_fail = int((~table[table["county"] == county]["passes"]).sum())
+        n_all = int((table["county"] == county).sum())
+        name = lbl.county(county, lang, short=False)
+        if not fails:
+            out.append(tr(lang, f"{name}:{year}年全部 {n_all} 项指标达标。",
+                          f"{name}: all {n_all} criteria met in {year}."))
+            continue
+        items = []
+        for f in fails:
+            crit = BY_METRIC[f["metric"]]
+            op = "≤" if not crit.higher_is_better else "≥"
+            items.append(f"{crit.short_label(lang)} {lbl.fmt_value(f['metric'], f['value'])}"
+                         f" ({op}{lbl.fmt_value(f['metric'], f['threshold'])})"
+                         + _weakest_indicator(cy, f["metric"], county, year, lang))
+        joined = ";".join(items) if lang == "zh" else "; ".join(items)
+        out.append(tr(lang, f"{name}:{n_all} 项中 {n_fail} 项未达标,差距最大的是 {joined}。",
+                      f"{name}: fails {n_fail} of {n_all} criteria; furthest off: {joined}."))
+    return out
+
+
+def _weakest_indicator(cy: pd.DataFrame, metric: str, county: str, year: int, lang: str) -> str:
+    """For the schools-meeting-6-of-7 criterion, the indicator most schools fall short on
+    (from ``n_schools_below_<indicator>_<level>``), so the reader sees what to fix."""
+    if not metric.startswith("share_schools_passing_"):
+        return ""
+    level = metric.rsplit("_", 1)[1]
+    sub = cy[(cy["county"] == county) & (cy["year"] == year)
+             & cy["metric"].str.match(rf"^n_schools_below_.+_{level}$")]
+    total = cy[(cy["county"] == county) & (cy["year"] == year)
+               & (cy["metric"] == f"n_schools_{level}")]["value"]
+    if not len(sub) or not len(total):
+        return ""
+    top = sub.sort_values("value", ascending=False).iloc[0]
+    ind = top["metric"].removeprefix("n_schools_below_").removesuffix(f"_{level}")
+    name = lbl.indicator(ind, lang)
+    n, of = int(top["value"]), int(total.iloc[0])
+    return tr(lang, f",{of} 所中有 {n} 所{name}不达标", f", {n} of {of} schools short of "
+              f"the {name} line")
+
+
+# --- trends -----------------------------------------------------------------------------
+
+
+def trend_lines(cy: pd.DataFrame, lang: str) -> list[str]:
+    """A few city trends: births, primary students, teachers, pupils per teacher."""
+    out = []
+    for metric in ("n_births", "n_students_primary", "n_students_junior", "n_teachers",
+                   "students_per_teacher_primary", "n_large_classes"):
+        if metric not in metrics_of(cy):
+            continue
+        s = city_series(cy, metric)
+        if len(s) < 2:
+            continue
+        y0, y1 = int(s.index[0]), int(s.index[-1])
+        a, b = float(s.iloc[0]), float(s.iloc[-1])
+        name = lbl.metric(metric, lang)
+        ch = change(a, b)
+        ch_text = f"({ch})" if ch else ""
+        out.append(tr(lang, f"全市{name}:{y0}年 {lbl.fmt_value(metric, a)} → {y1}年 "
+                            f"{lbl.fmt_value(metric, b)}{ch_text}。",
+                      f"City {name}: {lbl.fmt_value(metric, a)} in {y0} → "
+                      f"{lbl.fmt_value(metric, b)} in {y1} {ch_text}.".replace(" .", ".")))
+    return out
+
+
+def lever_lines(levers: list[dict[str, Any]], cy: pd.DataFrame, lang: str) -> list[str]:
+    """Which levers are on, and what they cost over the run."""
+    if not levers:
+        return [tr(lang, "本情景未启用任何政策杠杆(现状延续)。",
+                   "No policy lever is switched on in this scenario (status quo).")]
+    out = []
+    for lv in levers:
+        kind = str(lv.get("type", "?"))
+        params = ", ".join(f"{k}={v}" for k, v in lv.items() if k != "type")
+        cost_metric = f"cost_yuan_{kind}"
+        cost = ""
+        if cost_metric in metrics_of(cy):
+            total = float(city_series(cy, cost_metric).sum())
+            cost = tr(lang, f",累计成本 {lbl.fmt_yuan(total)}", f"; cumulative cost "
+                      f"{lbl.fmt_yuan(total)}")
+        out.append(f"{lbl.lever(kind, lang)} ({kind}{': ' + params if params else ''}){cost}")
+    return out
+
+
+# --- experiments ------------------------------------------------------------------------
+
+
+def _probability_at(tp: pd.DataFrame) -> pd.DataFrame:
+    """Each target's rows in the year it is judged (its deadline, or its last year)."""
+    parts = []
+    for t, grp in tp.groupby("target", sort=False):
+        parts.append(grp[grp["year"] == judged_year(str(t), grp["year"])])
+    return pd.concat(parts, ignore_index=True) if parts else tp.iloc[:0]
+
+
+def probability_table(tp: pd.DataFrame, lang: str) -> tuple[int, list[str], list[list[str]]]:
+    """Scenario × target probability of meeting each target in the year it is judged."""
+    sub = _probability_at(tp)
+    year = int(sub["year"].max())
+    targets_ = list(dict.fromkeys(tp["target"]))
+    years = {t: int(sub.loc[sub["target"] == t, "year"].max()) for t in targets_}
+    header = [tr(lang, "情景", "scenario"),
+              *[f"{lbl.target(t, lang)} [{years[t]}]" if years[t] != year else lbl.target(t, lang)
+                for t in targets_]]
+    rows = []
+    for sc in dict.fromkeys(tp["scenario"]):
+        cells = [str(sc)]
+        for t in targets_:
+            v = sub[(sub["scenario"] == sc) & (sub["target"] == t)]["probability"]
+            cells.append(pct(float(v.iloc[0])) if len(v) and v.iloc[0] == v.iloc[0] else "–")
+        rows.append(cells)
+    return year, header, rows
+
+
+def probability_lines(tp: pd.DataFrame, lang: str) -> list[str]:
+    """Per target, the scenarios that reach it with at least even odds, and the best one."""
+    sub = _probability_at(tp).dropna(subset=["probability"])
+    out = []
+    for t in dict.fromkeys(tp["target"]):
+        s = sub[sub["target"] == t].sort_values("probability", ascending=False, kind="stable")
+        if not len(s):
+            continue
+        year = int(s["year"].iloc[0])
+        best = s.iloc[0]
+        likely = [str(x) for x in s.loc[s["probability"] >= 0.5, "scenario"]]
+        name = lbl.target(t, lang)
+        mark = OK if likely else NO
+        if likely:
+            out.append(tr(lang, f"{mark} {name}:{year}年在 {'、'.join(likely)} 情景下达成概率≥50%;"
+                                f"最高为 {best['scenario']}({pct(best['probability'])})。",
+                          f"{mark} {name}: met in {year} with probability ≥50% under "
+                          f"{', '.join(likely)}; highest under {best['scenario']} "
+                          f"({pct(best['probability'])})."))
+        else:
+            out.append(tr(lang, f"{mark} {name}:{year}年没有情景的达成概率达到50%;"
+                                f"最高为 {best['scenario']}({pct(best['probability'])})。",
+                          f"{mark} {name}: no scenario reaches it in {year} with probability "
+                          f"≥50%; highest under {best['scenario']} ({pct(best['probability'])})."))
+    return out
+
+
+def run_status_line(runs: pd.DataFrame | None, lang: str) -> str | None:
+    if runs is None or not len(runs):
+        return None
+    n = len(runs)
+    ok = int((runs["status"].astype(str) == "ok").sum())
+    scen = runs["scenario"].nunique()
+    return tr(lang, f"共 {n} 次运行({scen} 个情景),成功 {ok} 次,失败 {n - ok} 次。",
+              f"{n} runs over {scen} scenarios: {ok} finished, {n - ok} failed.")
+
+
+def sensitivity_lines(sens: pd.DataFrame | None, lang: str) -> list[str]:
+    """The most influential parameter per outcome."""
+    if sens is None or not len(sens):
+        return []
+    method = str(sens["method"].iloc[0]).lower()
+    key = "ST" if method == "sobol" else "mu_star"
+    out = []
+    for outcome, grp in sens.groupby("outcome", sort=False):
+        top = grp.sort_values(key, ascending=False).iloc[0]
+        out.append(tr(lang, f"{outcome}:影响最大的参数是 {top['parameter']}"
+                            f"({key}={top[key]:.2f})。",
+                      f"{outcome}: most influential parameter {top['parameter']} "
+                      f"({key} = {top[key]:.2f})."))
+    return out
+
+
+def prim_lines(prim: pd.DataFrame | None, lang: str) -> list[str]:
+    if prim is None or not len(prim):
+        return []
+    out = []
+    for (outcome, box), grp in prim.groupby(["outcome", "box"], sort=False):
+        ranges = "; ".join(f"{r.parameter} ∈ [{r.low:.3g}, {r.high:.3g}]"
+                           for r in grp.itertuples(index=False))
+        first = grp.iloc[0]
+        cov = pct(first["coverage"]) if "coverage" in grp.columns else "?"
+        den = pct(first["density"]) if "density" in grp.columns else "?"
+        out.append(tr(lang, f"{outcome} 盒{box}:{ranges}(覆盖率 {cov},密度 {den})。",
+                      f"{outcome}, box {box}: {ranges} (coverage {cov}, density {den})."))
+    return out
