@@ -26,8 +26,12 @@ from tests.test_levers_framework import ROOT
 LN, LS = SMALL
 
 
-def model_with(levers: list[dict], until: int = 2025, counties: list[str] | None = None) -> QingyuanModel:
-    cfg = small_config(until=until) if counties is None else Config(counties=counties, until=until)
+def model_with(
+    levers: list[dict], until: int = 2025, counties: list[str] | None = None, **overrides
+) -> QingyuanModel:
+    cfg = (
+        small_config(until=until, **overrides) if counties is None else Config(counties=counties, until=until)
+    )
     m = QingyuanModel(cfg.model_copy(update={"levers": levers}))
     m.run(until)
     return m
@@ -149,17 +153,19 @@ def test_group_schooling_narrows_backbone_coefficient_and_lifts_members(base):
 
 
 def test_group_rotation_stays_inside_groups_and_ends(base):
-    lv = model_with(
-        [{"type": "group_schooling", "counties": [LN], "n_groups": 3, "stint_years": 1}], until=2023
-    )
+    """With the county rotation switched off, every rotating teacher is on a group stint."""
+    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 3, "stint_years": 2, "end_year": 2023}
+    lv = model_with([spec], until=2023, **{"workforce.rotation_rate": 0.0})
     t, s = lv.teachers, lv.schools
     on = np.flatnonzero(t.on_rotation)
-    assert len(on) > 0
+    assert 0 < len(on) <= metric(lv, "new_teachers_rotated", LN).loc[2023]  # some left during the year
+    assert (s.group_id[t.school[on]] >= 0).all()
     assert (s.group_id[t.home_school[on]] == s.group_id[t.school[on]]).all()
-    assert (t.rotation_years_left[on] == 1).all()
-    before = t.home_school[on].copy()
-    lv.levers[0]._returns(lv)  # next year's policy phase: one-year stints end
-    assert not t.on_rotation[on].any() and (t.school[on] == before).all()
+    lv.run(2024)  # two-year stints: still away in 2024, nobody new sent ...
+    away = lv.teachers.on_rotation
+    assert 0 < away.sum() <= len(on) and (lv.teachers.rotation_years_left[away] == 1).all()
+    lv.run(2025)  # ... and home for 2025
+    assert not lv.teachers.on_rotation.any()
 
 
 def test_community_rule_needs_rotation_three_schools_and_villages(base):
@@ -270,6 +276,9 @@ def test_teacher_rotation_and_salary_parity_set_their_knobs(base):
     lv = model_with([{"type": "teacher_rotation"}, {"type": "salary_parity"}], until=2023)
     cy, b = lv.county_year(), base.county_year()
     assert metric(cy, "policy_rotation_rate", LN).loc[2023] == pytest.approx(0.10)
+    # the workforce phase rotates more teachers at the raised quota, and the lever pays them
+    assert metric(cy, "new_rotations").loc[2023] > metric(b, "new_rotations").loc[2023]
+    assert metric(cy, "cost_yuan_teacher_rotation").loc[2023] > 0
     assert metric(cy, "policy_salary_parity", LN).loc[2023] == pytest.approx(1.0)
     # pay parity lowers rural attrition (same draws, lower probabilities)
     assert metric(cy, "new_attrition").loc[2023] < metric(b, "new_attrition").loc[2023]
@@ -359,14 +368,16 @@ def test_plan_config_meets_liannan_community_target_on_time():
 
 
 def test_group_lever_winds_down_after_its_window(base):
-    lv = model_with([{"type": "group_schooling", "counties": [LN], "n_groups": 2, "end_year": 2023}])
+    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "end_year": 2023}
+    lv = model_with([spec], **{"workforce.rotation_rate": 0.0})
     cy = lv.county_year()
     assert metric(cy, "new_teachers_rotated", LN).loc[2023] > 0
     assert metric(cy, "new_teachers_rotated", LN).loc[2024] == 0  # nothing new after the window
     # two-year stints begun in 2023 still run in 2024, then everyone is home
     assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 2, 0]
     assert metric(cy, "n_teachers_rotated", LN).loc[2025] == 0 and not lv.teachers.on_rotation.any()
-    paid = metric(cy, "cost_yuan_group_schooling", LN).loc[2024]  # allowances only, no group sums
-    assert 0 < paid <= metric(cy, "new_teachers_rotated", LN).loc[2023] * 15_000 and paid % 15_000 == 0
+    away = metric(cy, "n_teachers_rotated", LN).loc[2024]
+    # 2024: allowances for the teachers still away, no yearly group sums; 2025: nothing
+    assert metric(cy, "cost_yuan_group_schooling", LN).loc[2024] == away * 15_000 > 0
     assert metric(cy, "cost_yuan_group_schooling", LN).loc[2025] == 0
     assert metric(cy, "n_groups", LN).loc[2025] == 2  # membership stays

@@ -189,7 +189,7 @@ def test_levers_keep_demography_and_record_their_costs(baseline):
         for m in DEMOGRAPHY:
             pd.testing.assert_series_equal(metric(b, m, county), metric(lv, m, county), check_names=False)
     total = metric(lv, "cost_yuan")
-    for name in DESIGN_LEVERS - {"teacher_rotation"}:  # rotation pays once the workforce rotates
+    for name in DESIGN_LEVERS:
         cost = metric(lv, f"cost_yuan_{name}")
         assert cost.loc[2023] > 0 and (cost <= total).all(), name
     parts = sum(metric(lv, f"cost_yuan_{name}") for name in DESIGN_LEVERS)

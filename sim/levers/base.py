@@ -145,6 +145,13 @@ class Lever:
         """Act once at the policy phase of ``year`` (only called while active)."""
         raise NotImplementedError
 
+    def at_measure(self, model: QingyuanModel, year: int) -> None:
+        """Record costs that depend on the year's outcome (called at the measure phase).
+
+        E.g. rotation allowances for the teachers actually away this school year, who are
+        only known after the workforce phase. Default: nothing.
+        """
+
     def to_dict(self) -> dict[str, Any]:
         """The resolved parameters (defaults filled in), as written to the run manifest."""
         return self.p.model_dump(mode="json")

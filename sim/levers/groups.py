@@ -18,9 +18,10 @@ Mechanism, each active year in each target county:
    (national rotation rules: ≥ 10% a year, ≥ 20% backbone, stints of 2-3 years, H). Each
    goes where the county's backbone (or staffing) gap is widest, and a young member teacher
    goes the other way for the same stint (as 连南民族高级中学's young teachers spent a year
-   at 清远一中, qingyuan.md), so every school keeps its head count. Teachers come home when
-   their stint ends. Only teachers not already rotating move (the workforce phase's county
-   rotation is separate).
+   at 清远一中, qingyuan.md), so every school keeps its head count. The workforce phase
+   counts stints down and brings teachers home (``sim.rotation.end_rotations``). Only
+   teachers not already rotating move; the workforce's county rotation also routes
+   rotations of member schools' teachers inside their group.
 3. **Mentoring.** The lead's master teachers (名师工作室, 师徒结对) make ``mentoring_rate`` of
    the members' teachers a year county backbone teachers, at the members furthest below
    the county's backbone teachers per pupil (an assumption, L: Nanjing's groups raised
@@ -38,8 +39,8 @@ A community "actually runs" (the plan's 有效运行; target ≥ 5 in 连南 by 
 its lead is open, it has at least one open township three-school member and one open
 village member, and at least ``MIN_ROTATING`` teachers are on a rotation inside it
 (``n_communities_running``). Groups keep their membership after the lever ends, but stop
-running once the last stints end (the lever winds down: stints begun in its window run their
-course and are paid, and nothing new starts).
+running once the last stints end (stints begun in the lever's window run their course and
+are paid; nothing new starts).
 
 Cost: a yearly sum per group (management, joint teaching research, travel) and an
 allowance per teacher-year on rotation inside a group (L).
@@ -143,7 +144,7 @@ class GroupSchooling(Lever):
         """No groups yet; plan which townships each future group of a county takes."""
         super().setup(model)
         self.groups: list[tuple[int, int, int]] = []  # (group id, county, lead)
-        self.stints_running = False
+        self.last_stint_year = 0  # last school year of the latest stint this lever began
         self.uplift = Uplift()
         self.plan: dict[int, list[np.ndarray]] = {}
         geo = model.geo
@@ -197,18 +198,6 @@ class GroupSchooling(Lever):
                 self.uplift.set_cap(n, np.array([lead]), self.p.max_uplift)
 
     # -- rotation ------------------------------------------------------------------------
-    def _returns(self, model: QingyuanModel) -> None:
-        """Stints inside this lever's groups count down; teachers whose stint ends go home."""
-        t, s = model.teachers, model.schools
-        idx = np.flatnonzero(self._on_stint(model))
-        t.rotation_years_left[idx] -= 1
-        done = idx[t.rotation_years_left[idx] <= 0]
-        back = done[s.status[t.home_school[done]] == OPEN]
-        t.school[back] = t.home_school[back]
-        t.on_rotation[done] = False
-        t.home_school[done] = -1
-        t.rotation_years_left[done] = 0
-
     def _rotate(self, model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
         """Start this year's stints in each group (loop over a handful of groups)."""
         t, s = model.teachers, model.schools
@@ -271,8 +260,12 @@ class GroupSchooling(Lever):
                 t.school[tid] = dest
                 t.home_school[tid] = lead
                 t.on_rotation[moving] = True
-                t.rotation_years_left[moving] = self.p.stint_years
+                # the workforce phase counts every rotation down each year (this one too,
+                # later this year) and brings teachers home at zero: +1 so that the stint
+                # covers ``stint_years`` school years (sim.rotation.end_rotations)
+                t.rotation_years_left[moving] = self.p.stint_years + 1
                 rotated[ci] += len(moving)
+                self.last_stint_year = max(self.last_stint_year, year + self.p.stint_years - 1)
                 rotated_bb[ci] += int(backbone[moving].sum())
         model.lever_state.add("new_teachers_rotated", rotated)
         model.lever_state.add("new_backbone_rotated", rotated_bb)
@@ -310,35 +303,32 @@ class GroupSchooling(Lever):
         model.lever_state.add("new_backbone_mentored", made)
 
     # -- the year --------------------------------------------------------------------------
-    def active(self, year: int) -> bool:
-        """In the window, and after it while stints begun in it still run (they wind down)."""
-        return self.in_window(year) or self.stints_running
-
     def _on_stint(self, model: QingyuanModel) -> np.ndarray:
-        """Mask of teachers on a stint inside one of this lever's groups."""
+        """Mask of teachers rotating inside one of this lever's groups (whoever sent them)."""
         t, s = model.teachers, model.schools
         mine = np.array([g for g, _, _ in self.groups])
         home = np.maximum(t.home_school, 0)
         same = (t.home_school >= 0) & (s.group_id[home] >= 0) & (s.group_id[home] == s.group_id[t.school])
         return t.on_rotation & same & np.isin(s.group_id[home], mine)
 
-    def apply(self, model: QingyuanModel, year: int) -> None:
-        """Form due groups, bring finished stints home, start new ones, converge quality."""
-        if not self.in_window(year):  # wind down: stints end, nothing new starts
-            self._returns(model)
+    def at_measure(self, model: QingyuanModel, year: int) -> None:
+        """Allowances for the teachers away on a stint inside the groups this school year.
+
+        Paid while the lever runs and after it until the last stint it began has ended
+        (stints begun in its window run their course).
+        """
+        if self.groups and (self.in_window(year) or year <= self.last_stint_year):
             on = self._on_stint(model)
-            self.stints_running = bool(on.any())
-            allowance = self.per_county(model, model.teachers.school[on], self.p.allowance_yuan)
-            self.spend(model, allowance)
-            return
+            self.spend(model, self.per_county(model, model.teachers.school[on], self.p.allowance_yuan))
+
+    def apply(self, model: QingyuanModel, year: int) -> None:
+        """Form due groups, start this year's stints, mentor, converge quality."""
         self._form(model, year)
         if not self.groups:
             return
-        s, t = model.schools, model.teachers
+        s = model.schools
         rng = self.rng(model, year)
-        self._returns(model)
         self._rotate(model, year, rng)
-        self.stints_running = True
         self._mentor(model)
         mine = np.array([g for g, _, _ in self.groups])
         leads = np.array([lead for _, _, lead in self.groups])
@@ -358,9 +348,7 @@ class GroupSchooling(Lever):
         per_group = (
             np.bincount(np.array([c for _, c, _ in self.groups]), minlength=nc) * self.p.cost_per_group_yuan
         )
-        on = self._on_stint(model)
-        allowance = np.bincount(s.county[t.school[on]], minlength=nc) * self.p.allowance_yuan
-        self.spend(model, per_group + allowance)
+        self.spend(model, per_group)
 
 
 @register_stock(("n_groups", "n_group_schools", "n_communities_running", "n_teachers_rotated"))

@@ -11,8 +11,8 @@ them backbone, stints of 2-3 years (2014 national plan, H). Effects of rotation 
 achievement have no causal estimate (evidence.md): in the model they act through the
 teachers who move (degree and backbone shares enter each school's quality target).
 
-Cost: a yearly allowance per teacher on a county rotation at the policy phase (teachers on
-a rotation inside a group are paid by ``group_schooling``).
+Cost: a yearly allowance per teacher away on a rotation in the school year, counted after
+the workforce phase; teachers rotating inside a group are paid by ``group_schooling``.
 """
 
 from __future__ import annotations
@@ -55,10 +55,16 @@ class TeacherRotation(Lever):
     p: RotationParams
 
     def apply(self, model: QingyuanModel, year: int) -> None:
-        """Set the quota, pay the teachers on county rotation."""
+        """Set the quota (the workforce phase moves the teachers)."""
         pol, c = model.policy, self.target_county
         pol.rotation_rate[c] = np.maximum(pol.rotation_rate[c], self.p.rate)
         pol.rotation_backbone_share[c] = np.maximum(pol.rotation_backbone_share[c], self.p.backbone_share)
+
+    def at_measure(self, model: QingyuanModel, year: int) -> None:
+        """Pay the teachers away on a county rotation this school year (not inside a group)."""
+        if not self.active(year):
+            return
+        c = self.target_county
         t, s = model.teachers, model.schools
         home = np.maximum(t.home_school, 0)
         in_group = (s.group_id[t.school] >= 0) & (s.group_id[t.school] == s.group_id[home])

@@ -30,7 +30,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import Uplift, ranked_pick
 from sim.levers.costs import TEACHER_YEAR_YUAN
-from sim.teachers import ART, CORE, PE, new_teacher_columns
+from sim.teachers import CORE, new_teacher_columns
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -83,8 +83,10 @@ class TownshipManagement(Lever):
         chosen = lacking[ranked_pick(s.township[lacking], -short, quota)] if len(lacking) else lacking
         if len(chosen):
             rng = self.rng(model, year)
-            cols = new_teacher_columns(rng, chosen.astype(np.int32), s, model.geo, year, hire=True)
-            cols["subject"] = np.where(rng.random(len(chosen)) < 0.5, PE, ART)
+            pe_art = np.ones(len(chosen), dtype=bool)
+            cols = new_teacher_columns(
+                rng, chosen.astype(np.int32), s, model.geo, year, hire=True, pe_art=pe_art
+            )
             t.append(**cols)
         new_posts = self.per_county(model, chosen)
         self.posts = self.posts + new_posts
