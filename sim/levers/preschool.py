@@ -10,9 +10,11 @@ Mechanism, each active year in the target counties:
 * **Places.** ``public_places_per_year`` seats (a total, shared over the counties by their
   children aged 3-5 without a public or 普惠 seat) become classrooms at public kindergartens,
   the most crowded first (class-size compliance rises).
-* **Switching.** New public seats are cheaper than private ones: for each seat,
-  ``switch_per_place`` children now at a for-profit (first) or 普惠 kindergarten of the same
-  township move to the expanded public kindergarten (L), raising the public share.
+* **Switching.** Public seats are cheaper than private ones: each year the lever runs, the
+  seats it built are kept ``switch_per_place`` full with children from the for-profit
+  (first) and 普惠 kindergartens of the township (L), raising the public share. (Enrolment
+  places entrants in their nearest kindergarten whatever its type, so without the lever
+  the built seats draw no one: the effect lasts while the lever runs.)
 * **Attendance.** Some new seats are taken by children who would not have attended: for
   each seat, ``attendance_gain_per_place`` children aged 2-5 who do not attend start to
   (drawn from the lever's stream). No causal elasticity of places on enrolment was found
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
+from sim.arrays import rank_within_groups
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import add_classrooms, allocate_by_need, ranked_pick, split_total
@@ -52,6 +55,13 @@ class PreschoolParams(LeverParams):
 
     public_places_per_year: int = Field(
         1000, ge=0, le=100_000, description="Public kindergarten seats built a year (total)."
+    )
+    places_end_year: int | None = Field(
+        None,
+        ge=2023,
+        le=2100,
+        description="Last year seats are built; none = the lever's end. The lever can keep running "
+        "after it (conversions, filling the seats it built).",
     )
     switch_per_place: float = Field(
         0.7,
@@ -80,40 +90,53 @@ class PreschoolExpansion(Lever):
     Params = PreschoolParams
     p: PreschoolParams
 
-    def switch_to_public(
-        self, model: QingyuanModel, public: np.ndarray, seats: np.ndarray, rng: np.random.Generator
-    ) -> np.ndarray:
-        """Children at private kindergartens of the township take part of the new public seats.
+    def setup(self, model: QingyuanModel) -> None:
+        """No seats built yet."""
+        super().setup(model)
+        self.built = np.zeros(len(model.schools))  # public seats this lever built, per school
 
-        For-profit kindergartens lose children first, then 普惠 ones (fees are highest there);
-        returns the children moved per county.
+    def switch_to_public(self, model: QingyuanModel, rng: np.random.Generator) -> np.ndarray:
+        """Children at private kindergartens of the township fill the seats this lever built.
+
+        Each year the lever runs, a public kindergarten it expanded takes children from the
+        for-profit (first) and 普惠 kindergartens of its township until ``switch_per_place``
+        of the seats it built are filled again (as children leave for primary school, new
+        ones take their place). Enrolment places entrants in their nearest kindergarten
+        whatever its type, so the built seats draw children only while the lever runs.
+        Returns the children moved per county.
         """
         pop, s = model.pop, model.schools
         nc = len(model.counties)
-        moved = np.zeros(nc)
-        grown = np.flatnonzero(seats > 0)
-        if len(grown) == 0 or self.p.switch_per_place == 0:
-            return moved
-        kg = public[grown]
-        want = np.floor(seats[grown] * self.p.switch_per_place + 0.5).astype(np.int64)
-        # one expanded kindergarten per township takes the township's switchers (the largest)
-        order = np.lexsort((-want, s.township[kg]))
-        first = np.concatenate([[True], s.township[kg[order]][1:] != s.township[kg[order]][:-1]])
-        dest_of_township = np.full(len(model.geo.township_county), -1, dtype=np.int64)
-        quota_of_township = np.zeros(len(model.geo.township_county), dtype=np.int64)
-        np.add.at(quota_of_township, s.township[kg], want)
-        dest_of_township[s.township[kg[order][first]]] = kg[order][first]
+        if len(self.built) < len(s):
+            self.built = np.concatenate([self.built, np.zeros(len(s) - len(self.built))])
+        kg = np.flatnonzero((self.built > 0) & s.is_open & (s.type == TYPE_CODES["kg_public"]))
+        if len(kg) == 0 or self.p.switch_per_place == 0:
+            return np.zeros(nc)
         at = np.flatnonzero((pop.school >= 0) & (pop.stage == PRESCHOOL))
+        enrolled = np.bincount(pop.school[at], minlength=len(s))
+        spare = np.maximum(s.capacity[kg] - enrolled[kg], 0)
+        quota = np.minimum(np.floor(self.built[kg] * self.p.switch_per_place + 0.5), spare).astype(np.int64)
+        kg, quota = kg[quota > 0], quota[quota > 0]
+        if len(kg) == 0:
+            return np.zeros(nc)
+        # seats per township, as slots in township order; the k-th switcher takes the k-th slot
+        n_town = len(model.geo.township_county)
+        order = np.argsort(s.township[kg], kind="stable")
+        slots = np.repeat(kg[order], quota[order])
+        slot_town = s.township[slots]
+        town_quota = np.bincount(slot_town, minlength=n_town)
+        town_start = np.concatenate([[0], np.cumsum(town_quota)[:-1]])
         school = pop.school[at]
         private = np.isin(s.type[school], [TYPE_CODES["kg_private"], TYPE_CODES["kg_puhui"]])
-        cand = at[private & (dest_of_township[s.township[school]] >= 0)]
+        cand = at[private & (town_quota[s.township[school]] > 0)]
         if len(cand) == 0:
-            return moved
+            return np.zeros(nc)
         town = s.township[pop.school[cand]]
         key = (s.type[pop.school[cand]] == TYPE_CODES["kg_puhui"]) + rng.random(len(cand))
-        go = cand[ranked_pick(town, key, quota_of_township)]
-        pop.school[go] = dest_of_township[s.township[pop.school[go]]]
-        return np.bincount(pop.county[go], minlength=nc).astype(float)
+        rank = rank_within_groups(town, key)
+        go = rank < town_quota[town]
+        pop.school[cand[go]] = slots[town_start[town[go]] + rank[go]]
+        return np.bincount(pop.county[cand[go]], minlength=nc).astype(float)
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Build seats, draw new attenders, convert kindergartens."""
@@ -127,7 +150,8 @@ class PreschoolExpansion(Lever):
         seats = np.bincount(s.county[inclusive], s.capacity[inclusive].astype(float), nc)
         need = np.maximum(kids - seats, 0) * self.target_county
         weights = need if need.sum() > 0 else kids * self.target_county
-        places = split_total(self.p.public_places_per_year, weights)
+        building = self.p.places_end_year is None or year <= self.p.places_end_year
+        places = split_total(self.p.public_places_per_year if building else 0, weights)
         rooms_all = np.zeros(len(public))
         for ci in np.flatnonzero(places):
             here = np.flatnonzero(s.county[public] == ci)
@@ -141,7 +165,10 @@ class PreschoolExpansion(Lever):
             rooms += split_total(n_rooms - int(rooms.sum()), model.school_students[ids].astype(float) + 1)
             rooms_all[here] = rooms
         add_classrooms(model, public, rooms_all)
-        switched = self.switch_to_public(model, public, rooms_all * SEATS, rng)
+        if len(self.built) < len(s):
+            self.built = np.concatenate([self.built, np.zeros(len(s) - len(self.built))])
+        self.built[public] += rooms_all * SEATS
+        switched = self.switch_to_public(model, rng)
         # some seats are taken by children who would not have attended
         n_new = np.floor(places * self.p.attendance_gain_per_place + 0.5).astype(np.int64)
         cand = np.flatnonzero((age >= 2) & (age <= 5) & ~pop.attends_preschool & (pop.stage == NOT_ENROLLED))
