@@ -381,3 +381,13 @@ def test_group_lever_winds_down_after_its_window(base):
     assert metric(cy, "cost_yuan_group_schooling", LN).loc[2024] == away * 15_000 > 0
     assert metric(cy, "cost_yuan_group_schooling", LN).loc[2025] == 0
     assert metric(cy, "n_groups", LN).loc[2025] == 2  # membership stays
+
+
+def test_preschool_seats_keep_drawing_children_after_building_stops(base):
+    spec = {"type": "preschool_expansion", "public_places_per_year": 500, "places_end_year": 2023}
+    cy = model_with([spec], until=2024).county_year()
+    assert metric(cy, "new_preschool_places").tolist() == [0, 500, 0]
+    assert metric(cy, "cost_yuan_preschool_expansion").loc[2024] == 0
+    assert metric(cy, "new_preschool_switchers").loc[2024] > 0  # seats refilled as pupils move up
+    ended = model_with([{**spec, "end_year": 2023}], until=2024).county_year()
+    assert metric(ended, "new_preschool_switchers").loc[2024] == 0
