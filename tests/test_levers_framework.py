@@ -278,3 +278,17 @@ def test_readme_table_lists_every_lever_and_parameter():
         assert f"`{name}`" in section, name
         for key in cls.Params.model_fields:
             assert f"`{key}`" in section, (name, key)
+
+
+def test_named_schools_restrict_a_lever_and_unknown_names_fail():
+    model = QingyuanModel(small_config(until=2023))
+    central = [n for n in model.school_names if n.endswith("中心小学")][:2]
+    spec = {"type": "three_schools_uplift", "schools": central, "beds_per_year": 0}
+    lv = QingyuanModel(small_config(until=2023).model_copy(update={"levers": [spec]}))
+    lv.run(2023)
+    grew = np.flatnonzero(lv.schools.equipment_yuan > model.schools.equipment_yuan)
+    assert {lv.school_names[i] for i in grew} <= set(central) and len(grew) > 0
+    bad = small_config(until=2023).model_copy(update={"levers": [{**spec, "schools": ["不存在小学"]}]})
+    with pytest.raises(InputError) as err:
+        QingyuanModel(bad)
+    assert err.value.key == "levers[0].schools" and "unknown school '不存在小学'" in str(err.value)

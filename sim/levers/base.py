@@ -62,6 +62,11 @@ class LeverParams(BaseModel):
         default_factory=list,
         description='Counties left out, e.g. ["清城区"] for "all counties outside 清城".',
     )
+    schools: list[str] | None = Field(
+        None,
+        description="Only these schools (names as in school_year's `school` column) among those the "
+        "lever would act on; none = no restriction. Checked when the run is set up.",
+    )
 
     @field_validator("counties", "exclude_counties")
     @classmethod
@@ -127,10 +132,23 @@ class Lever:
 
     # -- life cycle ----------------------------------------------------------------------
     def setup(self, model: QingyuanModel) -> None:
-        """Resolve the target counties of this run (a lever may extend this)."""
+        """Resolve the target counties (and named schools) of this run (a lever may extend this)."""
         wanted = set(self.p.counties) if self.p.counties is not None else set(model.counties)
         wanted -= set(self.p.exclude_counties)
         self.target_county = np.array([c in wanted for c in model.counties], dtype=bool)
+        self.named = None
+        if self.p.schools is not None:
+            ids = {name: i for i, name in enumerate(model.school_names)}
+            unknown = [n for n in self.p.schools if n not in ids]
+            if unknown:
+                raise InputError(
+                    f"unknown school {unknown[0]!r} in this run (names as in school_year.parquet's "
+                    f"`school` column, e.g. {', '.join(model.school_names[:3])})",
+                    source=f"config {model.config.name!r}",
+                    key=f"levers[{self.index}].schools",
+                )
+            self.named = np.zeros(len(model.schools), dtype=bool)
+            self.named[[ids[n] for n in self.p.schools]] = True
 
     def in_window(self, year: int) -> bool:
         """Whether ``year`` lies in the lever's ``start_year``-``end_year`` window."""
@@ -178,7 +196,14 @@ class Lever:
         mask = s.is_open & type_mask(s.type, tuple(types)) & self.target_county[s.county]
         if tiers is not None:
             mask &= np.isin(s.tier, tiers)
+        if self.named is not None:
+            mask &= self.named_mask(len(s))
         return np.flatnonzero(mask)
+
+    def named_mask(self, n_schools: int) -> np.ndarray:
+        """Mask of the named schools over ``n_schools`` (schools opened later are not named)."""
+        assert self.named is not None
+        return np.concatenate([self.named, np.zeros(n_schools - len(self.named), dtype=bool)])
 
     def spend(self, model: QingyuanModel, yuan_per_county: np.ndarray) -> None:
         """Record this year's cost per county (yuan) under ``cost_yuan_<type>``."""

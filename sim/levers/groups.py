@@ -91,7 +91,8 @@ class GroupParams(LeverParams):
         None, ge=1, le=50, description="Townships per group; none = the county's townships shared out."
     )
     lead_types: list[str] = Field(
-        default_factory=lambda: list(LEAD_TYPES), description="County-seat school types that can lead."
+        default_factory=lambda: list(LEAD_TYPES),
+        description="County-seat school types that can lead (with `schools`, only the named ones lead).",
     )
     rotation_share: float = Field(
         0.10, ge=0.0, le=0.5, description="Share of the lead's teachers starting a stint a year (H: ≥ 10%)."
@@ -175,6 +176,8 @@ class GroupSchooling(Lever):
                     & (s.group_id < 0)
                     & (model.school_students > 0)
                 )
+                if self.named is not None:  # named schools lead, strongest first
+                    leads = leads[self.named_mask(len(s))[leads]]
                 if len(leads) == 0:
                     break  # no free strong school left: the county runs fewer groups
                 lead = int(leads[np.argmax(s.quality[leads])])
