@@ -393,7 +393,7 @@ def build_schools(
         for i, p in enumerate(spread(seats, n["city_high"], 15, 17)):
             add(ci, p, "city_high", f"清远市第{i + 1}中学")
         for i, p in enumerate(spread(seats, n["county_high"], 15, 17)):
-            add(ci, p, "county_high", f"{short}县第{i + 1}高级中学")
+            add(ci, p, "county_high", f"{short}第{i + 1}高级中学")
         for i, p in enumerate(spread(seats, n["vocational"], 15, 17)):
             add(ci, p, "vocational", f"{short}职业技术学校{i + 1}")
         for i, p in enumerate(spread(seats, n["special"], 6, 17)):
