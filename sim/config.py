@@ -133,6 +133,11 @@ class EnrolmentParams(Strict):
         description="Share of entrants at a transition whose family tries the county's best "
         "school instead of the nearest one; admitted only while seats are free (L).",
     )
+    public_kindergarten_preference: float = Field(
+        0.7, ge=0.0, le=1.0,
+        description="Share of families who take a free seat at their nearest public kindergarten "
+        "over a nearer private one (L: public kindergartens charge far less).",
+    )
     boarding_distance_km: float = Field(
         8.0,
         gt=0.0,

@@ -79,30 +79,82 @@ def best_school_by_county(
     return best
 
 
+def spare_seats(model: QingyuanModel, exclude: np.ndarray) -> np.ndarray:
+    """Free seats per school, not counting the children ``exclude`` (those being placed)."""
+    pop, s = model.pop, model.schools
+    enrolled = pop.school >= 0
+    enrolled[exclude] = False
+    used = count_by(pop.school[enrolled], len(s))
+    return np.maximum(s.capacity.astype(np.int64) - used, 0)
+
+
+def admit_where_free(
+    school: np.ndarray, target: np.ndarray, wants: np.ndarray, spare: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Mask of the children who want ``target`` and get one of its free seats (random order)."""
+    cand = np.flatnonzero(wants & (target >= 0) & (target != school))
+    admitted = np.zeros(len(school), dtype=bool)
+    if len(cand):
+        rank = rank_within_groups(target[cand], rng.random(len(cand)))
+        admitted[cand[rank < spare[target[cand]]]] = True
+    return admitted
+
+
+def county_wide_choice(
+    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], rng: np.random.Generator
+) -> np.ndarray:
+    """A school of ``types`` anywhere in the child's county, in proportion to its seats.
+
+    Senior and vocational schools admit by 中考 score across the county, not by catchment,
+    so distance does not decide which one a pupil attends.
+    """
+    s, pop = model.schools, model.pop
+    out = np.full(len(who), -1, dtype=np.int32)
+    open_ = np.flatnonzero(s.serves(types))
+    county = pop.county[who]
+    for ci in np.unique(county):
+        cand = open_[s.county[open_] == ci]
+        sel = county == ci
+        if len(cand) == 0:
+            continue
+        w = s.capacity[cand].astype(float)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(cand), 1 / len(cand))
+        out[sel] = rng.choice(cand, size=int(sel.sum()), p=w)
+    return out
+
+
 def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Generator) -> None:
-    """Give the children ``who`` (indices) a school of ``stage``: nearest, or best if seats allow."""
+    """Give the children ``who`` (indices) a school of ``stage``.
+
+    Compulsory stages: the nearest school (就近入学), except that quality-seeking families
+    get the county's best school while it has free seats. Kindergarten: the nearest public
+    kindergarten when it has a free seat and the family prefers it (public ones are cheaper),
+    else the nearest of any type. Senior and vocational: county-wide, by seats.
+    """
     if len(who) == 0:
         return
-    pop, s = model.pop, model.schools
+    pop = model.pop
     types = STAGE_TYPES[stage]
-    nearest = model.catchment(types)[pop.place[who]]
-    # a county without such a school sends children to its best one anywhere (e.g. no kg nearby)
-    fallback = best_school_by_county(model, types, urban_only=False)[pop.county[who]]
-    school = np.where(nearest >= 0, nearest, fallback)
-    seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[pop.county[who]]
+    county = pop.county[who]
+    if stage in (SENIOR_GENERAL, VOCATIONAL):
+        school = county_wide_choice(model, who, types, rng)
+    else:
+        nearest = model.catchment(types)[pop.place[who]]
+        # a county without such a school nearby sends children to its best one anywhere
+        fallback = best_school_by_county(model, types, urban_only=False)[county]
+        school = np.where(nearest >= 0, nearest, fallback)
+    if stage == PRESCHOOL:
+        public = model.catchment(("kg_public",))[pop.place[who]]
+        wants = rng.random(len(who)) < model.config.enrolment.public_kindergarten_preference
+        got = admit_where_free(school, public, wants, spare_seats(model, who), rng)
+        school[got] = public[got]
+    seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[county]
     if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
-        best = best_school_by_county(model, types)[pop.county[who]]
-        seeker = (rng.random(len(who)) < seek_p) & (best >= 0) & (best != school)
-        if seeker.any():
-            enrolled = pop.school >= 0
-            enrolled[who] = False
-            used = count_by(pop.school[enrolled], len(s))
-            spare = np.maximum(s.capacity.astype(np.int64) - used, 0)
-            cand = np.flatnonzero(seeker)
-            rank = rank_within_groups(best[cand], rng.random(len(cand)))
-            admitted = rank < spare[best[cand]]
-            school[cand[admitted]] = best[cand[admitted]]
-            model.flows.add("new_choice_transfers", pop.county[who[cand[admitted]]])
+        best = best_school_by_county(model, types)[county]
+        wants = rng.random(len(who)) < seek_p
+        got = admit_where_free(school, best, wants, spare_seats(model, who), rng)
+        school[got] = best[got]
+        model.flows.add("new_choice_transfers", county[got])
     pop.stage[who] = stage
     pop.school[who] = school
 
@@ -220,7 +272,10 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
     idx = np.flatnonzero(enrolled)
     dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
     far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
-    eligible = far & (grade >= cfg.boarding_min_grade)
+    # who may board follows this year's distance rule (sim.policy; a boarding lever may
+    # change it per county), while long commutes stay measured against the config's rule
+    rule_km = model.policy.boarding_distance_km[pop.county]
+    eligible = enrolled & (dist > rule_km) & (pop.stage != PRESCHOOL) & (grade >= cfg.boarding_min_grade)
     cand = np.flatnonzero(eligible)
     rank = rank_within_groups(pop.school[cand], -dist[cand])
     gets_bed = rank < s.beds[pop.school[cand]]

@@ -26,7 +26,7 @@ from sim.calibration import calibrate
 from sim.config import Config
 from sim.demography_data import population_growth, urbanisation_gain
 from sim.geography import build_geography
-from sim.levers import build_levers
+from sim.levers import build_levers, install
 from sim.policy import PolicyState
 from sim.rng import Streams
 from sim.schools import School
@@ -115,8 +115,8 @@ class QingyuanModel(mesa.Model):
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._build_world()
         self.levers = build_levers(config.levers, config, "config")
-        for lever in self.levers:
-            lever.setup(self)
+        # lever book-keeping (model.lever_state), lever metrics and each lever's setup
+        install(self, self.levers)
         self.flows = Flows(len(self.counties))
         self._measure(START_YEAR)
 

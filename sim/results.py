@@ -70,8 +70,12 @@ def build_manifest(
     **extra: Any,
 ) -> dict[str, Any]:
     """Provenance of one run."""
+    from sim.levers import resolved
+
+    resolved_config = config.model_dump(mode="json")
+    resolved_config["levers"] = resolved(config)  # each lever with its defaults filled in
     return {
-        "config": config.model_dump(mode="json"),
+        "config": resolved_config,
         "seed": seed,
         "until": until,
         "versions": versions(),

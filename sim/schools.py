@@ -36,7 +36,7 @@ def type_mask(types: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
 PRESCHOOL_CLASS_LIMITS = (25, 30, 35)
 LARGE_CLASS_LIMIT = {"primary": 45, "junior": 50, "senior": 50}
 SEATS_PER_CLASSROOM = {
-    "kindergarten": 30,
+    "kindergarten": 25,
     "primary": 45,
     "junior": 50,
     "senior": 50,

@@ -56,6 +56,7 @@ KG_TYPE_SHARES = {False: (0.14, 0.62, 0.24), True: (0.06, 0.70, 0.24)}
 # county seats (大班额) and spare in emptying villages (qingyuan.md: the urban core lacks
 # places; L for the sizes)
 CAPACITY_FACTOR = {URBAN: (0.85, 1.05), TOWN: (1.0, 1.3), VILLAGE: (1.1, 1.6)}
+PUBLIC_KG_CAPACITY_FACTOR = (0.95, 1.05)  # L, see set_initial_stocks
 BED_COVERAGE = (0.55, 0.95)  # share of 2022 boarding demand with a bed (L)
 
 # Facility stocks per pupil as log-ratio to the 优质均衡 threshold, by tier, and a north
@@ -392,7 +393,7 @@ def build_schools(
         for i, p in enumerate(spread(seats, n["city_high"], 15, 17)):
             add(ci, p, "city_high", f"清远市第{i + 1}中学")
         for i, p in enumerate(spread(seats, n["county_high"], 15, 17)):
-            add(ci, p, "county_high", f"{short}县第{i + 1}高级中学")
+            add(ci, p, "county_high", f"{short}第{i + 1}高级中学")
         for i, p in enumerate(spread(seats, n["vocational"], 15, 17)):
             add(ci, p, "vocational", f"{short}职业技术学校{i + 1}")
         for i, p in enumerate(spread(seats, n["special"], 6, 17)):
@@ -464,6 +465,9 @@ def set_initial_stocks(
         CAPACITY_FACTOR[VILLAGE][1],
     )
     factor = rng.uniform(lo, hi)
+    # public kindergartens were full in 2022: the city reports too few public places (H)
+    public_kg = table.type == TYPE_CODES["kg_public"]
+    factor[public_kg] = rng.uniform(*PUBLIC_KG_CAPACITY_FACTOR, int(public_kg.sum()))
     table.classrooms[:] = np.maximum(np.rint(classes_needed * factor), 1).astype(np.int32)
     seats = np.array([SEATS_PER_CLASSROOM[SCHOOL_TYPES[TYPE_NAMES[k]]] for k in table.type])
     table.capacity[:] = table.classrooms * seats

@@ -17,6 +17,7 @@ SUMMARY_METRICS = (
     ("n_teachers", "teachers"),
     ("n_large_classes", "oversized classes"),
     ("urbanisation_rate", "urbanisation"),
+    ("cum_cost_yuan", "lever cost, yuan (cum)"),  # sim.levers.ledger
 )
 
 
