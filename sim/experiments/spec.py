@@ -104,6 +104,12 @@ class ScenarioSpec(_Strict):
 
     config: str | None = None
     description: str = ""
+    only_levers: list[str] | None = Field(
+        None, description="Keep only the config's [[levers]] of these types (one measure alone)."
+    )
+    drop_levers: list[str] | None = Field(
+        None, description="Drop the config's [[levers]] of these types (the plan without one)."
+    )
     overrides: dict[str, Any] = Field(default_factory=dict)
     levers: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -327,6 +333,8 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
             err = describe_validation_error(exc, ScenarioSpec, src)
             raise InputError(err.detail, source=src, key=f"{key}.{err.key}") from None
         cfg = load_config(_resolve_path(scen.config, path, f"{key}.config")) if scen.config else base
+        if scen.only_levers is not None or scen.drop_levers is not None:
+            cfg = _filter_levers(cfg, scen.only_levers, scen.drop_levers, src, key)
         if scen.levers:
             cfg = _add_levers(cfg, scen.levers, src, f"{key}.levers")
         cfg = apply_overrides(cfg, constants, src, key_prefix="constants.")
@@ -430,6 +438,30 @@ def _is_int_field(dotted: str) -> bool:
             return False
         node = info.annotation
     return node is int
+
+
+def _filter_levers(cfg: Config, only: list[str] | None, drop: list[str] | None, src: str, key: str) -> Config:
+    """The config with only (or without) its levers of the given types."""
+    present = [str(lv.get("type")) for lv in cfg.levers]
+    for name, types in (("only_levers", only), ("drop_levers", drop)):
+        for t in types or []:
+            if t not in present:
+                raise InputError(
+                    f"no lever of type {t!r} in this scenario's config (its levers: "
+                    f"{', '.join(dict.fromkeys(present)) or 'none'})",
+                    source=src,
+                    key=f"{key}.{name}",
+                )
+    kept = [
+        lv
+        for lv in cfg.levers
+        if (only is None or lv.get("type") in only) and (drop is None or lv.get("type") not in drop)
+    ]
+    data = cfg.model_dump()
+    data["levers"] = kept
+    from sim.config import validate_config
+
+    return validate_config(data, src)
 
 
 def _add_levers(cfg: Config, levers: list[dict[str, Any]], src: str, key: str) -> Config:
