@@ -121,5 +121,34 @@ def test_plan_target_outcomes_take_the_scorecards_threshold():
     assert by_name["counties_preschool_2027"].threshold == 2
 
 
+def test_scenarios_keep_or_drop_the_plans_levers_by_type(tmp_path):
+    plan = ROOT / "configs" / "plan.toml"
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        f"""
+base = "{ROOT / "configs" / "baseline.toml"}"
+seed = 1
+until = 2024
+[scenarios]
+plan = {{ config = "{plan}" }}
+rotation_only = {{ config = "{plan}", only_levers = ["teacher_rotation"] }}
+no_layout = {{ config = "{plan}", drop_levers = ["layout_optimisation", "salary_parity"] }}
+""",
+        encoding="utf-8",
+    )
+    exp = load_spec(spec)
+    types = {name: [lv["type"] for lv in cfg.levers] for name, cfg in exp.scenarios.items()}
+    full = [lv["type"] for lv in load_config(plan).levers]
+    assert types["plan"] == full
+    assert types["rotation_only"] == ["teacher_rotation"]
+    assert types["no_layout"] == [t for t in full if t not in ("layout_optimisation", "salary_parity")]
+    spec.write_text(
+        spec.read_text(encoding="utf-8").replace('"teacher_rotation"]', '"teacher_rotaton"]'),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"rotation_only.only_levers: no lever of type 'teacher_rotaton'"):
+        load_spec(spec)
+
+
 def test_shipped_experiments_exist():
     assert {p.stem for p in SHIPPED} >= {"levers_2027", "sensitivity", "births_urbanisation"}
