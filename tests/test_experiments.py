@@ -278,6 +278,28 @@ fake_rotation.rate = { low = 0.1, high = 0.3 }
         ]
 
 
+def test_lever_parameter_sets_every_table_of_its_type(tmp_path, fake_lever):
+    spec = write(
+        tmp_path,
+        BASE
+        + """
+[scenarios.plan]
+levers = [{ type = "fake_rotation", rate = 0.1, start_year = 2023 }, { type = "fake_rotation" }]
+[design]
+kind = "lhs"
+samples = 2
+[levers]
+fake_rotation.rate = { low = 0.1, high = 0.3 }
+"levers.0.start_year" = { low = 2023, high = 2024, integer = true }
+""",
+    )
+    for r in load_spec(spec).runs:
+        rate = r.params["levers.fake_rotation.rate"]
+        assert [lv.get("rate") for lv in r.config["levers"]] == [rate, rate]
+        assert r.config["levers"][0]["start_year"] == r.params["levers.0.start_year"]
+        assert "start_year" not in r.config["levers"][1]
+
+
 def test_lever_parameter_without_the_lever_fails_clearly(tmp_path, fake_lever):
     spec = write(
         tmp_path,

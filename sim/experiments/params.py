@@ -7,8 +7,9 @@ trajectories (which touch 0 and 1 exactly) safe, and leaves Sobol indices unchan
 invariant under a monotone transform of each input).
 
 Parameter names are dotted paths into ``Config`` (``demography.births_trend``). Lever
-parameters are ``levers.<lever type>.<param>`` (or ``levers.<index>.<param>``) and are set on
-the matching ``[[levers]]`` table of the scenario's config.
+parameters are ``levers.<lever type>.<param>``, set on every ``[[levers]]`` table of that type
+in the scenario's config (an effect size is one number however many tables a lever has), or
+``levers.<index>.<param>`` for one table.
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ def apply_overrides(config: Config, overrides: dict[str, Any], source: str, key_
     """Return ``config`` with dotted overrides applied, lever parameters included.
 
     Plain paths go through ``set_dotted`` (as ``Config.with_overrides``); a path
-    ``levers.<type>.<param>`` sets ``param`` on the one ``[[levers]]`` table of that type.
+    ``levers.<type>.<param>`` sets ``param`` on every ``[[levers]]`` table of that type.
     The result is validated as a whole, levers included, so a bad value fails here.
     """
     if not overrides:
@@ -311,12 +312,6 @@ def _set_lever(levers: list[dict[str, Any]], dotted: str, value: Any, source: st
             source=source,
             key=key,
         )
-    if len(matches) > 1:
-        raise InputError(
-            f"{len(matches)} levers of type {selector!r} in this scenario's config; address one "
-            f"by position as levers.<index>.{param} (indices {', '.join(map(str, matches))})",
-            source=source,
-            key=key,
-        )
-    levers[matches[0]] = copy.deepcopy(levers[matches[0]])
-    levers[matches[0]][param] = copy.deepcopy(value)
+    for i in matches:  # an effect size is one number for every table of its lever
+        levers[i] = copy.deepcopy(levers[i])
+        levers[i][param] = copy.deepcopy(value)
