@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -152,3 +153,23 @@ no_layout = {{ config = "{plan}", drop_levers = ["layout_optimisation", "salary_
 
 def test_shipped_experiments_exist():
     assert {p.stem for p in SHIPPED} >= {"levers_2027", "sensitivity", "births_urbanisation"}
+
+
+def test_readme_example_spec_validates(tmp_path):
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text.split("### The spec", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    spec = ROOT / "experiments" / f"_readme_example_{os.getpid()}.toml"  # its paths are relative
+    spec.write_text(block, encoding="utf-8")
+    try:
+        exp = load_spec(spec)
+    finally:
+        spec.unlink()
+    assert set(exp.scenarios) == {
+        "baseline",
+        "plan",
+        "rotation_only",
+        "plan_without_layout",
+        "high_pay",
+        "fewer_births",
+    }
+    assert len(exp.runs) == 6 * 32 * 10
