@@ -143,7 +143,8 @@ def lever_metrics(model: QingyuanModel, metrics: CountyMetrics, schools: pd.Data
     s = model.schools
     touched = state.touched[: len(s)]
     metrics.count("n_schools_supported", np.bincount(s.county[: len(touched)][touched], minlength=state.n))
-    for names, fn in STOCK_FUNCTIONS:
+    # sorted, so the metric order does not depend on which lever module was imported first
+    for names, fn in sorted(STOCK_FUNCTIONS, key=lambda item: item[0]):
         values = fn(model, year)
         for name in names:
             metrics.count(name, values[name])
