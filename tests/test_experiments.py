@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_experiments_toy import fragile_run, toy_run
+from test_experiments_toy import fragile_run, process_ordered_toy_run, toy_run
 
 from sim.cli import main as cli_main
 from sim.config import CITY
@@ -943,3 +943,19 @@ def test_prim_pruning_lifts_restrictions_on_noise():
     assert list(pruned.restricted) == [True, False, False, False]
     assert pruned.low[0] == pytest.approx(0.6, abs=0.02)
     assert pruned.coverage > peeled.coverage and pruned.density >= peeled.density - 0.05
+
+
+def test_combined_tables_do_not_depend_on_a_runs_row_order(tmp_path):
+    exp = load_spec(write(tmp_path, SWEEP))
+    outs = {}
+    for label, workers in (("inline", 1), ("pool", 2)):
+        outs[label] = tmp_path / label
+        with open_executor(workers) as (ex, _name, window):
+            run_experiment(
+                exp, outs[label], ex, run_fn=process_ordered_toy_run, progress=False, window=window
+            )
+    one = next(iter((outs["pool"] / "runs").iterdir())).name
+    assert not pd.read_parquet(outs["pool"] / "runs" / one / "county_year.parquet").equals(
+        pd.read_parquet(outs["inline"] / "runs" / one / "county_year.parquet")
+    )  # rows differ ...
+    assert_same_tables(outs["inline"], outs["pool"])  # ... the combined tables do not

@@ -76,3 +76,16 @@ def busy_toy_run(config: Config, *, seed: int, until: int) -> dict[str, pd.DataF
     while time.process_time() < end:
         x += sum(i * 0.5 for i in range(1000))
     return toy_run(config, seed=seed, until=until)
+
+
+def process_ordered_toy_run(config: Config, *, seed: int, until: int) -> dict[str, pd.DataFrame]:
+    """``toy_run`` with its rows in an order that depends on the process, not on the run.
+
+    Stands for a model whose row order follows its import history (a registry's order), which
+    differs between the parent and a fresh worker; the combined tables must not.
+    """
+    tables = toy_run(config, seed=seed, until=until)
+    cy = tables["county_year"]
+    order = np.random.default_rng(os.getpid()).permutation(len(cy))
+    tables["county_year"] = cy.iloc[order].reset_index(drop=True)
+    return tables

@@ -164,7 +164,16 @@ def stack(store: ExperimentDir, ok: pd.DataFrame, table: str) -> pd.DataFrame:
         frame.insert(i, col, values)
     for col in ("run_id", "scenario"):
         frame[col] = frame[col].astype(str)
-    return frame
+    # Within a run, rows go in key order, not in the order the model wrote them: that order can
+    # depend on the process's import history (e.g. the lever registry's), which differs between
+    # an in-process run and a fresh worker.
+    keys = ["run_id"] + [c for c in ("year", "county", "metric", "target", "school_id") if c in frame]
+    county_rank = {c: i for i, c in enumerate((*COUNTIES, CITY))}
+
+    def key(col: pd.Series) -> pd.Series:
+        return col.map(county_rank).fillna(len(county_rank)) if col.name == "county" else col
+
+    return frame.sort_values(keys, key=key, kind="stable").reset_index(drop=True)
 
 
 def _metric_values(cy: pd.DataFrame, metric: str, year: int) -> pd.Series:
