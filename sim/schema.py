@@ -14,6 +14,25 @@ Output tables are tidy so they can be stacked across scenarios and replicates:
 from __future__ import annotations
 
 COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
+# County metrics every run reports, for every county and the city (the baseline issue's list).
+CORE_COUNTY_METRICS: frozenset[str] = frozenset(
+    {
+        "n_births",
+        "n_students_preschool",
+        "n_students_primary",
+        "n_students_junior",
+        "n_students_senior_general",
+        "n_students_vocational",
+        "n_boarding",
+        "n_left_behind",
+        "n_schools_open",
+        "n_teachers",
+        "students_per_teacher_primary",
+        "n_large_classes",
+        "urbanisation_rate",
+        "population",
+    }
+)
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
 
 # School types (DESIGN §2). The level tells which standard and statistics line applies.

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sim import schema
+from sim.schema import CORE_COUNTY_METRICS
 
 if TYPE_CHECKING:
     from sim.config import Config
@@ -13,24 +14,7 @@ if TYPE_CHECKING:
 # Metrics the model API documents (BRIEF "The model API"); they are accepted without asking the
 # model. Any other name is checked against a tiny probe run (``probe_metrics``), since the model's
 # list grows with every mechanism (tests/test_experiments_model.py keeps this list honest).
-DOCUMENTED_METRICS: frozenset[str] = frozenset(
-    {
-        "n_births",
-        "n_students_preschool",
-        "n_students_primary",
-        "n_students_junior",
-        "n_students_senior_general",
-        "n_students_vocational",
-        "n_boarding",
-        "n_left_behind",
-        "n_schools_open",
-        "n_teachers",
-        "students_per_teacher_primary",
-        "n_large_classes",
-        "urbanisation_rate",
-        "population",
-    }
-)
+DOCUMENTED_METRICS: frozenset[str] = CORE_COUNTY_METRICS
 
 # The county on which a probe runs: the smallest, so a probe takes a fraction of a second.
 PROBE_COUNTY = "连南瑶族自治县"
