@@ -158,14 +158,8 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
             }
         crit = ev.criteria[ev.criteria["county"] == county]
         out["counties"][county] = {
-            "verdict": row["verdict"],
-            "status": row["status"],
-            "passes": bool(row["passes"]),
-            "passes_assessed_criteria": bool(row["passes_assessed"]),
+            **_verdict_fields(row),
             "resources_pass": bool(row["resources_pass"]),
-            "n_failed": row["n_failed"],
-            "n_not_assessed": row["n_not_assessed"],
-            "binding": list(row["binding"]),
             "levels": levels,
             "excluded": _records(ev.excluded[ev.excluded["county"] == county].drop(columns="county")),
             "criteria": _records(crit.drop(columns="county")),
@@ -343,14 +337,8 @@ def preschool_to_dict(ev: PreschoolEvaluation) -> dict[str, Any]:
         county = row["county"]
         crit = ev.criteria[ev.criteria["county"] == county]
         out["counties"][county] = {
-            "verdict": row["verdict"],
-            "status": row["status"],
-            "passes": bool(row["passes"]),
-            "passes_assessed_criteria": bool(row["passes_assessed"]),
+            **_verdict_fields(row),
             "core_pass": bool(row["core_pass"]),
-            "n_failed": row["n_failed"],
-            "n_not_assessed": row["n_not_assessed"],
-            "binding": list(row["binding"]),
             "inputs": {k: _clean(v) for k, v in inputs.loc[county].items()},
             "indicators": {
                 r["criterion"]: {k: _clean(v) for k, v in r.items() if k not in ("county", "criterion")}
@@ -394,3 +382,16 @@ def preschool_text(ev: PreschoolEvaluation) -> str:
                 )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _verdict_fields(row: dict) -> dict:
+    """The county verdict fields both standards' JSON share."""
+    return {
+        "verdict": row["verdict"],
+        "status": row["status"],
+        "passes": bool(row["passes"]),
+        "passes_assessed_criteria": bool(row["passes_assessed"]),
+        "n_failed": row["n_failed"],
+        "n_not_assessed": row["n_not_assessed"],
+        "binding": list(row["binding"]),
+    }
