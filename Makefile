@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Find a Python 3.12 interpreter: an explicit PYTHON=..., python3.12 on PATH, or pyenv's.
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n1 || echo python3)
 
-.PHONY: run test test-slow lint bench clean-venv
+.PHONY: run test test-slow lint bench update-digest clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check sim tests
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 test-slow: $(STAMP)
@@ -30,6 +31,12 @@ test-slow: $(STAMP)
 
 lint: $(STAMP)
 	$(PY) -m ruff check sim tests
+	$(VENV)/bin/lint-imports --no-cache
+
+# Regenerate the committed digest of the shipped configs' outputs (tests/regression/) after a
+# deliberate change to the model's numbers; commit it on its own, saying why.
+update-digest: $(STAMP)
+	$(PY) -m tests.regression.shipped_digest
 
 bench: $(STAMP)
 	$(PY) -m sim bench

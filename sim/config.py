@@ -8,33 +8,17 @@ marked as an assumption (``L``: an inference to calibrate; ``M``: one secondary 
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
-from sim.errors import InputError
+from sim.core.errors import InputError
+from sim.core.inputs import Strict, deep_merge, describe_validation_error, read_toml, set_dotted
+from sim.core.names import CITY, COUNTIES
 
-COUNTIES: tuple[str, ...] = (
-    "清城区",
-    "清新区",
-    "英德市",
-    "连州市",
-    "佛冈县",
-    "阳山县",
-    "连山壮族瑶族自治县",
-    "连南瑶族自治县",
-)
-CITY = "全市"
+__all__ = ["CITY", "COUNTIES", "Config", "describe_validation_error", "read_toml", "set_dotted"]
 
-
-class Strict(BaseModel):
-    """Base for config sections: unknown keys are rejected, values are re-validated on set."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
 
 class DemographyParams(Strict):
@@ -401,114 +385,26 @@ class Config(Strict):
         data = self.model_dump()
         for dotted, value in overrides.items():
             set_dotted(data, dotted, value, source)
-        return validate_config(data, source)
+        return validate_params(data, source)
 
 
-def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
-    """Set ``a.b.c`` inside nested dicts; an unknown path is an error naming the key."""
-    parts = dotted.split(".")
-    node = data
-    for i, part in enumerate(parts):
-        if not isinstance(node, dict) or part not in node:
-            raise InputError(
-                f"unknown key (known here: {', '.join(sorted(node)) if isinstance(node, dict) else 'none'})",
-                source=source,
-                key=".".join(parts[: i + 1]),
-            )
-        if i == len(parts) - 1:
-            node[part] = copy.deepcopy(value)
-        else:
-            node = node[part]
+def validate_params(data: dict[str, Any], source: str) -> Config:
+    """Validate a dict into a ``Config``, raising ``InputError`` on the first problem.
 
-
-def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
-    """Describe the allowed range of the field at ``loc`` from its constraints."""
-    cls: Any = model
-    info = None
-    for part in loc:
-        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
-            return None
-        info = cls.model_fields.get(str(part))
-        if info is None:
-            return None
-        cls = info.annotation
-    if info is None:
-        return None
-    lo = hi = None
-    lo_op = hi_op = ""
-    for meta in info.metadata:
-        if isinstance(meta, Ge):
-            lo, lo_op = meta.ge, ">="
-        elif isinstance(meta, Gt):
-            lo, lo_op = meta.gt, ">"
-        elif isinstance(meta, Le):
-            hi, hi_op = meta.le, "<="
-        elif isinstance(meta, Lt):
-            hi, hi_op = meta.lt, "<"
-    if lo is not None and hi is not None:
-        return f"allowed: {lo_op} {lo} and {hi_op} {hi}"
-    if lo is not None:
-        return f"allowed: {lo_op} {lo}"
-    if hi is not None:
-        return f"allowed: {hi_op} {hi}"
-    return None
-
-
-def describe_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> InputError:
-    """Turn pydantic's error list into one line naming file, key, value and allowed range."""
-    err = exc.errors()[0]
-    loc = tuple(p for p in err["loc"] if not isinstance(p, int))
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    if err["type"] == "extra_forbidden":
-        parent: Any = model
-        for part in loc[:-1]:
-            fi = parent.model_fields.get(str(part)) if hasattr(parent, "model_fields") else None
-            parent = fi.annotation if fi is not None else None
-        known = sorted(parent.model_fields) if hasattr(parent, "model_fields") else []
-        return InputError(f"unknown key (allowed keys: {', '.join(known)})", source=source, key=key)
-    bounds = _field_bounds(model, loc)
-    value = err.get("input")
-    msg = err["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
-    text = f"{msg} (got {value!r})" if not isinstance(value, dict) else msg
-    if bounds and bounds not in text:
-        text += f"; {bounds}"
-    extra = f" (+{len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-    return InputError(text + extra, source=source, key=key)
-
-
-def validate_config(data: dict[str, Any], source: str) -> Config:
-    """Validate a dict into a ``Config``, raising ``InputError`` on the first problem."""
+    Lever tables are checked by their own registry one layer up
+    (``sim.scenario.validate_config``); this checks every typed parameter.
+    """
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise describe_validation_error(exc, Config, source) from None
     if config.until < config.start_year + 1:
         raise InputError(f"must be after start_year {config.start_year}", source=source, key="until")
-    # Levers are validated by their registry (sim.levers), which knows each lever's keys.
-    from sim.levers import build_levers
-
-    build_levers(config.levers, config, source)
     return config
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning a missing file or a syntax error into an ``InputError``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("file not found", source=path)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"malformed TOML: {exc}", source=path) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", source=path) from None
-
-
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Load a scenario TOML (deltas from the defaults) into a resolved ``Config``.
+def read_config_data(path: str | Path) -> dict[str, Any]:
+    """A scenario TOML with its ``base =`` chain resolved, as a plain dict (not yet validated).
 
     A config may name another with ``base = "other.toml"`` (relative to itself); its
     values apply first. ``[[levers]]`` lists are concatenated, base first.
@@ -519,22 +415,10 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
     if base is not None:
         if not isinstance(base, str):
             raise InputError("must be a path string", source=path, key="base")
-        parent = load_config((path.parent / base).resolve()).model_dump()
+        parent_path = (path.parent / base).resolve()
+        parent = validate_params(read_config_data(parent_path), str(parent_path)).model_dump()
         levers = parent.pop("levers", []) + data.pop("levers", [])
-        parent.update(_deep_merge(parent, data))
+        parent.update(deep_merge(parent, data))
         parent["levers"] = levers
         data = parent
-    config = validate_config(data, str(path))
-    if overrides:
-        config = config.with_overrides(overrides, source=str(path))
-    return config
-
-
-def _deep_merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in delta.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    return data

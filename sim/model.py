@@ -9,8 +9,8 @@ The yearly order is written down once, here, in ``QingyuanModel.step``:
 5. **School dynamics** — classes and 大班额, quality, pupils' achievement.
 6. **Measure** — county metrics, the school table, standards and targets.
 
-Students are numpy columns (``sim.population``), teachers too (``sim.teachers``); schools
-are Mesa agents whose state is a row of ``model.schools`` (``sim.schools``).
+Students are numpy columns (``sim.world.population``), teachers too (``sim.world.teachers``); schools
+are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``).
 """
 
 from __future__ import annotations
@@ -21,18 +21,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import demography, enrolment, measure, school_dynamics, workforce
-from sim.calibration import calibrate
 from sim.config import Config
-from sim.demography_data import population_growth, urbanisation_gain
-from sim.geography import build_geography
+from sim.core.rng import Streams
+from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
-from sim.policy import PolicyState
-from sim.rng import Streams
-from sim.schools import School
+from sim.measure import county as measure
+from sim.processes import demography, enrolment, school_dynamics
+from sim.processes.policy import PolicyState
+from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
-from sim.teachers import initial_teachers, school_levels
-from sim.world import (
+from sim.world.build import (
     START_YEAR,
     build_schools,
     initial_children,
@@ -40,6 +38,10 @@ from sim.world import (
     place_weights,
     set_initial_stocks,
 )
+from sim.world.calibration import calibrate
+from sim.world.geography import build_geography
+from sim.world.schools import School
+from sim.world.teachers import initial_teachers, school_levels
 
 
 class Flows:
@@ -204,7 +206,7 @@ class QingyuanModel(mesa.Model):
         return np.bincount(pop.school[idx][eligible], minlength=len(s)).astype(float)
 
     def _init_policy_state(self) -> None:
-        """Lever knobs at the status quo (``sim.policy``)."""
+        """Lever knobs at the status quo (``sim.processes.policy``)."""
         self.policy = PolicyState(len(self.counties), len(self.schools), self.config)
 
     # -- helpers used by processes and levers ------------------------------------------

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.config import load_config
-from sim.errors import InputError
-from sim.schema import CORE_COUNTY_METRICS
+from sim.core.errors import InputError
+from sim.core.names import CORE_COUNTY_METRICS
+from sim.scenario import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_run_writes_three_files_for_counties_and_city(tmp_path):
 
 def test_n_births_is_reported(tmp_path):
     cfg = load_config(write(tmp_path, 'counties = ["连山壮族瑶族自治县"]\nuntil = 2023\n'))
-    from sim.api import run
+    from sim.scenario import run
 
     cy = run(cfg)["county_year"]
     births = cy[(cy.metric == "n_births") & (cy.year == 2023)]["value"]
@@ -115,6 +115,6 @@ def test_overrides_reject_unknown_dotted_keys():
 def test_every_shipped_config_runs_two_years():
     for path in sorted((ROOT / "configs").glob("*.toml")):
         cfg = load_config(path).with_overrides({"counties": ["连山壮族瑶族自治县"], "until": 2024})
-        from sim.api import run
+        from sim.scenario import run
 
         assert len(run(cfg)["county_year"]) > 0, path

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.api import run
 from sim.model import QingyuanModel
-from sim.population import NOT_ENROLLED, PRIMARY, SPECIAL
+from sim.scenario import run
+from sim.world.population import NOT_ENROLLED, PRIMARY, SPECIAL
 from tests.conftest import SMALL, metric, small_config
 
 

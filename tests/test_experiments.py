@@ -20,7 +20,7 @@ from test_experiments_toy import fragile_run, process_ordered_toy_run, toy_run
 
 from sim.cli import main as cli_main
 from sim.config import CITY
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.experiments import prim
 from sim.experiments.executors import InlineExecutor, open_executor
 from sim.experiments.runner import run_experiment

@@ -1,4 +1,4 @@
-"""The experiment runner end to end with the real model (``sim.api.run``), kept tiny."""
+"""The experiment runner end to end with the real model (``sim.scenario.run``), kept tiny."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import pandas as pd
 import pytest
 from test_experiments import assert_same_tables
 
-from sim.api import run as model_run
-from sim.config import Config, load_config
-from sim.errors import InputError
+from sim.config import Config
+from sim.core.errors import InputError
 from sim.experiments.executors import InlineExecutor, open_executor
 from sim.experiments.metrics import DOCUMENTED_METRICS, probe_metrics
 from sim.experiments.runner import run_experiment
 from sim.experiments.spec import SpecOverrides, load_spec
+from sim.scenario import load_config
+from sim.scenario import run as model_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted((ROOT / "experiments").glob("*.toml"))

@@ -1,6 +1,6 @@
 """Toy model functions for the runner's mechanics tests (no tests here).
 
-They have the shape of ``sim.api.run`` (config, seed, until -> tables) and compute their
+They have the shape of ``sim.scenario.run`` (config, seed, until -> tables) and compute their
 tables deterministically from the config and the seed, so executor, resume and failure tests
 run in milliseconds. They live in an importable module so process pools, Dask workers and a
 CLI subprocess (``--run-function test_experiments_toy:slow_toy_run``) can load them.

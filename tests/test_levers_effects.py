@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import run
-from sim.config import Config, load_config
-from sim.geography import URBAN
+from sim.config import Config
+from sim.core.names import TYPE_CODES
 from sim.levers.county_high import FEATURED_MIN_YEARS, FEATURED_QUALITY, featured_stocks
 from sim.levers.groups import community_stocks
 from sim.model import QingyuanModel
-from sim.schema import TYPE_CODES
-from sim.schools import OPEN
+from sim.scenario import load_config, run
+from sim.world.geography import URBAN
+from sim.world.schools import OPEN
 from tests.conftest import SMALL, metric, small_config
 from tests.test_levers_framework import ROOT
 

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import run
-from sim.config import Config, load_config
-from sim.errors import InputError
+from sim.config import Config
+from sim.core.errors import InputError
 from sim.levers import REGISTRY, build_levers, resolved
 from sim.levers.ledger import FLOW_METRICS
 from sim.model import QingyuanModel
+from sim.scenario import load_config, run
 from tests.conftest import SMALL, metric, small_config
 
 ROOT = Path(__file__).resolve().parents[1]

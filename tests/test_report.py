@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main as cli
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.plots import fonts
 from sim.report import summary as sm
 from sim.report.build import write_report

@@ -134,7 +134,7 @@ def targets(years=YEARS, *, lever_boost: float = 0.0) -> pd.DataFrame:
 def write_run(out: Path, *, name: str = "baseline", levers: tuple[str, ...] = (),
               lever_boost: float = 0.0, drop_metrics: tuple[str, ...] = (),
               with_targets: bool = True, with_schools: bool = True) -> Path:
-    """A run directory as ``sim.results.write_run`` lays it out."""
+    """A run directory as ``sim.scenario.write_run`` lays it out."""
     out.mkdir(parents=True, exist_ok=True)
     cy = county_year(levers=levers, lever_boost=lever_boost)
     if drop_metrics:
@@ -225,9 +225,8 @@ def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -
 
 def write_real_run(out: Path, *, county: str = "连南瑶族自治县", until: int = 2024) -> Path:
     """A real tiny model run (one county, to ``until``) written as ``python -m sim run`` does."""
-    from sim import api
-    from sim.config import load_config
-    from sim.results import build_manifest, now, write_run
+    from sim import scenario as api
+    from sim.scenario import build_manifest, load_config, now, write_run
 
     config = load_config(Path(__file__).parent.parent / "configs" / "baseline.toml")
     config = config.with_overrides({"counties": [county], "until": until})

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.standards import (
     aggregate_kindergartens,
     evaluate_compulsory,

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 
 from sim.config import CITY, Config
-from sim.standards import plan_scorecard, read_schools_csv
-from sim.standards.model_hook import (
+from sim.measure.standards_hook import (
     model_county_items,
     preschool_counts_from_metrics,
     record_standards,
     standards_metrics,
 )
+from sim.standards import plan_scorecard, read_schools_csv
 
 EXAMPLE = Path(__file__).parents[1] / "sim" / "standards" / "example_schools.csv"
 
@@ -95,8 +95,8 @@ def test_record_standards_fails_on_status_quo_rotation():
 
 @pytest.fixture(scope="module")
 def liannan_run():
-    from sim import api
-    from sim.config import load_config
+    from sim import scenario as api
+    from sim.scenario import load_config
 
     root = Path(__file__).parents[1]
     cfg = load_config(root / "configs" / "baseline.toml").with_overrides({"counties": ["连南瑶族自治县"]})

@@ -7,13 +7,14 @@ import copy
 import numpy as np
 import pytest
 
-from sim import rotation, workforce
 from sim.config import Config
-from sim.errors import InputError
-from sim.geography import URBAN, VILLAGE
+from sim.core.errors import InputError
 from sim.model import Flows, QingyuanModel
-from sim.retirement import retirement_age_months, retirement_month_index, retiring_by
-from sim.teachers import BENKE, COUNTY_BACKBONE, EDITORIAL, LEVEL_OF_TYPE, LEVELS
+from sim.processes.workforce import rotation
+from sim.processes.workforce import staffing as workforce
+from sim.processes.workforce.retirement import retirement_age_months, retirement_month_index, retiring_by
+from sim.world.geography import URBAN, VILLAGE
+from sim.world.teachers import BENKE, COUNTY_BACKBONE, EDITORIAL, LEVEL_OF_TYPE, LEVELS
 from tests.conftest import SMALL, metric, small_config
 
 LEVERS_ON = {

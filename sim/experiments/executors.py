@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 
 class InlineExecutor(Executor):
@@ -44,7 +44,7 @@ def _worker_init(runner_pid: int) -> None:
     workers (hundreds of MB each) would stay until the machine restarts.
     """
     with contextlib.suppress(ImportError):
-        import sim.api  # noqa: F401
+        import sim.scenario  # noqa: F401
     threading.Thread(target=_exit_with, args=(runner_pid,), daemon=True).start()
 
 

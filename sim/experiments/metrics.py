@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from sim import schema
-from sim.schema import CORE_COUNTY_METRICS
+from sim.core import names as schema
+from sim.core.names import CORE_COUNTY_METRICS
 
 if TYPE_CHECKING:
     from sim.config import Config
@@ -22,8 +22,8 @@ PROBE_COUNTY = "连南瑶族自治县"
 
 @lru_cache(maxsize=16)
 def _probe(config_json: str) -> frozenset[str]:
-    from sim.api import run
     from sim.config import Config
+    from sim.scenario import run
 
     config = Config.model_validate_json(config_json)
     tables = run(config, seed=config.seed, until=config.start_year + 1)

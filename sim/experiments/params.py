@@ -22,8 +22,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import Config, describe_validation_error, set_dotted, validate_config
-from sim.errors import InputError
+from sim.config import Config, describe_validation_error, set_dotted
+from sim.core.errors import InputError
+from sim.scenario import validate_config
 
 # Keys that make a TOML table a parameter definition rather than a namespace of dotted keys.
 PARAM_KEYS = frozenset(

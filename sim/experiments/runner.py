@@ -5,7 +5,7 @@ run goes straight to its own Parquet files), records a failed run with its trace
 on, and resumes a killed sweep without redoing finished runs.
 
 The model is any picklable, module-level callable ``run_fn(config, *, seed, until) -> dict
-of DataFrames`` (default ``sim.api.run``), so tests can inject a failing model and other
+of DataFrames`` (default ``sim.scenario.run``), so tests can inject a failing model and other
 tools (SALib, EMA Workbench) can drive the same function.
 """
 
@@ -23,17 +23,18 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Config
-from sim.errors import InputError
+from sim.core.errors import InputError
+from sim.core.provenance import git_commit, versions
 from sim.experiments import analysis
 from sim.experiments.spec import Experiment, RunSpec, describe
-from sim.experiments.store import ExperimentDir, git_commit, now, versions
+from sim.experiments.store import ExperimentDir, now
 
 RunFn = Callable[..., dict[str, pd.DataFrame]]
 
 
 def default_run_fn() -> RunFn:
-    """The model: ``sim.api.run``."""
-    from sim.api import run
+    """The model: ``sim.scenario.run``."""
+    from sim.scenario import run
 
     return run
 

@@ -24,10 +24,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim.config import CITY, COUNTIES, Config, describe_validation_error, load_config, read_toml
-from sim.errors import InputError
+from sim.config import CITY, COUNTIES, Config, describe_validation_error, read_toml
+from sim.core.errors import InputError
 from sim.experiments.metrics import known_metrics, known_targets, probe_metrics, target_threshold
 from sim.experiments.params import Parameter, apply_overrides, flatten, parse_parameters
+from sim.scenario import load_config
 
 MAX_SAMPLES = 100_000
 MAX_REPLICATES = 1_000
@@ -459,7 +460,7 @@ def _filter_levers(cfg: Config, only: list[str] | None, drop: list[str] | None, 
     ]
     data = cfg.model_dump()
     data["levers"] = kept
-    from sim.config import validate_config
+    from sim.scenario import validate_config
 
     return validate_config(data, src)
 
@@ -468,7 +469,7 @@ def _add_levers(cfg: Config, levers: list[dict[str, Any]], src: str, key: str) -
     data = cfg.model_dump()
     data["levers"] = list(data["levers"]) + [dict(lv) for lv in levers]
     try:
-        from sim.config import validate_config
+        from sim.scenario import validate_config
 
         return validate_config(data, src)
     except InputError as exc:

@@ -15,60 +15,30 @@ one file system), and a run's ``manifest.json`` is written last: a run whose man
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-import os
-import platform
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
+from sim.core.provenance import (
+    TMP_PREFIX,
+    atomic_write_bytes,
+    atomic_write_json,
+    atomic_write_parquet,
+    utc_now,
+)
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
 EXPERIMENT = "experiment.json"
 SPEC = "spec.toml"
-_TMP = ".tmp-"
 
 
 def now() -> str:
-    """UTC time stamp for manifests."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    tmp = path.with_name(f"{_TMP}{os.getpid()}-{path.name}")
-    with open(tmp, "wb") as fh:
-        fh.write(data)  # no fsync: this guards against a killed process, not a power cut
-    os.replace(tmp, path)
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    """JSON (UTF-8, readable Chinese names) written atomically."""
-    text = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=False, default=_json_default)
-    atomic_write_bytes(path, (text + "\n").encode("utf-8"))
-
-
-def atomic_write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """A DataFrame to Parquet, atomically, without the pandas index."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tmp = path.with_name(f"{_TMP}{os.getpid()}-{path.name}")
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
-    os.replace(tmp, path)
-
-
-def _json_default(obj: Any) -> Any:
-    if hasattr(obj, "item"):  # numpy scalars
-        return obj.item()
-    if isinstance(obj, Path):
-        return str(obj)
-    return str(obj)
+    """UTC time stamp for manifests (seconds)."""
+    return utc_now().isoformat(timespec="seconds")
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -79,53 +49,6 @@ def read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def git_commit() -> dict[str, Any]:
-    """The commit of the source tree that runs the experiment, and whether it had edits."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-    return {"commit": head, "dirty": bool(dirty)}
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python and the packages that shape the numbers."""
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for dist in (
-        "qingyuan-edu-sim",
-        "numpy",
-        "pandas",
-        "pyarrow",
-        "mesa",
-        "scipy",
-        "SALib",
-        "pydantic",
-        "dask",
-        "distributed",
-    ):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out[dist] = metadata.version(dist)
-    return out
 
 
 class ExperimentDir:
@@ -165,7 +88,7 @@ class ExperimentDir:
             )
         self.runs.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(self.root / SPEC, spec_text.encode("utf-8"))
-        for stale in self.runs.glob(f"*/{_TMP}*"):  # left by a killed run
+        for stale in self.runs.glob(f"*/{TMP_PREFIX}*"):  # left by a killed run
             with contextlib.suppress(OSError):
                 stale.unlink()
         return previous

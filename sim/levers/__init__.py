@@ -36,7 +36,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 if TYPE_CHECKING:
     from sim.config import Config

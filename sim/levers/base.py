@@ -2,7 +2,7 @@
 
 A lever is built from one ``[[levers]]`` table of a config. Its parameters are a pydantic
 model with ``extra="forbid"``, so a typo or an out-of-range value fails when the config
-is loaded (``sim.config.validate_config`` builds every lever eagerly), with the file, the
+is loaded (``sim.scenario.validate_config`` builds every lever eagerly), with the file, the
 key (``levers[i].<key>``) and the allowed range in one line.
 
 Life cycle (``sim.model.QingyuanModel``):
@@ -24,9 +24,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.config import COUNTIES, Config, describe_validation_error
-from sim.errors import InputError
-from sim.schema import SCHOOL_TYPES
-from sim.schools import type_mask
+from sim.core.errors import InputError
+from sim.core.names import SCHOOL_TYPES
+from sim.world.schools import type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -181,7 +181,7 @@ class Lever:
         return f"{self.type_name}[{self.index}]"
 
     def rng(self, model: QingyuanModel, year: int) -> np.random.Generator:
-        """This lever's own random stream for ``year`` (common random numbers, sim.rng).
+        """This lever's own random stream for ``year`` (common random numbers, sim.core.rng).
 
         Named ``lever:<type>:<index>`` so that two levers of one type draw independently and
         switching any lever on leaves births, migration and every other process untouched.

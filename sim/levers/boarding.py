@@ -6,7 +6,7 @@ boarding age (grade ≥ ``enrolment.boarding_min_grade``; 国办发〔2018〕27�
 principle do not board) who live beyond this year's boarding distance and had no bed last
 year. A school never gets more beds than its unmet demand, so the beds built can fall short
 of the budget where demand is low (reported as ``new_beds``). The enrolment phase then
-rations beds per school, farthest pupils first (``sim.enrolment.update_boarding``): more
+rations beds per school, farthest pupils first (``sim.processes.enrolment.update_boarding``): more
 boarders, fewer long daily commutes (``n_long_commute``, always measured against the
 config's distance so the measure does not move with the rule).
 
@@ -15,7 +15,7 @@ counties (``model.policy.boarding_distance_km``); the national rule is at most 3
 travel (国办发〔2018〕27号, H), about 8 km on rural roads in the status quo config (L).
 
 Effects on pupils come from the model's school dynamics: boarding in grades 1-3 costs
-achievement (``sim.school_dynamics.EARLY_BOARDING_PENALTY``); evidence.md finds boarding
+achievement (``sim.processes.school_dynamics.EARLY_BOARDING_PENALTY``); evidence.md finds boarding
 roughly neutral on achievement for juniors (Zhong, Feng, Xu 2024 meta-analysis, H).
 Interplay with layout optimisation: a closed village school's pupils go to the nearest
 school, and board there if beds are free (or the layout lever builds them), else commute.
@@ -32,7 +32,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import allocate_by_need
 from sim.levers.costs import BED_RUNNING_YUAN, BED_YUAN
-from sim.population import ENTRY_AGE_PRIMARY, PRESCHOOL
+from sim.world.population import ENTRY_AGE_PRIMARY, PRESCHOOL
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

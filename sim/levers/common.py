@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.arrays import count_by, rank_within_groups
-from sim.geography import URBAN
-from sim.schema import SCHOOL_TYPES, TYPE_CODES
-from sim.schools import OPEN, SEATS_PER_CLASSROOM, TYPE_NAMES, School
-from sim.world import FACILITY_SCALE
+from sim.core.columns import count_by, rank_within_groups
+from sim.core.names import SCHOOL_TYPES, TYPE_CODES
+from sim.world.build import FACILITY_SCALE
+from sim.world.geography import URBAN
+from sim.world.schools import OPEN, SEATS_PER_CLASSROOM, TYPE_NAMES, School
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -81,7 +81,7 @@ def stage_weights(model: QingyuanModel, schools: np.ndarray) -> np.ndarray:
 def facility_gap(model: QingyuanModel, schools: np.ndarray, target: float) -> dict[str, np.ndarray]:
     """Missing stock per school to reach ``target`` × the 优质均衡 threshold per pupil.
 
-    Thresholds per pupil, primary / junior (教督〔2017〕6号, H, as in ``sim.world``):
+    Thresholds per pupil, primary / junior (教督〔2017〕6号, H, as in ``sim.world.build``):
     teaching space 4.5 / 5.8 m², sports area 7.5 / 10.2 m², equipment 2,000 / 2,500 yuan,
     multimedia classrooms 2.3 / 2.4 per 100 pupils. A combined school's threshold mixes the
     two by its pupils. Pupils are last year's (the plan builds for the present roll).

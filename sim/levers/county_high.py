@@ -27,7 +27,7 @@ A paired school counts toward the plan's "1-2 featured high-quality general high
 (``n_featured_high_schools``, a documented rule) once it has been supported for at least
 ``FEATURED_MIN_YEARS`` years and its quality has reached ``FEATURED_QUALITY``, the level the
 city's own high schools are built at (0.25 + 0.5 SD above a town school in
-``sim.world.initial_quality``; with the default seed their 2022 mean is about 0.6 and the
+``sim.world.build.initial_quality``; with the default seed their 2022 mean is about 0.6 and the
 best is 0.81). Without a support programme no school is counted: the plan's target is to
 *cultivate* such schools.
 
@@ -42,20 +42,20 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field, field_validator
 
-from sim.arrays import count_by
+from sim.core.columns import count_by
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import Uplift, ranked_pick
 from sim.levers.costs import TRAINING_PLACE_YUAN
 from sim.levers.ledger import register_stock
-from sim.population import SENIOR_GENERAL
-from sim.schools import type_mask
+from sim.world.population import SENIOR_GENERAL
+from sim.world.schools import type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
 
 SENIOR_GENERAL_TYPES = ("complete_middle", "county_high", "city_high")
-FEATURED_QUALITY = 0.75  # SD: the city high schools' level in 2022 (sim.world.initial_quality)
+FEATURED_QUALITY = 0.75  # SD: the city high schools' level in 2022 (sim.world.build.initial_quality)
 FEATURED_MIN_YEARS = 3  # years of support before a school can count as featured
 
 

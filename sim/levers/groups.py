@@ -19,7 +19,7 @@ Mechanism, each active year in each target county:
    goes where the county's backbone (or staffing) gap is widest, and a young member teacher
    goes the other way for the same stint (as 连南民族高级中学's young teachers spent a year
    at 清远一中, qingyuan.md), so every school keeps its head count. The workforce phase
-   counts stints down and brings teachers home (``sim.rotation.end_rotations``). Only
+   counts stints down and brings teachers home (``sim.processes.workforce.rotation.end_rotations``). Only
    teachers not already rotating move; the workforce's county rotation also routes
    rotations of member schools' teachers inside their group.
 3. **Mentoring.** The lead's master teachers (名师工作室, 师徒结对) make ``mentoring_rate`` of
@@ -53,14 +53,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
-from sim.geography import TOWN, URBAN, VILLAGE
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import Uplift
 from sim.levers.costs import ROTATION_ALLOWANCE_YUAN
 from sim.levers.ledger import register_stock
-from sim.schools import OPEN, type_mask
-from sim.teachers import COUNTY_BACKBONE
+from sim.world.geography import TOWN, URBAN, VILLAGE
+from sim.world.schools import OPEN, type_mask
+from sim.world.teachers import COUNTY_BACKBONE
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -265,7 +265,7 @@ class GroupSchooling(Lever):
                 t.on_rotation[moving] = True
                 # the workforce phase counts every rotation down each year (this one too,
                 # later this year) and brings teachers home at zero: +1 so that the stint
-                # covers ``stint_years`` school years (sim.rotation.end_rotations)
+                # covers ``stint_years`` school years (sim.processes.workforce.rotation.end_rotations)
                 t.rotation_years_left[moving] = self.p.stint_years + 1
                 rotated[ci] += len(moving)
                 self.last_stint_year = max(self.last_stint_year, year + self.p.stint_years - 1)

@@ -15,7 +15,7 @@ Mechanism, each active year in the target counties:
    with ``forecast = false``) is below ``min_pupils``. Hollow schools close smallest first,
    at most ``max_closures_per_year`` per county, into the nearest open school of the same
    stage (``status`` merged, ``merge_target``): pupils are re-placed at this year's
-   enrolment, teachers follow to the merge target (``sim.workforce``).
+   enrolment, teachers follow to the merge target (``sim.processes.workforce.staffing``).
 2. **Necessary small schools are kept** (保留必要小规模学校): a hollow school whose nearest
    alternative is farther than ``keep_beyond_km`` stays open. Closures lengthen journeys
    (新丰县, a mountainous north-Guangdong county: +8.3 miles and +75 minutes a week, Zhao &
@@ -44,9 +44,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field, field_validator
 
-from sim.arrays import count_by
-from sim.enrolment import STAGE_TYPES
-from sim.geography import URBAN
+from sim.core.columns import count_by
+from sim.core.names import TYPE_CODES
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import (
@@ -60,9 +59,10 @@ from sim.levers.common import (
 )
 from sim.levers.costs import BED_YUAN, BUS_ROUTE_YEAR_YUAN, SCHOOL_PLACE_YUAN
 from sim.levers.ledger import register_stock
-from sim.population import ENTRY_AGE_PRIMARY, JUNIOR, PRESCHOOL, PRIMARY
-from sim.schema import TYPE_CODES
-from sim.schools import MERGED, SEATS_PER_CLASSROOM, TYPE_NAMES, type_mask
+from sim.processes.enrolment import STAGE_TYPES
+from sim.world.geography import URBAN
+from sim.world.population import ENTRY_AGE_PRIMARY, JUNIOR, PRESCHOOL, PRIMARY
+from sim.world.schools import MERGED, SEATS_PER_CLASSROOM, TYPE_NAMES, type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -125,7 +125,7 @@ class LayoutParams(LeverParams):
 
 
 def stage_types(stage: int) -> tuple[str, ...]:
-    """School types that serve ``stage`` (sim.enrolment.STAGE_TYPES)."""
+    """School types that serve ``stage`` (sim.processes.enrolment.STAGE_TYPES)."""
     return STAGE_TYPES[stage]
 
 

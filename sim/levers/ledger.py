@@ -24,7 +24,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.measure import CountyMetrics
+    from sim.measure.county import CountyMetrics
     from sim.model import QingyuanModel
 
 # Yearly activity of the levers (flows). A lever adding a name not listed here is a bug.

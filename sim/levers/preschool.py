@@ -35,14 +35,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.arrays import rank_within_groups
+from sim.core.columns import rank_within_groups
+from sim.core.names import TYPE_CODES
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import add_classrooms, allocate_by_need, ranked_pick, split_total
 from sim.levers.costs import KG_PLACE_YUAN
-from sim.population import NOT_ENROLLED, PRESCHOOL
-from sim.schema import TYPE_CODES
-from sim.schools import SEATS_PER_CLASSROOM
+from sim.world.population import NOT_ENROLLED, PRESCHOOL
+from sim.world.schools import SEATS_PER_CLASSROOM
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

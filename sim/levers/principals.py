@@ -1,6 +1,6 @@
 """选优配强乡村校(园)长: selected and trained principals for rural schools.
 
-Mechanism. A school's principal enters its quality target (``sim.school_dynamics``:
+Mechanism. A school's principal enters its quality target (``sim.processes.school_dynamics``:
 ``0.5 × principal_quality``, L). Each active year, in the target counties:
 
 * selection: the ``share_per_year`` of town and village public schools with the weakest
@@ -11,7 +11,7 @@ Mechanism. A school's principal enters its quality target (``sim.school_dynamics
   ``max_quality``.
 
 Principal quality is a stock, so the gains outlast the lever. Effect sizes are assumptions
-(L): principals' initial quality is N(0, 0.3) (``sim.world``); a selected principal is
+(L): principals' initial quality is N(0, 0.3) (``sim.world.build``); a selected principal is
 about one SD of that spread above the mean.
 
 Cost: per selected principal (selection, induction, allowance) and per trained principal.
@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.geography import TOWN, VILLAGE
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import ranked_pick
+from sim.world.geography import TOWN, VILLAGE
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

@@ -3,7 +3,7 @@
 Mechanism. The lever sets this year's rotation quota of its counties in ``model.policy``:
 ``rotation_rate`` (share of eligible teachers who start a rotation) and
 ``rotation_backbone_share`` (share of backbone teachers among them). The workforce phase
-(``sim.workforce``) moves the teachers; a quota lower than the status quo is never imposed
+(``sim.processes.workforce.staffing``) moves the teachers; a quota lower than the status quo is never imposed
 (the lever raises knobs, it does not cut them).
 
 Defaults: the national quota, at least 10% of eligible teachers a year and at least 20% of

@@ -3,7 +3,7 @@
 Mechanism. The lever raises this year's ``model.policy.salary_parity`` (teacher pay ÷ local
 civil servants' pay) in its counties to ``parity``. The workforce phase scales rural
 teachers' yearly attrition by ``exp(-pay_elasticity × (parity − reference))``
-(``sim.workforce``; ``workforce.pay_elasticity`` is an assumption, L: allowances raise
+(``sim.processes.workforce.staffing``; ``workforce.pay_elasticity`` is an assumption, L: allowances raise
 intentions to stay, least among incentives studied, M, evidence.md). The standard's
 government-guarantee item "teacher pay ≥ civil servants" reads the same knob.
 
@@ -21,7 +21,7 @@ from pydantic import Field
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.costs import TEACHER_YEAR_YUAN
-from sim.teachers import EDITORIAL
+from sim.world.teachers import EDITORIAL
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

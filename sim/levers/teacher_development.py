@@ -4,7 +4,7 @@ Mechanism. The lever funds ``places_per_rural_teacher`` training places a year f
 teacher in a town or village school of its counties and adds them to the county's
 ``model.policy.training_places`` (places per teacher per year, over all the county's
 teachers). The workforce phase turns places into backbone promotions and degree upgrades
-(``sim.workforce``, the workforce issue), which raise schools' quality targets and the
+(``sim.processes.workforce.staffing``, the workforce issue), which raise schools' quality targets and the
 standard's degree and backbone indicators.
 
 Effect sizes: the national training programme (国培) had a precisely zero effect on teachers
@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.geography import URBAN
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.costs import TRAINING_PLACE_YUAN
+from sim.world.geography import URBAN
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

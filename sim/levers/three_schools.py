@@ -11,7 +11,7 @@ Mechanism, each active year:
   ``facility_target`` × the 优质均衡 per-pupil thresholds (teaching space, sports area,
   equipment, multimedia classrooms; 教督〔2017〕6号, H): a three-year project closes about
   all of it (L). Equipment and space per pupil also raise schools' quality targets
-  (``sim.school_dynamics``).
+  (``sim.processes.school_dynamics``).
 * **Kindergarten classrooms.** Central kindergartens get the classrooms their classes need
   at the 普及普惠 class-size limits (25/30/35, 教督〔2020〕1号, H).
 * **Beds.** Boarding schools get beds for their unmet boarding demand, up to
@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.geography import TOWN
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.boarding import unmet_demand
 from sim.levers.common import add_classrooms, allocate_by_need, facility_gap
 from sim.levers.costs import BED_YUAN, CLASSROOM_YUAN, FLOOR_M2_YUAN, MULTIMEDIA_YUAN, SPORTS_M2_YUAN
-from sim.schools import PRESCHOOL_CLASS_LIMITS
+from sim.world.geography import TOWN
+from sim.world.schools import PRESCHOOL_CLASS_LIMITS
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.geography import TOWN
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import Uplift, ranked_pick
 from sim.levers.costs import TEACHER_YEAR_YUAN
-from sim.teachers import CORE, new_teacher_columns
+from sim.world.geography import TOWN
+from sim.world.teachers import CORE, new_teacher_columns
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

@@ -26,7 +26,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import Uplift, add_classrooms
 from sim.levers.costs import CLASSROOM_YUAN, FLOOR_M2_YUAN
-from sim.schools import SEATS_PER_CLASSROOM
+from sim.world.schools import SEATS_PER_CLASSROOM
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

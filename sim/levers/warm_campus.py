@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import Field
 
-from sim.geography import TOWN, VILLAGE
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import ranked_pick
-from sim.schools import type_mask
+from sim.world.geography import TOWN, VILLAGE
+from sim.world.schools import type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel

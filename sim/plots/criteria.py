@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.measure.standards_hook import PRESCHOOL_METRICS
 from sim.plots import labels as lbl
-from sim.standards.model_hook import PRESCHOOL_METRICS
 from sim.standards.spec import LEVELS, load_compulsory, load_preschool
 from sim.standards.targets import TARGETS
 

@@ -22,7 +22,7 @@ from sim.plots.common import (
 
 # Net migration, if the model reports it directly, else in-flows minus out-flows of
 # children: arrivals from outside the city and from other counties, against departures out
-# of the city (to the Pearl River Delta) and to other counties (sim/demography.py).
+# of the city (to the Pearl River Delta) and to other counties (sim/processes/demography.py).
 MIGRATION_NET = "net_migration"
 MIGRATION_IN = ("new_inflow", "new_moved_in_county")
 MIGRATION_OUT = ("new_outflow", "new_moved_out_county")

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import CITY
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.plots import (
     MissingMetricError,
     cost_attainment_figure,

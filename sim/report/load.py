@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")

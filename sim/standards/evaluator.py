@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.standards.judge import (
     EPS,
     FAILED,
@@ -63,7 +63,7 @@ SCHOOL_COLUMNS: tuple[str, ...] = (
     "equipment_yuan",
     "multimedia_classrooms",
 )
-"""Required columns of the school table (same names as ``sim.schema.SCHOOL_YEAR_COLUMNS``)."""
+"""Required columns of the school table (same names as ``sim.core.names.SCHOOL_YEAR_COLUMNS``)."""
 
 OPTIONAL_SCHOOL_COLUMNS: tuple[str, ...] = (
     "max_class_size",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.standards.evaluator import SCHOOL_COLUMNS
 from sim.standards.judge import to_float
 from sim.standards.preschool import COUNTY_COLUMNS, KINDERGARTEN_COLUMNS

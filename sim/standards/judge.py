@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 
 EPS = 1e-9
 MET, FAILED, NOT_ASSESSED = "met", "failed", "not assessed"

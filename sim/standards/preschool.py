@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
+from sim.core.errors import InputError
 from sim.standards.judge import (
     FAILED,
     county_table,

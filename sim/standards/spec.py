@@ -13,8 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import describe_validation_error, read_toml
-from sim.errors import InputError
+from sim.core.errors import InputError
+from sim.core.inputs import describe_validation_error, read_toml
 
 HERE = Path(__file__).parent
 LEVELS: tuple[str, str] = ("primary", "junior")

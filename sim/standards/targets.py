@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.config import CITY, describe_validation_error, read_toml
+from sim.core.inputs import describe_validation_error, read_toml
+from sim.core.names import CITY
 
 TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "note")
 

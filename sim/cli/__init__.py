@@ -1,0 +1,61 @@
+"""Command line: ``python -m sim <command> ...``.
+
+Each command lives in its own module exposing ``add_arguments(parser)`` and
+``main(args) -> int``; they are imported only when used, so ``python -m sim run`` does not
+pay for plotting or Dask. Bad input (``InputError``) prints one line and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from sim.core.errors import InputError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("sim.cli.run", "run one scenario config and write its tables"),
+    "bench": ("sim.cli.bench", "time the full-scale baseline against a do-nothing Mesa loop"),
+    "evaluate": ("sim.cli.evaluate", "judge a CSV of real schools against a national standard"),
+    "experiment": ("sim.cli.experiment", "run an experiment spec (scenarios, sweeps, sensitivity)"),
+    "report": ("sim.cli.report", "write report.html and figures for a run or experiment directory"),
+    "compare": ("sim.cli.compare", "put two or more runs side by side"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per available command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sim",
+        description="Qingyuan basic-education agent-based model (清远市基础教育仿真).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # command not built yet
+            raise
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._module.main(args) or 0)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

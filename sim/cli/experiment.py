@@ -1,0 +1,109 @@
+"""``python -m sim experiment SPEC [--out DIR] [--workers N] [--dask ADDRESS|local] [--resume]``.
+
+Heavy imports (pandas analysis, SALib, Dask) happen inside ``main`` so that building the
+top-level parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.core.errors import InputError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the ``experiment`` command."""
+    parser.add_argument("spec", help="experiment spec (TOML), e.g. experiments/levers_2027.toml")
+    parser.add_argument("--out", help="output folder (default: results/experiments/<spec name>)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="worker processes (default 1: run in this process)"
+    )
+    parser.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="'local' starts a Dask LocalCluster with --workers workers; "
+        "tcp://host:8786 joins a running scheduler",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish an experiment in --out: skip finished runs, redo failed or missing ones",
+    )
+    parser.add_argument("--replicates", type=int, help="override the spec's replicates (quick checks)")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        help="override the design size (lhs/sobol/morris samples; grid levels)",
+    )
+    parser.add_argument(
+        "--until",
+        type=int,
+        help="override the last simulated year (outcome years after it move to it, with a note)",
+    )
+    parser.add_argument("--counties", help="comma-separated county subset for every scenario")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="validate and expand the spec, print the plan, run nothing",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--run-function",
+        metavar="MODULE:FUNC",
+        help="model callable run(config, *, seed, until) -> tables (default sim.scenario:run)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """Validate the spec, run what is not finished, reduce; exit 1 if any run failed."""
+    from sim.experiments.executors import open_executor
+    from sim.experiments.runner import load_run_fn, run_experiment
+    from sim.experiments.spec import SpecOverrides, load_spec
+
+    counties = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
+    for flag in ("replicates", "samples"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise InputError(f"must be at least 1 (got {value})", key=f"--{flag}")
+    overrides = SpecOverrides(
+        replicates=args.replicates, samples=args.samples, until=args.until, counties=counties
+    )
+    exp = load_spec(args.spec, overrides)
+    out = Path(args.out) if args.out else Path("results") / "experiments" / exp.name
+    n_params = len(exp.parameters)
+    print(
+        f"{exp.name}: {len(exp.scenarios)} scenario(s) x {len(exp.samples)} sample(s) x "
+        f"{exp.model.replicates} replicate(s) = {len(exp.runs)} runs "
+        f"(design {exp.design.kind}, {n_params} parameter(s), until {exp.until})",
+        file=sys.stderr,
+    )
+    for note in exp.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.check:
+        return 0
+    run_fn = load_run_fn(args.run_function) if args.run_function else None
+    with open_executor(args.workers, args.dask) as (executor, name, window):
+        result = run_experiment(
+            exp,
+            out,
+            executor,
+            executor_name=name,
+            run_fn=run_fn,
+            resume=args.resume,
+            progress=not args.no_progress,
+            window=window,
+        )
+    print(
+        f"{result.done} run(s) done, {result.skipped} already finished, {result.failed} failed; "
+        f"{result.wall_s:.1f} s on {name}",
+        file=sys.stderr,
+    )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if result.failed_ids:
+        shown = ", ".join(result.failed_ids[:5]) + (" ..." if len(result.failed_ids) > 5 else "")
+        print(f"failed: {shown} (rerun with --resume to redo them)", file=sys.stderr)
+    print(out)
+    return 1 if result.failed else 0

@@ -1,0 +1,1 @@
+"""What the model reports each year: county metrics, teacher metrics and the standards hook."""

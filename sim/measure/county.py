@@ -1,0 +1,241 @@
+"""Measure (DESIGN §3 step 6): per-county metrics and the per-school table for the year.
+
+Counts are computed per county and summed for the city (全市); ratios are recomputed from
+the city's sums, never averaged across counties. Metric names follow ``n_<stock>`` and
+``new_<flow>`` (sim/core/names.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from sim.config import CITY
+from sim.core.columns import count_by
+from sim.core.names import SCHOOL_TYPES, TYPE_CODES
+from sim.measure.standards_hook import record_standards
+from sim.measure.teachers import add_teacher_metrics, teacher_school_counts
+from sim.world.geography import TIER_NAMES
+from sim.world.population import (
+    JUNIOR,
+    NOT_ENROLLED,
+    PRESCHOOL,
+    PRIMARY,
+    SENIOR_GENERAL,
+    SPECIAL,
+    STAGE_NAMES,
+    VOCATIONAL,
+)
+from sim.world.schools import TYPE_NAMES
+
+if TYPE_CHECKING:
+    from sim.model import QingyuanModel
+
+STAGES_REPORTED = (PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL, VOCATIONAL, SPECIAL)
+NINE_YEAR_JUNIOR_WEIGHT = 1.1  # 教督〔2017〕6号: nine-year school primary:junior = 1:1.1 (M)
+COMPLETE_MIDDLE_SENIOR_WEIGHT = 1.2  # complete middle school junior:senior = 1:1.2 (M)
+LEVEL_NAMES = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
+
+
+def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
+    """Pupils by stage and boarders per school (all schools, by id)."""
+    pop, n = model.pop, len(model.schools)
+    enrolled = pop.school >= 0
+    school = pop.school[enrolled]
+    stage = pop.stage[enrolled]
+    out = {f"students_{STAGE_NAMES[k]}": count_by(school[stage == k], n) for k in STAGES_REPORTED}
+    out["students"] = count_by(school, n)
+    out["boarders"] = count_by(school[pop.boarding[enrolled]], n)
+    return out
+
+
+def school_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
+    """Pupil and teacher counts per school (all schools, by id)."""
+    out = pupil_counts(model)
+    out.update(teacher_school_counts(model, out["students"]))
+    return out
+
+
+def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """One row per open school with the columns of ``sim.core.names.SCHOOL_YEAR_COLUMNS``.
+
+    The compulsory-standard columns follow the CSV of ``python -m sim evaluate``: degree
+    counts are already split between the primary and junior sections of a combined school
+    (their thresholds differ), by the official pupil weights.
+    """
+    s = model.schools
+    idx = np.flatnonzero(s.is_open)
+    p = counts["students_primary"][idx].astype(float)
+    j = counts["students_junior"][idx].astype(float)
+    sen = counts["students_senior_general"][idx].astype(float)
+    nine = s.type[idx] == TYPE_CODES["nine_year"]
+    cm = s.type[idx] == TYPE_CODES["complete_middle"]
+    wj_nine = np.divide(
+        NINE_YEAR_JUNIOR_WEIGHT * j, p + NINE_YEAR_JUNIOR_WEIGHT * j, out=np.zeros_like(j), where=(p + j) > 0
+    )
+    wj_cm = np.divide(j, j + COMPLETE_MIDDLE_SENIOR_WEIGHT * sen, out=np.zeros_like(j), where=(j + sen) > 0)
+    w_junior = np.where(nine, wj_nine, np.where(cm, wj_cm, (j > 0).astype(float)))
+    w_primary = np.where(nine, 1 - wj_nine, (p > 0).astype(float))
+    levels = np.array([SCHOOL_TYPES[TYPE_NAMES[k]] for k in s.type[idx]], dtype=object)
+    return pd.DataFrame(
+        {
+            "year": np.full(len(idx), year, dtype=np.int32),
+            "school_id": idx.astype(np.int32),
+            "school": np.asarray(model.school_names, dtype=object)[idx],
+            "county": np.asarray(model.counties, dtype=object)[s.county[idx]],
+            "township": np.asarray(model.geo.township_name, dtype=object)[s.township[idx]],
+            "tier": np.asarray(TIER_NAMES, dtype=object)[s.tier[idx]],
+            "level": levels,
+            "type": np.asarray(TYPE_NAMES, dtype=object)[s.type[idx]],
+            "status": "open",
+            "group_id": s.group_id[idx],
+            "students": counts["students"][idx],
+            "students_preschool": counts["students_preschool"][idx],
+            "students_primary": counts["students_primary"][idx],
+            "students_junior": counts["students_junior"][idx],
+            "students_senior": counts["students_senior_general"][idx] + counts["students_vocational"][idx],
+            "boarders": counts["boarders"][idx],
+            "beds": s.beds[idx],
+            "capacity": s.capacity[idx],
+            "classes": model.school_classes[idx],
+            "max_class_size": model.school_max_class[idx],
+            "n_large_classes": model.school_large_classes[idx],
+            "teachers": counts["teachers"][idx],
+            "teachers_above_degree_primary": np.rint(counts["dazhuan_plus"][idx] * w_primary).astype(
+                np.int64
+            ),
+            "teachers_above_degree_junior": np.rint(counts["benke_plus"][idx] * w_junior).astype(np.int64),
+            "backbone_teachers": counts["backbone_teachers"][idx],
+            "pe_art_teachers": np.round(counts["pe_art_teachers"][idx], 3),
+            "pe_art_teachers_shared_in": np.round(counts["pe_art_shared_in"][idx], 3),
+            "teachers_on_rotation": counts["teachers_on_rotation"][idx],
+            "teacher_vacancies": model.school_vacancies[idx],
+            "teaching_space_m2": s.teaching_space_m2[idx],
+            "sports_area_m2": s.sports_area_m2[idx],
+            "equipment_yuan": s.equipment_yuan[idx],
+            "multimedia_classrooms": s.multimedia_classrooms[idx],
+            "teaching_point": s.type[idx] == TYPE_CODES["teaching_point"],
+            "quality": s.quality[idx],
+            "mean_achievement": np.divide(
+                count_by(
+                    model.pop.school[model.pop.school >= 0],
+                    len(s),
+                    model.pop.achievement[model.pop.school >= 0].astype(float),
+                )[idx],
+                np.maximum(counts["students"][idx], 1),
+            ),
+        }
+    )
+
+
+class CountyMetrics:
+    """Collects per-county values (length n_counties) and ratios, then adds the city row."""
+
+    def __init__(self, n_counties: int):
+        self.n = n_counties
+        self.sums: dict[str, np.ndarray] = {}
+        self.ratios: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
+
+    def count(self, name: str, values: np.ndarray) -> None:
+        """A summable quantity."""
+        self.sums[name] = np.asarray(values, dtype=float)
+
+    def ratio(self, name: str, num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> None:
+        """A ratio of two summable quantities (the city's ratio uses the city's sums)."""
+        self.ratios[name] = (np.asarray(num, float), np.asarray(den, float), scale)
+
+    def rows(self, year: int, counties: list[str]) -> pd.DataFrame:
+        """Tidy rows ``year, county, metric, value`` for every county and the city."""
+        names, values = [], []
+        for name, v in self.sums.items():
+            names.append(name)
+            values.append(np.append(v, v.sum()))
+        for name, (num, den, scale) in self.ratios.items():
+            full_num, full_den = np.append(num, num.sum()), np.append(den, den.sum())
+            names.append(name)
+            values.append(
+                np.divide(full_num, full_den, out=np.full(len(full_num), np.nan), where=full_den > 0) * scale
+            )
+        k = self.n + 1
+        return pd.DataFrame(
+            {
+                "year": np.full(k * len(names), year, dtype=np.int32),
+                "county": np.tile(np.asarray([*counties, CITY], dtype=object), len(names)),
+                "metric": np.repeat(np.asarray(names, dtype=object), k),
+                "value": np.concatenate(values) if values else np.empty(0),
+            }
+        )
+
+
+def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> CountyMetrics:
+    """All per-county metrics of the year (see module docstring)."""
+    pop, s, t = model.pop, model.schools, model.teachers
+    nc = len(model.counties)
+    m = CountyMetrics(nc)
+    by = lambda mask: np.bincount(pop.county[mask], minlength=nc)  # noqa: E731
+    age = pop.age(year)
+    for name, values in model.flows.items():
+        m.count(name, values)
+    m.count("population", model.aggregate.total)
+    m.ratio("urbanisation_rate", model.aggregate.total * model.aggregate.urban_share, model.aggregate.total)
+    m.count("n_children", by(np.ones(len(pop), bool)))
+    m.count("n_children_3_5", by((age >= 3) & (age <= 5)))
+    m.count("n_children_6_14", by((age >= 6) & (age <= 14)))
+    enrolled = pop.stage != NOT_ENROLLED
+    m.count("n_students", by(enrolled))
+    school_tier = np.where(enrolled, s.tier[np.maximum(pop.school, 0)], -1)
+    for k in STAGES_REPORTED:
+        at = pop.stage == k
+        m.count(f"n_students_{STAGE_NAMES[k]}", by(at))
+        if k in (PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL):
+            for ti, tier in enumerate(TIER_NAMES):
+                m.count(f"n_students_{STAGE_NAMES[k]}_{tier}", by(at & (school_tier == ti)))
+    m.count("n_boarding", by(pop.boarding))
+    m.count("n_long_commute", by(model.long_commute))
+    m.count("n_left_behind", by(pop.left_behind))
+    m.count("n_left_behind_students", by(pop.left_behind & enrolled))
+    m.count("n_migrant_students", by(pop.migrant & enrolled))
+    m.ratio(
+        "mean_achievement",
+        np.bincount(pop.county[enrolled], pop.achievement[enrolled].astype(float), nc),
+        by(enrolled),
+    )
+    open_ = s.is_open
+    sc = lambda mask: np.bincount(s.county[mask], minlength=nc)  # noqa: E731
+    sw = lambda values: np.bincount(s.county, weights=np.where(open_, values, 0).astype(float), minlength=nc)  # noqa: E731
+    m.count("n_schools_open", sc(open_))
+    for level in LEVEL_NAMES:
+        m.count(f"n_schools_open_{level}", sc(open_ & (model.school_level == level)))
+    m.count("n_teaching_points", sc(open_ & (s.type == TYPE_CODES["teaching_point"])))
+    m.count("n_classes", sw(model.school_classes))
+    m.count("n_large_classes", sw(model.school_large_classes))
+    m.count("n_beds", sw(s.beds))
+    # teachers (sim.measure.teachers): totals, by level, rotation, rural shortages
+    add_teacher_metrics(model, m, year, counts)
+    tc = s.county[t.school]
+    byt = lambda mask: np.bincount(tc[mask], minlength=nc)  # noqa: E731
+    # preschool standard inputs (普及普惠)
+    kg_pub = s.type == TYPE_CODES["kg_public"]
+    kg_puhui = s.type == TYPE_CODES["kg_puhui"]
+    kg = model.school_level == "kindergarten"
+    m.count("n_students_preschool_public", sw(np.where(kg_pub, counts["students_preschool"], 0)))
+    m.count("n_students_preschool_puhui", sw(np.where(kg_puhui, counts["students_preschool"], 0)))
+    m.count("n_teachers_preschool", byt(kg[t.school]))
+    m.count("n_classes_preschool", sw(np.where(kg, model.school_classes, 0)))
+    m.count("n_classes_preschool_compliant", sw(np.where(kg, model.school_compliant_classes, 0)))
+    return m
+
+
+def record(model: QingyuanModel, year: int) -> None:
+    """Store this year's county metrics and school rows on the model."""
+    counts = school_counts(model)
+    model.school_students = counts["students"]
+    schools = school_frame(model, year, counts)
+    metrics = county_metrics(model, year, counts)
+    # HOOK: standards — the evaluator adds its verdicts and coefficients here
+    model.extend_metrics(metrics, schools, year)
+    model.county_rows.append(metrics.rows(year, model.counties))
+    model.county_rows.append(record_standards(model, metrics.sums, schools, year))
+    model.school_rows.append(schools)

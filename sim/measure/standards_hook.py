@@ -1,0 +1,227 @@
+"""The standards in the model: every simulated year, every county, as tidy metrics.
+
+``standards_metrics`` is a pure function of the year's school table (columns of
+``sim.core.names.SCHOOL_YEAR_COLUMNS``), the per-county items the model can compute and the
+per-county preschool counts. ``model_inputs`` gathers those inputs from a running model;
+the measure phase calls ``record_standards`` and appends the rows to ``county_year``.
+
+What "passes" means inside the model: every criterion the model can judge is met. Items
+the model does not simulate (training funding, certificates, special-education funding,
+quality monitoring, social recognition, the veto items ...) are "not assessed" and treated
+as met; how many there are is reported (``n_items_not_assessed_compulsory``), so a
+reader sees the verdict's basis. Eligibility is modelled: all 8 counties passed basic
+balance (基本均衡) more than 3 years before 2023 (standards.md A).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import CITY
+from sim.standards.evaluator import CompulsoryEvaluation, evaluate_compulsory
+from sim.standards.preschool import PreschoolEvaluation, evaluate_preschool
+from sim.standards.spec import LEVELS
+
+# county_year metric name → preschool indicator id
+PRESCHOOL_METRICS: dict[str, str] = {
+    "gross_enrolment_rate_preschool": "gross_enrolment",
+    "puhui_coverage_rate": "puhui_coverage",
+    "public_share_preschool": "public_share",
+    "children_per_teacher_preschool": "children_per_teacher",
+    "class_compliance_rate_preschool": "class_compliance",
+}
+
+# county_year metric (from sim.measure.county) → preschool input column
+PRESCHOOL_INPUTS: dict[str, str] = {
+    "n_children_3_5": "children_3_5",
+    "n_students_preschool": "enrolled",
+    "n_students_preschool_public": "enrolled_public",
+    "n_students_preschool_puhui": "enrolled_puhui",
+    "n_teachers_preschool": "teachers",
+    "n_classes_preschool": "classes",
+    "n_classes_preschool_compliant": "classes_compliant",
+}
+
+
+def _tidy(year: int, names: list[str], counties: list[str], values: list[np.ndarray]) -> pd.DataFrame:
+    k = len(counties)
+    return pd.DataFrame(
+        {
+            "year": np.full(k * len(names), year, dtype=np.int32),
+            "county": np.tile(np.asarray(counties, dtype=object), len(names)),
+            "metric": np.repeat(np.asarray(names, dtype=object), k),
+            "value": np.concatenate(values).astype(float) if values else np.empty(0),
+        }
+    )
+
+
+def _take(names: list[str], counties: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``counties`` in ``names`` (-1 when absent) and the found mask."""
+    pos = {c: i for i, c in enumerate(names)}
+    idx = np.array([pos.get(c, -1) for c in counties], dtype=int)
+    return np.maximum(idx, 0), idx >= 0
+
+
+def compulsory_metrics(ev: CompulsoryEvaluation, counties: list[str]) -> tuple[list[str], list[np.ndarray]]:
+    """Per-county arrays (in ``counties`` order) of verdicts, coefficients and gaps."""
+    idx, found = _take(ev.county_names, counties)
+    names: list[str] = []
+    values: list[np.ndarray] = []
+
+    def add(name: str, v: np.ndarray, missing: float = np.nan) -> None:
+        names.append(name)
+        values.append(np.where(found, np.asarray(v, dtype=float)[idx], missing))
+
+    add("passes_compulsory_standard", ev.passes_assessed & ev.resources_pass, 0.0)
+    add("passes_compulsory_resources", ev.resources_pass, 0.0)
+    add("n_criteria_failed_compulsory", ev.n_failed)
+    add("n_items_not_assessed_compulsory", ev.n_not_assessed)
+    g = ev.group
+    for li, level in enumerate(LEVELS):
+        add(f"n_schools_{level}", g["n_schools"][:, li], 0.0)
+        add(f"n_schools_passing_{level}", g["n_passing"][:, li], 0.0)
+    for li, level in enumerate(LEVELS):
+        present = g["n_schools"][:, li] > 0
+        for j, spec in enumerate(ev.standard.indicators):
+            add(f"cv_{spec.id}_{level}", np.where(present, g["cv"][:, li, j], np.nan))
+            add(f"value_{spec.id}_{level}", np.where(present, g["county_value"][:, li, j], np.nan))
+            add(f"n_schools_below_{spec.id}_{level}", g["n_below"][:, li, j], 0.0)
+            add(f"shortfall_{spec.id}_{level}", g["shortfall"][:, li, j], 0.0)
+    zero = np.zeros(len(ev.county_names))
+    for kind in ("coefficient", "guarantee", "quality", "veto"):
+        add(f"n_failed_{kind}_compulsory", ev.n_failed_by_kind.get(kind, zero))
+    return names, values
+
+
+def preschool_metrics(ev: PreschoolEvaluation, counties: list[str]) -> tuple[list[str], list[np.ndarray]]:
+    """Per-county arrays of the preschool verdict and its five core rates."""
+    idx, found = _take(ev.county_names, counties)
+    names = ["passes_preschool_standard", "n_criteria_failed_preschool"]
+    values = [np.where(found, ev.core_pass[idx], 0.0), np.where(found, ev.n_failed[idx], np.nan)]
+    for metric, ind in PRESCHOOL_METRICS.items():
+        names.append(metric)
+        values.append(np.where(found, ev.values[ind][idx], np.nan))
+    return names, values
+
+
+def standards_metrics(
+    schools: pd.DataFrame,
+    year: int,
+    counties: list[str],
+    *,
+    county_items: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None = None,
+    preschool_counts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Tidy ``year, county, metric, value`` rows for the counties and the city (全市).
+
+    County rows: ``passes_compulsory_standard`` (0/1; every judged criterion met), the 7
+    coefficients and county values per level (``cv_backbone_primary``,
+    ``value_backbone_primary`` ...), schools below each threshold and the shortfall,
+    ``n_schools_passing_<level>``, and, with ``preschool_counts``,
+    ``passes_preschool_standard`` (0/1; the five core indicators met) and its rates.
+    City rows: ``n_counties_passing_compulsory``/``_preschool``, school counts, and the
+    preschool rates recomputed from the city's sums.
+    """
+    comp = evaluate_compulsory(schools, county_items)
+    names, values = compulsory_metrics(comp, counties)
+    frames = [_tidy(year, names, counties, values)]
+    city_names = ["n_counties_passing_compulsory"]
+    city_values = [np.array([values[0].sum()])]
+    for level in LEVELS:
+        for prefix in ("n_schools_", "n_schools_passing_"):
+            i = names.index(f"{prefix}{level}")
+            city_names.append(f"{prefix}{level}")
+            city_values.append(np.array([values[i].sum()]))
+    if preschool_counts is not None:
+        pre = evaluate_preschool(preschool_counts)
+        p_names, p_values = preschool_metrics(pre, counties)
+        frames.append(_tidy(year, p_names, counties, p_values))
+        city_names.append("n_counties_passing_preschool")
+        city_values.append(np.array([p_values[0].sum()]))
+        sums = preschool_counts.drop(columns="county").sum(min_count=1)
+        city_pre = evaluate_preschool({CITY: sums.to_dict()})
+        c_names, c_values = preschool_metrics(city_pre, [CITY])
+        keep = [i for i, n in enumerate(c_names) if n in PRESCHOOL_METRICS]
+        city_names += [c_names[i] for i in keep]
+        city_values += [c_values[i] for i in keep]
+    frames.append(_tidy(year, city_names, [CITY], city_values))
+    return pd.concat(frames, ignore_index=True)
+
+
+def preschool_counts_from_metrics(sums: Mapping[str, np.ndarray], counties: list[str]) -> pd.DataFrame | None:
+    """The preschool evaluator's per-county table from the model's county sums."""
+    if not all(m in sums for m in PRESCHOOL_INPUTS):
+        return None
+    data: dict[str, Any] = {"county": counties}
+    for metric, column in PRESCHOOL_INPUTS.items():
+        data[column] = np.asarray(sums[metric], dtype=float)[: len(counties)]
+    return pd.DataFrame(data)
+
+
+def model_county_items(model: Any, sums: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """The county items the model can compute, per county; the rest stay "not assessed".
+
+    * ``basic_balance_3y``: true for all 8 counties (standards.md A).
+    * ``salary_parity``: this year's teacher pay ÷ civil servants' pay (``model.policy``).
+    * ``rotation_rate`` / ``backbone_share_of_rotating``: the model's realised rotation if it
+      records one (``rotation_rate_realised``), else this year's policy values.
+    * ``junior_retention``: three years of this year's junior dropout probability (as in
+      ``sim.processes.enrolment``), the left-behind extra weighted by the county's left-behind share.
+    """
+    counties = list(model.counties)
+    nc = len(counties)
+    cfg = model.config
+    wf = cfg.workforce
+
+    def per_county(value: Any) -> np.ndarray:
+        arr = np.asarray(value, dtype=float)
+        return np.full(nc, float(arr)) if arr.ndim == 0 else arr[:nc]
+
+    policy = getattr(model, "policy", None)  # this year's lever-set knobs (sim.processes.policy)
+    rotation = per_county(
+        getattr(model, "rotation_rate_realised", getattr(policy, "rotation_rate", wf.rotation_rate))
+    )
+    backbone = per_county(
+        getattr(
+            model,
+            "rotation_backbone_share_realised",
+            getattr(policy, "rotation_backbone_share", wf.rotation_backbone_share),
+        )
+    )
+    salary = per_county(getattr(policy, "salary_parity", wf.salary_parity))
+    dropout_factor = per_county(getattr(policy, "dropout_factor", 1.0))
+    en = cfg.enrolment
+    students = np.asarray(sums.get("n_students", np.ones(nc)), dtype=float)[:nc]
+    left = np.asarray(sums.get("n_left_behind_students", np.zeros(nc)), dtype=float)[:nc]
+    lb_share = np.divide(left, students, out=np.zeros(nc), where=students > 0)
+    # sim.processes.enrolment: yearly p = (junior_dropout + extra × left_behind) × dropout_factor
+    yearly = (en.junior_dropout + lb_share * en.left_behind_dropout_extra) * dropout_factor
+    retention = (1.0 - yearly) ** 3
+    return {
+        county: {
+            "basic_balance_3y": 1.0,
+            "salary_parity": salary[i],
+            "rotation_rate": rotation[i],
+            "backbone_share_of_rotating": backbone[i],
+            "junior_retention": retention[i],
+        }
+        for i, county in enumerate(counties)
+    }
+
+
+def record_standards(
+    model: Any, sums: Mapping[str, np.ndarray], schools: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """Evaluate the model's year: the tidy rows to append to ``county_year``."""
+    counties = list(model.counties)
+    return standards_metrics(
+        schools,
+        year,
+        counties,
+        county_items=model_county_items(model, sums),
+        preschool_counts=preschool_counts_from_metrics(sums, counties),
+    )

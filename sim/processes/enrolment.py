@@ -1,0 +1,285 @@
+"""Enrolment (DESIGN §3 step 4): progression, entry, school choice, 中考, boarding, dropout.
+
+Everything here is array work over the child columns. A child's grade follows from age, so
+"progression" is a change of stage at the transition ages (3, 6, 12, 15) plus exits at 18.
+School choice is 就近入学: the nearest open school of the right kind in the home county,
+except that a share of families seek the county's best school and get in only while it has
+free seats. Beds are rationed per school, farthest pupils first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.columns import count_by, rank_within_groups
+from sim.world.build import split_general_vocational
+from sim.world.geography import URBAN
+from sim.world.population import (
+    ENTRY_AGE_JUNIOR,
+    ENTRY_AGE_PRESCHOOL,
+    ENTRY_AGE_PRIMARY,
+    ENTRY_AGE_SENIOR,
+    JUNIOR,
+    NOT_ENROLLED,
+    PRESCHOOL,
+    PRIMARY,
+    SENIOR_GENERAL,
+    SPECIAL,
+    VOCATIONAL,
+)
+from sim.world.schools import JUNIOR_TYPES, KINDERGARTEN_TYPES, PRIMARY_TYPES, SENIOR_TYPES
+
+if TYPE_CHECKING:
+    from sim.model import QingyuanModel
+
+STAGE_TYPES: dict[int, tuple[str, ...]] = {
+    PRESCHOOL: KINDERGARTEN_TYPES,
+    PRIMARY: PRIMARY_TYPES,
+    JUNIOR: JUNIOR_TYPES,
+    SENIOR_GENERAL: SENIOR_TYPES,
+    VOCATIONAL: ("vocational",),
+    SPECIAL: ("special",),
+}
+TOP_DECILE = 0.1  # the 中考 top students whose outflow the plan worries about (evidence.md)
+
+
+def nearest_school_by_place(model: QingyuanModel, types: tuple[str, ...]) -> np.ndarray:
+    """For every place, the nearest open school of ``types`` in the same county (-1 if none)."""
+    geo, schools = model.geo, model.schools
+    out = np.full(geo.n_places, -1, dtype=np.int32)
+    candidates = np.flatnonzero(schools.serves(types))
+    for ci in range(len(geo.counties)):
+        places = np.flatnonzero(geo.place_county == ci)
+        cand = candidates[schools.county[candidates] == ci]
+        if len(cand) == 0 or len(places) == 0:
+            continue
+        d = geo.distance_matrix(places, schools.place[cand])
+        out[places] = cand[np.argmin(d, axis=1)]
+    return out
+
+
+def best_school_by_county(
+    model: QingyuanModel, types: tuple[str, ...], urban_only: bool = True
+) -> np.ndarray:
+    """Per county, the open school of ``types`` with the highest quality (-1 if none)."""
+    s = model.schools
+    mask = s.serves(types)
+    if urban_only:
+        mask &= s.tier == URBAN
+    n_c = len(model.geo.counties)
+    best = np.full(n_c, -1, dtype=np.int32)
+    idx = np.flatnonzero(mask)
+    if len(idx) == 0:
+        return best
+    order = idx[np.lexsort((-s.quality[idx], s.county[idx]))]
+    first = np.unique(s.county[order], return_index=True)
+    best[first[0]] = order[first[1]]
+    return best
+
+
+def spare_seats(model: QingyuanModel, exclude: np.ndarray) -> np.ndarray:
+    """Free seats per school, not counting the children ``exclude`` (those being placed)."""
+    pop, s = model.pop, model.schools
+    enrolled = pop.school >= 0
+    enrolled[exclude] = False
+    used = count_by(pop.school[enrolled], len(s))
+    return np.maximum(s.capacity.astype(np.int64) - used, 0)
+
+
+def admit_where_free(
+    school: np.ndarray, target: np.ndarray, wants: np.ndarray, spare: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Mask of the children who want ``target`` and get one of its free seats (random order)."""
+    cand = np.flatnonzero(wants & (target >= 0) & (target != school))
+    admitted = np.zeros(len(school), dtype=bool)
+    if len(cand):
+        rank = rank_within_groups(target[cand], rng.random(len(cand)))
+        admitted[cand[rank < spare[target[cand]]]] = True
+    return admitted
+
+
+def county_wide_choice(
+    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], rng: np.random.Generator
+) -> np.ndarray:
+    """A school of ``types`` anywhere in the child's county, in proportion to its seats.
+
+    Senior and vocational schools admit by 中考 score across the county, not by catchment,
+    so distance does not decide which one a pupil attends.
+    """
+    s, pop = model.schools, model.pop
+    out = np.full(len(who), -1, dtype=np.int32)
+    open_ = np.flatnonzero(s.serves(types))
+    county = pop.county[who]
+    for ci in np.unique(county):
+        cand = open_[s.county[open_] == ci]
+        sel = county == ci
+        if len(cand) == 0:
+            continue
+        w = s.capacity[cand].astype(float)
+        w = w / w.sum() if w.sum() > 0 else np.full(len(cand), 1 / len(cand))
+        out[sel] = rng.choice(cand, size=int(sel.sum()), p=w)
+    return out
+
+
+def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Generator) -> None:
+    """Give the children ``who`` (indices) a school of ``stage``.
+
+    Compulsory stages: the nearest school (就近入学), except that quality-seeking families
+    get the county's best school while it has free seats. Kindergarten: the nearest public
+    kindergarten when it has a free seat and the family prefers it (public ones are cheaper),
+    else the nearest of any type. Senior and vocational: county-wide, by seats.
+    """
+    if len(who) == 0:
+        return
+    pop = model.pop
+    types = STAGE_TYPES[stage]
+    county = pop.county[who]
+    if stage in (SENIOR_GENERAL, VOCATIONAL):
+        school = county_wide_choice(model, who, types, rng)
+    else:
+        nearest = model.catchment(types)[pop.place[who]]
+        # a county without such a school nearby sends children to its best one anywhere
+        fallback = best_school_by_county(model, types, urban_only=False)[county]
+        school = np.where(nearest >= 0, nearest, fallback)
+    if stage == PRESCHOOL:
+        public = model.catchment(("kg_public",))[pop.place[who]]
+        wants = rng.random(len(who)) < model.config.enrolment.public_kindergarten_preference
+        got = admit_where_free(school, public, wants, spare_seats(model, who), rng)
+        school[got] = public[got]
+    seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[county]
+    if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
+        best = best_school_by_county(model, types)[county]
+        wants = rng.random(len(who)) < seek_p
+        got = admit_where_free(school, best, wants, spare_seats(model, who), rng)
+        school[got] = best[got]
+        model.flows.add("new_choice_transfers", county[got])
+    pop.stage[who] = stage
+    pop.school[who] = school
+
+
+def step(model: QingyuanModel, year: int) -> None:
+    """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
+    pop, cfg, flows = model.pop, model.config.enrolment, model.flows
+    rng = model.streams.get("enrolment", year)
+    age = pop.age(year)
+    enrolled_before = pop.stage != NOT_ENROLLED
+
+    # students whose school closed or who moved house (pop.needs_school) are re-placed below
+    school_gone = (pop.school >= 0) & (model.schools.status[np.maximum(pop.school, 0)] != 0)
+    relocate = enrolled_before & (school_gone | pop.needs_school)
+
+    # -- exits and dropout --------------------------------------------------------------
+    junior = pop.stage == JUNIOR
+    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
+    drop = (
+        junior
+        & (age > ENTRY_AGE_JUNIOR)
+        & (rng.random(len(pop)) < p_drop * model.policy.dropout_factor[pop.county])
+    )
+    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
+    drop |= (
+        senior
+        & (age > ENTRY_AGE_SENIOR)
+        & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
+    )
+    flows.add("new_dropouts", pop.county[drop])
+
+    # -- transitions ------------------------------------------------------------------
+    at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
+    to_pre = at3 & pop.attends_preschool
+    at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
+    late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
+    to_pri = at6 | late6
+    special_entry = to_pri & pop.special_needs & (rng.random(len(pop)) < model.calib.special_school_share)
+    to_pri &= ~special_entry
+    to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
+    finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
+    cont = finishing & (
+        rng.random(len(pop)) < model.calib.senior_continuation * model.policy.continuation_factor[pop.county]
+    )
+    not_cont = finishing & ~cont
+    flows.add("new_zhongkao", pop.county[finishing])
+    flows.add("new_primary_intake", pop.county[(to_pri | special_entry) & (age == ENTRY_AGE_PRIMARY)])
+
+    # apply exits
+    leave = drop | not_cont
+    pop.stage[leave] = NOT_ENROLLED
+    pop.school[leave] = -1
+    pop.boarding[leave] = False
+
+    # senior split: general or vocational by achievement rank within county
+    senior_stage = np.full(len(pop), NOT_ENROLLED, dtype=np.int8)
+    senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, rng)
+    to_gen = senior_stage == SENIOR_GENERAL
+    to_voc = senior_stage == VOCATIONAL
+
+    new_stage = pop.stage.copy()
+    for mask, stage in (
+        (to_pre, PRESCHOOL),
+        (to_pri, PRIMARY),
+        (special_entry, SPECIAL),
+        (to_jun, JUNIOR),
+        (to_gen, SENIOR_GENERAL),
+        (to_voc, VOCATIONAL),
+    ):
+        new_stage[mask] = stage
+    # entrants, and pupils who moved house or lost their school, get a school of their stage
+    placing = (new_stage != pop.stage) | (relocate & ~leave)
+    pop.school[placing] = -1  # so seat counts see only pupils who stay put
+    for stage in STAGE_TYPES:
+        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng)
+    pop.needs_school[:] = False
+    top_outflow(model, to_gen, rng)
+
+    entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)
+    left = enrolled_before & (pop.stage == NOT_ENROLLED)
+    flows.add("new_student_entrants", pop.county[entered])
+    flows.add("new_student_leavers", pop.county[left])
+    update_boarding(model, year)
+
+
+def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Generator) -> None:
+    """Top 中考 students outside 清城 leave their county high school for a city school."""
+    pop = model.pop
+    if "清城区" not in model.geo.counties:
+        return
+    qc = model.geo.counties.index("清城区")
+    city = np.flatnonzero(model.schools.serves(("city_high",)) & (model.schools.county == qc))
+    if len(city) == 0:
+        return
+    idx = np.flatnonzero(new_general & (pop.county != qc))
+    if len(idx) == 0:
+        return
+    rank = rank_within_groups(pop.county[idx], -pop.achievement[idx])
+    size = np.bincount(pop.county[idx], minlength=len(model.geo.counties))
+    top = rank < np.ceil(size[pop.county[idx]] * TOP_DECILE)
+    p_leave = model.config.enrolment.top_outflow * model.policy.top_outflow_factor[pop.county[idx]]
+    leaving = idx[top & (rng.random(len(idx)) < p_leave)]
+    best = city[np.argmax(model.schools.quality[city])]
+    pop.school[leaving] = best
+    model.flows.add("new_top_outflow", pop.county[leaving])
+    model.flows.add("new_top_students", pop.county[idx[top]])
+
+
+def update_boarding(model: QingyuanModel, year: int) -> None:
+    """Pupils far from school board where their school has a free bed, farthest first."""
+    pop, s, cfg = model.pop, model.schools, model.config.enrolment
+    enrolled = pop.school >= 0
+    grade = pop.age(year) - (ENTRY_AGE_PRIMARY - 1)
+    dist = np.zeros(len(pop))
+    idx = np.flatnonzero(enrolled)
+    dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
+    far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
+    # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
+    # change it per county), while long commutes stay measured against the config's rule
+    rule_km = model.policy.boarding_distance_km[pop.county]
+    eligible = enrolled & (dist > rule_km) & (pop.stage != PRESCHOOL) & (grade >= cfg.boarding_min_grade)
+    cand = np.flatnonzero(eligible)
+    rank = rank_within_groups(pop.school[cand], -dist[cand])
+    gets_bed = rank < s.beds[pop.school[cand]]
+    pop.boarding[:] = False
+    pop.boarding[cand[gets_bed]] = True
+    model.long_commute = far & ~pop.boarding
+    model.student_distance = dist

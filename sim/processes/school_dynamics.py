@@ -1,0 +1,147 @@
+"""School dynamics (DESIGN §3 step 5): classes, oversized classes, quality, achievement.
+
+Classes are formed per school and grade from enrolment and the school's classrooms;
+when classrooms run short, classes grow past the limit (大班额). Quality moves a share of
+the way each year toward a target set by teachers, resources and peers, plus any lever
+spill-over; pupils' latent achievement follows their school's quality (AR(1)).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.columns import count_by
+from sim.world.build import LEFT_BEHIND_GAP
+from sim.world.population import ENTRY_AGE_PRESCHOOL, NOT_ENROLLED
+from sim.world.schools import LARGE_CLASS_LIMIT, PRESCHOOL_CLASS_LIMITS
+from sim.world.teachers import BENKE, COUNTY_BACKBONE
+
+if TYPE_CHECKING:
+    from sim.model import QingyuanModel
+
+N_GRADES = 15  # preschool ages 3-5 (3 years) + grades 1-12
+# weights of the target quality (L): teachers, resources and peers, each in SD units
+W_TEACHERS, W_RESOURCES, W_PEERS = 0.6, 0.3, 0.3
+# Teacher index: credentials are weak proxies of teaching. The national training programme
+# (国培) had precisely zero effect on teachers and pupils after a year (Loyalka et al. 2019,
+# AEJ Applied, H), so a backbone title raised by training moves quality only a little (L).
+DEGREE_WEIGHT = 2.0
+BACKBONE_WEIGHT = 1.0
+CLASS_SIZE_PENALTY = -0.03  # SD for a large class (CEPS, M; evidence.md)
+EARLY_BOARDING_PENALTY = -0.05  # SD a year for boarders in grades 1-3 (direction H, size L)
+
+
+def grade_index(age: np.ndarray) -> np.ndarray:
+    """0-2 for preschool ages 3-5, then grade 1 → 3 ... grade 12 → 14."""
+    return np.clip(age - ENTRY_AGE_PRESCHOOL, 0, N_GRADES - 1)
+
+
+def class_demand(model: QingyuanModel, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pupils per (school, grade), the class-size limit of each cell, and classes needed."""
+    pop, s = model.pop, model.schools
+    enrolled = np.flatnonzero(pop.school >= 0)
+    g = grade_index(pop.age(year)[enrolled])
+    by_grade = np.bincount(
+        pop.school[enrolled].astype(np.int64) * N_GRADES + g, minlength=len(s) * N_GRADES
+    ).reshape(len(s), N_GRADES)
+    limit = np.empty((len(s), N_GRADES))
+    limit[:, :3] = PRESCHOOL_CLASS_LIMITS
+    limit[:, 3:9] = LARGE_CLASS_LIMIT["primary"]
+    limit[:, 9:12] = LARGE_CLASS_LIMIT["junior"]
+    limit[:, 12:] = LARGE_CLASS_LIMIT["senior"]
+    return by_grade, limit, np.ceil(by_grade / limit)
+
+
+def form_classes(model: QingyuanModel, year: int) -> None:
+    """Classes per school and grade; when classrooms run short, classes exceed the limit."""
+    s = model.schools
+    by_grade, limit, ideal = class_demand(model, year)
+    total_ideal = ideal.sum(axis=1)
+    classrooms = np.maximum(s.classrooms, 1)
+    squeeze = np.where(total_ideal > classrooms, classrooms / np.maximum(total_ideal, 1), 1.0)
+    classes = np.where(by_grade > 0, np.maximum(np.floor(ideal * squeeze[:, None]), 1), 0)
+    size = np.divide(by_grade, classes, out=np.zeros_like(by_grade, dtype=float), where=classes > 0)
+    large = (size > limit) & (classes > 0)
+    model.school_classes = classes.sum(axis=1).astype(np.int64)
+    model.school_large_classes = np.where(large, classes, 0).sum(axis=1).astype(np.int64)
+    model.school_max_class = np.ceil(size).max(axis=1).astype(np.int64)
+    model.school_by_grade = by_grade
+    model.school_compliant_classes = np.where(~large, classes, 0).sum(axis=1).astype(np.int64)
+
+
+def quality_target(model: QingyuanModel) -> np.ndarray:
+    """Quality each school tends to: teachers, resources, peers, principal (L weights).
+
+    The raw index is shifted by ``model.quality_offset`` (set once at set-up) so that in
+    2022 the enrolment-weighted mean target equals the mean quality: the status quo is
+    stationary and only changes (levers, demography) move it.
+    """
+    s, t, pop = model.schools, model.teachers, model.pop
+    n = len(s)
+    n_teach = np.maximum(count_by(t.school, n), 1)
+    degree = count_by(t.school, n, (t.degree >= BENKE).astype(float)) / n_teach
+    backbone = count_by(t.school, n, (t.backbone >= COUNTY_BACKBONE).astype(float)) / n_teach
+    teacher_index = (degree - 0.85) * DEGREE_WEIGHT + (backbone - 0.05) * BACKBONE_WEIGHT
+    students = np.maximum(model.school_students, 1)
+    resources = (
+        np.log(np.maximum(s.equipment_yuan / students / 2000.0, 1e-3)) * 0.5
+        + np.log(np.maximum(s.teaching_space_m2 / students / 4.5, 1e-3)) * 0.5
+    )
+    enrolled = pop.school >= 0
+    ach_sum = count_by(pop.school[enrolled], n, pop.achievement[enrolled].astype(float))
+    peers = ach_sum / students
+    raw = (
+        W_TEACHERS * teacher_index
+        + W_RESOURCES * np.clip(resources, -1, 1)
+        + W_PEERS * peers
+        + 0.5 * s.principal_quality
+    )
+    return raw - model.quality_offset
+
+
+def calibrate_quality(model: QingyuanModel) -> None:
+    """Set ``quality_offset`` and the 2022 mean quality that pupils' achievement is measured from."""
+    w = model.school_students.astype(float)
+    model.quality_offset = 0.0
+    raw = quality_target(model)
+    model.quality_mean_2022 = float(np.average(model.schools.quality, weights=w)) if w.sum() else 0.0
+    model.quality_offset = float(np.average(raw, weights=w)) - model.quality_mean_2022 if w.sum() else 0.0
+
+
+def update_quality(model: QingyuanModel, year: int) -> None:
+    """Quality moves a share of the way toward its target, plus lever boosts this year."""
+    s = model.schools
+    target = quality_target(model) + model.policy.quality_boost
+    k = model.config.schools.quality_adjustment
+    s.quality[:] = s.quality + k * (target - s.quality)
+
+
+def update_achievement(model: QingyuanModel, year: int) -> None:
+    """Latent achievement: AR(1) toward school quality, with the left-behind gap."""
+    pop, s = model.pop, model.schools
+    rng = model.streams.get("achievement", year)
+    rho = model.config.schools.achievement_persistence
+    idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
+    school = pop.school[idx]
+    q = s.quality[school] - model.quality_mean_2022
+    large = model.school_large_classes[school] > 0
+    grade = pop.age(year)[idx] - 5
+    shock = (
+        (1 - rho)
+        * LEFT_BEHIND_GAP
+        * pop.left_behind[idx]
+        * model.policy.left_behind_gap_factor[pop.county[idx]]
+        + CLASS_SIZE_PENALTY * large
+        + EARLY_BOARDING_PENALTY * (pop.boarding[idx] & (grade <= 3))
+    )
+    noise = rng.normal(0.0, np.sqrt(1 - rho**2) * 0.6, len(idx))
+    pop.achievement[idx] = (rho * pop.achievement[idx] + (1 - rho) * q + shock + noise).astype(np.float32)
+
+
+def step(model: QingyuanModel, year: int) -> None:
+    """Run the school-dynamics phase for ``year``."""
+    form_classes(model, year)
+    update_quality(model, year)
+    update_achievement(model, year)

@@ -1,0 +1,1 @@
+"""The teacher workforce: staffing (retirement, attrition, hiring), rotation, training, 走教 sharing."""
