@@ -72,7 +72,7 @@ class Flows:
 
 # Flows every year reports, even when zero, so tables have the same metrics every year.
 STANDARD_FLOWS = (
-    "n_births",
+    "new_births",
     "new_deaths",
     "new_aged_out",
     "new_inflow",

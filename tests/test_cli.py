@@ -46,7 +46,7 @@ def test_n_births_is_reported(tmp_path):
     from sim.scenario import run
 
     cy = run(cfg)["county_year"]
-    births = cy[(cy.metric == "n_births") & (cy.year == 2023)]["value"]
+    births = cy[(cy.metric == "new_births") & (cy.year == 2023)]["value"]
     assert (births > 0).all()
 
 

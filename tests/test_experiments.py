@@ -371,15 +371,15 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
             r"outcomes\[0\].metric: unknown metric 'n_pupils'",
         ),
         (
-            BASE + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "广州市"\nyear = 2024\n',
+            BASE + '[[outcomes]]\nname = "x"\nmetric = "new_births"\ncounty = "广州市"\nyear = 2024\n',
             r"outcomes\[0\].county: unknown county '广州市'",
         ),
         (
-            BASE + '[[outcomes]]\nname = "x"\nmetric = "n_births"\ncounty = "英德市"\nyear = 2024\n',
+            BASE + '[[outcomes]]\nname = "x"\nmetric = "new_births"\ncounty = "英德市"\nyear = 2024\n',
             r"county '英德市' is not simulated in scenario 'baseline'",
         ),
         (
-            BASE + '[[outcomes]]\nname = "x"\nmetric = "n_births"\nyear = 2030\n',
+            BASE + '[[outcomes]]\nname = "x"\nmetric = "new_births"\nyear = 2030\n',
             r"outcomes\[0\].year: year 2030 is outside the simulated years 2023-2024",
         ),
         (
@@ -415,7 +415,7 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
         ),
         (
             BASE
-            + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsory"\nmetric = "n_births"\nyear = 2024\n',
+            + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsory"\nmetric = "new_births"\nyear = 2024\n',
             r"give exactly one of metric",
         ),
     ],
@@ -464,7 +464,7 @@ samples = 3
 urbanisation_gain = { low = 0.0, high = 0.02 }
 [[outcomes]]
 name = "births_2024"
-metric = "n_births"
+metric = "new_births"
 year = 2024
 threshold = 2900
 sense = "<="
@@ -478,7 +478,7 @@ threshold = 1
 [[outcomes]]
 name = "urban_per_birth_qc"
 metric = "urbanisation_rate"
-divide_by = "n_births"
+divide_by = "new_births"
 county = "清城区"
 year = 2023
 [prim]
@@ -535,7 +535,7 @@ def test_layout_and_reductions_match_the_runs(tmp_path):
     # outcomes: value at the city, and the count of counties over the per-county threshold
     outcomes = pd.read_parquet(out / "outcomes.parquet").set_index("run_id")
     c24 = cy[cy["year"] == 2024]
-    city = c24[(c24["county"] == CITY) & (c24["metric"] == "n_births")].set_index("run_id")["value"]
+    city = c24[(c24["county"] == CITY) & (c24["metric"] == "new_births")].set_index("run_id")["value"]
     pd.testing.assert_series_equal(outcomes["births_2024"], city, check_names=False)
     urb = c24[(c24["county"] != CITY) & (c24["metric"] == "urbanisation_rate")]
     counted = (urb["value"] >= 0.42).groupby(urb["run_id"]).sum().astype(float)
@@ -544,7 +544,7 @@ def test_layout_and_reductions_match_the_runs(tmp_path):
     c23 = cy[(cy["year"] == 2023) & (cy["county"] == "清城区")].pivot(
         index="run_id", columns="metric", values="value"
     )
-    ratio = c23["urbanisation_rate"] / c23["n_births"]
+    ratio = c23["urbanisation_rate"] / c23["new_births"]
     pd.testing.assert_series_equal(outcomes["urban_per_birth_qc"], ratio, check_names=False)
 
     # bands: median and 10-90% over the scenario's runs
@@ -562,13 +562,13 @@ def test_layout_and_reductions_match_the_runs(tmp_path):
     row = bands[
         (bands["scenario"] == "baseline")
         & (bands["county"] == CITY)
-        & (bands["metric"] == "n_births")
+        & (bands["metric"] == "new_births")
         & (bands["year"] == 2024)
     ].iloc[0]
     vals = cy[
         (cy["scenario"] == "baseline")
         & (cy["county"] == CITY)
-        & (cy["metric"] == "n_births")
+        & (cy["metric"] == "new_births")
         & (cy["year"] == 2024)
     ]["value"]
     assert row["n"] == 6
@@ -596,7 +596,7 @@ baseline = {}
 broken = { name = "boom" }
 [[outcomes]]
 name = "births_2024"
-metric = "n_births"
+metric = "new_births"
 year = 2024
 threshold = 5000
 """,
@@ -700,7 +700,7 @@ a = {}
 b = { overrides = { "demography.births_trend" = -0.1 } }
 [[outcomes]]
 name = "births_2024"
-metric = "n_births"
+metric = "new_births"
 year = 2024
 """,
     )
@@ -790,7 +790,7 @@ urbanisation_gain = { low = 0.0, high = 0.02 }
 parents_leave = { low = 0.01, high = 0.05 }
 [[outcomes]]
 name = "births_2024"
-metric = "n_births"
+metric = "new_births"
 year = 2024
 """
     )
@@ -872,7 +872,7 @@ def test_overrides_shrink_a_spec(tmp_path):
         + """
 [[outcomes]]
 name = "births"
-metric = "n_births"
+metric = "new_births"
 year = 2024
 """,
     )

@@ -30,15 +30,15 @@ def toy_run(config: Config, *, seed: int, until: int) -> dict[str, pd.DataFrame]
         for i, county in enumerate(config.counties):
             births = 1000.0 * (i + 1) * (1 + d.births_trend) ** t * (1 + 0.05 * rng.standard_normal())
             urb = 0.4 + d.urbanisation_gain * t + 0.01 * rng.standard_normal()
-            rows += [(year, county, "n_births", births), (year, county, "urbanisation_rate", urb)]
+            rows += [(year, county, "new_births", births), (year, county, "urbanisation_rate", urb)]
             births_all += births
             urb_all.append(urb)
         rows += [
-            (year, CITY, "n_births", births_all),
+            (year, CITY, "new_births", births_all),
             (year, CITY, "urbanisation_rate", float(np.mean(urb_all))),
         ]
     cy = pd.DataFrame(rows, columns=["year", "county", "metric", "value"])
-    last = cy[(cy["year"] == until) & (cy["county"] == CITY) & (cy["metric"] == "n_births")]
+    last = cy[(cy["year"] == until) & (cy["county"] == CITY) & (cy["metric"] == "new_births")]
     value = float(last["value"].iloc[0])
     targets = pd.DataFrame(
         {

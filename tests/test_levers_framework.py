@@ -52,7 +52,7 @@ ACTIVE_SPEC["layout_optimisation"] = {
 }
 # metrics of demography that no lever may change (common random numbers)
 DEMOGRAPHY = (
-    "n_births",
+    "new_births",
     "n_children",
     "population",
     "new_deaths",

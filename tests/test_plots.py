@@ -290,7 +290,7 @@ def test_prim_boxes(exp):
 @pytest.mark.parametrize(("func", "drop", "needs"), [
     (plots.enrolment_by_stage, "n_students_", "n_students_<stage>"),
     (plots.enrolment_by_tier, "n_students_", "n_students_<stage>_<tier>"),
-    (plots.demography_figure, "n_births", "n_births"),
+    (plots.demography_figure, "new_births", "new_births"),
     (plots.teacher_stock_figure, "n_teachers", "n_teachers"),
     (plots.teacher_flows_figure, "new_", "new_hires"),
     (plots.cv_figure, "cv_", "cv_<indicator>_<level>"),

@@ -37,7 +37,7 @@ def county_year(counties=COUNTIES, years=YEARS, *, seed: int = 1, lever_boost: f
             def add(metric, value, county=county, year=year):
                 rows.append((year, county, metric, float(value)))
 
-            add("n_births", 9000 * size * (1 - 0.05 * k))
+            add("new_births", 9000 * size * (1 - 0.05 * k))
             add("population", 1e6 * size * (1 + 0.01 * k))
             add("urbanisation_rate", 0.5 + 0.1 * ci + 0.01 * k)
             add("net_migration", (1 if ci == 0 else -1) * 800 * size)

@@ -191,7 +191,7 @@ def test_changing_rotation_keeps_demography_draws_identical():
     a = _model_at(2026)
     b = _model_at(2026, **{"workforce.rotation_rate": 0.4})
     assert metric(a, "new_rotations").loc[2024] != metric(b, "new_rotations").loc[2024]
-    for name in ("n_births", "new_deaths", "new_inflow", "new_outflow", "new_moved_to_urban", "population"):
+    for name in ("new_births", "new_deaths", "new_inflow", "new_outflow", "new_moved_to_urban", "population"):
         for county in SMALL:
             assert (metric(a, name, county) == metric(b, name, county)).all(), (name, county)
 

@@ -9,7 +9,7 @@ from sim.core.errors import InputError
 from sim.scenario import load_config
 
 SUMMARY_METRICS = (
-    ("n_births", "births"),
+    ("new_births", "births"),
     ("n_students_preschool", "kindergarten pupils"),
     ("n_students_primary", "primary pupils"),
     ("n_students_junior", "junior pupils"),
@@ -62,9 +62,9 @@ def summary(county_year, until: int) -> str:
     city = county_year[county_year["county"] == "全市"]
     first = int(city["year"].min())
     lines = [f"全市 (city)            {first:>10} {until:>10}"]
-    births = city[city["metric"] == "n_births"].set_index("year")["value"]
+    births = city[city["metric"] == "new_births"].set_index("year")["value"]
     for metric, label in SUMMARY_METRICS:
-        if metric == "n_births":
+        if metric == "new_births":
             a, b = births.get(first + 1, float("nan")), births.get(until, float("nan"))
             label = f"births ({first + 1}→)"
         else:

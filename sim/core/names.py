@@ -32,7 +32,7 @@ COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
 # County metrics every run reports, for every county and the city (the baseline issue's list).
 CORE_COUNTY_METRICS: frozenset[str] = frozenset(
     {
-        "n_births",
+        "new_births",
         "n_students_preschool",
         "n_students_primary",
         "n_students_junior",

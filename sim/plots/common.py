@@ -133,7 +133,7 @@ def require_any(cy: pd.DataFrame, metrics: Iterable[str], description: str) -> l
 def is_flow(metric: str) -> bool:
     """Yearly flows (births and ``new_*``) are counted by the step, so the start year, which
     is an initial state and not a step, has none."""
-    return metric == "n_births" or metric.startswith(("new_", "cost_yuan"))
+    return metric == "new_births" or metric.startswith(("new_", "cost_yuan"))
 
 
 def wide(cy: pd.DataFrame, metric: str) -> pd.DataFrame:

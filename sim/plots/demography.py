@@ -47,15 +47,15 @@ def migration_table(cy: pd.DataFrame) -> tuple[pd.DataFrame, str] | None:
 def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
     """Three panels: births by county, urbanisation rate by county (city dashed), net migration.
 
-    Needs ``n_births``; a missing urbanisation or migration metric leaves a note in its panel.
+    Needs ``new_births``; a missing urbanisation or migration metric leaves a note in its panel.
     """
     with style(lang) as lang:
-        require(cy, "n_births")
+        require(cy, "new_births")
         fig, axes = grid(3, ncols=3, panel=(3.6, 2.9), sharex=False)
         ax = axes[0]
-        county_lines(ax, wide(cy, "n_births"), lang, city=False)
-        ax.set_title(lbl.metric("n_births", lang, unit=True))
-        format_axis(ax, "n_births")
+        county_lines(ax, wide(cy, "new_births"), lang, city=False)
+        ax.set_title(lbl.metric("new_births", lang, unit=True))
+        format_axis(ax, "new_births")
         ax.set_ylim(bottom=0)
 
         ax = axes[1]

@@ -111,7 +111,7 @@ class MetricLabel:
 
 
 METRICS: dict[str, MetricLabel] = {
-    "n_births": MetricLabel("出生人口", "births", "people"),
+    "new_births": MetricLabel("出生人口", "births", "people"),
     "population": MetricLabel("常住人口", "population", "people"),
     "urbanisation_rate": MetricLabel("城镇化率", "urbanisation rate", "share"),
     "n_students_preschool": MetricLabel("在园幼儿", "preschool children", "children"),

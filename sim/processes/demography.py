@@ -71,7 +71,7 @@ def births(model: QingyuanModel, year: int) -> None:
             place = np.full(n, model.places_by_county_tier[(ci, URBAN)][0])
         counties.append(np.full(n, ci, dtype=np.int8))
         places.append(place)
-        model.flows.add_count("n_births", ci, n)
+        model.flows.add_count("new_births", ci, n)
     if places:
         place = np.concatenate(places)
         pop.append(

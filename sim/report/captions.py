@@ -59,7 +59,7 @@ def enrolment_tier(cy: pd.DataFrame, lang: str) -> str:
 
 
 def demography(cy: pd.DataFrame, lang: str) -> str:
-    y0, y1, a, b = _span(city_series(cy, "n_births"))
+    y0, y1, a, b = _span(city_series(cy, "new_births"))
     text = tr(lang, f"全市出生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}{_paren(change(a, b), 'zh')}",
               f"City births: {a:,.0f} in {y0} → {b:,.0f} in {y1}{_paren(change(a, b))}")
     if "urbanisation_rate" in metrics_of(cy):

@@ -223,7 +223,7 @@ def _weakest_indicator(cy: pd.DataFrame, metric: str, county: str, year: int, la
 def trend_lines(cy: pd.DataFrame, lang: str) -> list[str]:
     """A few city trends: births, primary students, teachers, pupils per teacher."""
     out = []
-    for metric in ("n_births", "n_students_primary", "n_students_junior", "n_teachers",
+    for metric in ("new_births", "n_students_primary", "n_students_junior", "n_teachers",
                    "students_per_teacher_primary", "n_large_classes"):
         if metric not in metrics_of(cy):
             continue
