@@ -25,8 +25,9 @@ from sim.config import Config
 from sim.core.rng import Streams
 from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
+from sim.levers.ledger import LeverState
 from sim.measure import county as measure
-from sim.processes import demography, enrolment, school_dynamics
+from sim.processes import boarding, demography, enrolment, school_dynamics
 from sim.processes.policy import PolicyState
 from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
@@ -115,6 +116,7 @@ class QingyuanModel(mesa.Model):
         self.county_rows: list[pd.DataFrame] = []
         self.school_rows: list[pd.DataFrame] = []
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
+        self._declare_process_state()
         self._build_world()
         self.levers = build_levers(config.levers, config, "config")
         # lever book-keeping (model.lever_state), lever metrics and each lever's setup
@@ -123,6 +125,36 @@ class QingyuanModel(mesa.Model):
         self._measure(START_YEAR)
 
     # -- set-up ----------------------------------------------------------------------
+    def _declare_process_state(self) -> None:
+        """Every array the yearly processes keep on the model, declared once, with its writer.
+
+        Processes and levers read these by name; declaring them here (empty until set-up fills
+        them) means no reader has to guess whether one exists.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        # per school, written by school_dynamics.form_classes each year
+        self.school_classes: np.ndarray = empty
+        self.school_large_classes: np.ndarray = empty  # classes above the 大班额 limit
+        self.school_max_class: np.ndarray = empty  # largest class size
+        self.school_compliant_classes: np.ndarray = empty
+        self.school_by_grade: np.ndarray = np.zeros((0, school_dynamics.N_GRADES))  # pupils per school, grade
+        # per school, written by measure.record (pupils) and workforce staffing (unfilled posts)
+        self.school_students: np.ndarray = empty
+        self.school_vacancies: np.ndarray = empty
+        # school quality's 2022 reference (school_dynamics.calibrate_quality) and its drift offset
+        self.quality_mean_2022: float = 0.0
+        self.quality_offset: float = 0.0
+        # per child, written by boarding.update_boarding each year
+        self.student_distance: np.ndarray = np.zeros(0)  # road km from home to school
+        self.long_commute: np.ndarray = np.zeros(0, dtype=bool)  # beyond the config's distance, no bed
+        # per county, written by workforce rotation each year (None before the first rotation)
+        self.rotation_rate_realised: np.ndarray | None = None
+        self.rotation_backbone_share_realised: np.ndarray | None = None
+        # per school: (reference km, road km to the county seat), workforce staffing's cache
+        self.teacher_remoteness: tuple[float, np.ndarray] | None = None
+        # lever book-keeping, set by sim.levers.install
+        self.lever_state: LeverState | None = None
+
     def _build_world(self) -> None:
         cfg = self.config
         self.geo = build_geography(self.counties, self.streams.get("geography"))
@@ -150,7 +182,6 @@ class QingyuanModel(mesa.Model):
         self.merge_target = np.full(len(self.schools), -1, dtype=np.int32)
         # initial placement: everyone enrolled is placed as if entering now
         self.flows = Flows(len(self.counties))
-        self.long_commute = np.zeros(len(self.pop), dtype=bool)
         rng = self.streams.get("initial-enrolment")
         stages = self.pop.stage.copy()
         for stage in enrolment.STAGE_TYPES:
@@ -158,7 +189,7 @@ class QingyuanModel(mesa.Model):
         self.pop.stage[:] = stages
         # size capacities and stocks on 2022 enrolment, then boarding and classes
         counts = measure.pupil_counts(self)
-        far = self._boarding_demand()
+        far = boarding.boarding_demand(self, START_YEAR)
         classes_needed = school_dynamics.class_demand(self, START_YEAR)[2].sum(axis=1)
         set_initial_stocks(
             self.schools,
@@ -170,7 +201,7 @@ class QingyuanModel(mesa.Model):
             far,
             self.streams.get("stocks"),
         )
-        enrolment.update_boarding(self, START_YEAR)
+        boarding.update_boarding(self, START_YEAR)
         self.school_students = counts["students"]
         school_dynamics.form_classes(self, START_YEAR)
         self.teachers = initial_teachers(
@@ -191,19 +222,6 @@ class QingyuanModel(mesa.Model):
             np.array([u0[c] for c in self.counties]),
             urbanisation_gain(cfg.demography).loc[self.counties].to_numpy(),
         )
-
-    def _boarding_demand(self) -> np.ndarray:
-        """Pupils per school living beyond the boarding distance (grade rule applied)."""
-        pop, s = self.pop, self.schools
-        idx = np.flatnonzero(pop.school >= 0)
-        dist = self.geo.distance(pop.place[idx], s.place[pop.school[idx]])
-        grade = pop.age(START_YEAR)[idx] - 5
-        eligible = (
-            (dist > self.config.enrolment.boarding_distance_km)
-            & (grade >= self.config.enrolment.boarding_min_grade)
-            & (pop.stage[idx] != 1)
-        )
-        return np.bincount(pop.school[idx][eligible], minlength=len(s)).astype(float)
 
     def _init_policy_state(self) -> None:
         """Lever knobs at the status quo (``sim.processes.policy``)."""

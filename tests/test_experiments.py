@@ -415,7 +415,8 @@ fake_rotation.rate = { low = 0.5, high = 1.5 }
         ),
         (
             BASE
-            + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsory"\nmetric = "new_births"\nyear = 2024\n',
+            + '[[outcomes]]\nname = "x"\ntarget = "counties_compulsory"\n'
+            + 'metric = "new_births"\nyear = 2024\n',
             r"give exactly one of metric",
         ),
     ],

@@ -6,7 +6,7 @@ boarding age (grade ≥ ``enrolment.boarding_min_grade``; 国办发〔2018〕27�
 principle do not board) who live beyond this year's boarding distance and had no bed last
 year. A school never gets more beds than its unmet demand, so the beds built can fall short
 of the budget where demand is low (reported as ``new_beds``). The enrolment phase then
-rations beds per school, farthest pupils first (``sim.processes.enrolment.update_boarding``): more
+rations beds per school, farthest pupils first (``sim.processes.boarding.update_boarding``): more
 boarders, fewer long daily commutes (``n_long_commute``, always measured against the
 config's distance so the measure does not move with the rule).
 
@@ -32,7 +32,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import allocate_by_need
 from sim.levers.costs import BED_RUNNING_YUAN, BED_YUAN
-from sim.world.population import ENTRY_AGE_PRIMARY, PRESCHOOL
+from sim.processes.boarding import unmet_demand
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -80,29 +80,6 @@ class BoardingParams(LeverParams):
     @classmethod
     def _types(cls, v: list[str]) -> list[str]:
         return school_types_validator(v, BOARDING_TYPES)
-
-
-def unmet_demand(model: QingyuanModel, year: int, schools: np.ndarray) -> np.ndarray:
-    """Pupils at ``schools`` of boarding age beyond this year's rule who had no bed.
-
-    Uses last year's placement and distances (the enrolment of ``year`` has not run yet):
-    the plan builds for the pupils it has.
-    """
-    pop = model.pop
-    dist = getattr(model, "student_distance", None)
-    if dist is None or len(dist) != len(pop):
-        return np.zeros(len(schools))
-    grade = pop.age(year) - (ENTRY_AGE_PRIMARY - 1)
-    rule = model.policy.boarding_distance_km[pop.county]
-    want = (
-        (pop.school >= 0)
-        & ~pop.boarding
-        & (dist > rule)
-        & (grade >= model.config.enrolment.boarding_min_grade)
-        & (pop.stage != PRESCHOOL)
-    )
-    counts = np.bincount(pop.school[want], minlength=len(model.schools))
-    return counts[schools].astype(float)
 
 
 @register("boarding_expansion")

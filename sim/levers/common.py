@@ -69,8 +69,8 @@ class Uplift:
 
 def stage_weights(model: QingyuanModel, schools: np.ndarray) -> np.ndarray:
     """Share of each school's compulsory pupils in primary grades (1 for pure primaries)."""
-    by_grade = getattr(model, "school_by_grade", None)
-    if by_grade is None or len(by_grade) <= int(schools.max(initial=-1)):
+    by_grade = model.school_by_grade
+    if len(by_grade) <= int(schools.max(initial=-1)):
         return np.ones(len(schools))
     primary = by_grade[schools, 3:9].sum(axis=1)
     junior = by_grade[schools, 9:12].sum(axis=1)

@@ -59,6 +59,7 @@ from sim.levers.common import (
 )
 from sim.levers.costs import BED_YUAN, BUS_ROUTE_YEAR_YUAN, SCHOOL_PLACE_YUAN
 from sim.levers.ledger import register_stock
+from sim.processes.boarding import may_board, school_grade
 from sim.processes.enrolment import STAGE_TYPES
 from sim.world.geography import URBAN
 from sim.world.population import ENTRY_AGE_PRIMARY, JUNIOR, PRESCHOOL, PRIMARY
@@ -215,15 +216,16 @@ class LayoutOptimisation(Lever):
         pop, s = model.pop, model.schools
         where = np.full(len(s), -1, dtype=np.int64)
         where[closed] = target
-        at = (pop.school >= 0) & (where[np.maximum(pop.school, 0)] >= 0) & (pop.stage != PRESCHOOL)
+        at = (pop.school >= 0) & (where[np.maximum(pop.school, 0)] >= 0)
         idx = np.flatnonzero(at)
         dest = where[pop.school[idx]]
-        grade = pop.age(year)[idx] - (ENTRY_AGE_PRIMARY - 1)
-        far = (
-            model.geo.distance(pop.place[idx], s.place[dest])
-            > model.policy.boarding_distance_km[pop.county[idx]]
+        boards = may_board(
+            model.geo.distance(pop.place[idx], s.place[dest]),
+            school_grade(pop.age(year)[idx]),
+            pop.stage[idx],
+            model.policy.boarding_distance_km[pop.county[idx]],
+            model.config.enrolment.boarding_min_grade,
         )
-        boards = far & (grade >= model.config.enrolment.boarding_min_grade)
         beds = np.bincount(dest[boards], minlength=len(s))
         s.beds[:] += beds.astype(s.beds.dtype)
         per_county = np.bincount(s.county, beds.astype(float), len(model.counties))

@@ -134,7 +134,7 @@ class LeverState:
 def lever_metrics(model: QingyuanModel, metrics: CountyMetrics, schools: pd.DataFrame, year: int) -> None:
     """Metric extension (``model.metric_extensions``): lever flows, costs, stocks, knobs."""
     state: LeverState = model.lever_state
-    for lever in getattr(model, "levers", []):
+    for lever in model.levers:
         lever.at_measure(model, year)
     for name in state.flow_names:
         metrics.count(name, state.flows[name])

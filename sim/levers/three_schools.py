@@ -33,9 +33,9 @@ from pydantic import Field
 
 from sim.levers import register
 from sim.levers.base import Lever, LeverParams
-from sim.levers.boarding import unmet_demand
 from sim.levers.common import add_classrooms, allocate_by_need, facility_gap
 from sim.levers.costs import BED_YUAN, CLASSROOM_YUAN, FLOOR_M2_YUAN, MULTIMEDIA_YUAN, SPORTS_M2_YUAN
+from sim.processes.boarding import unmet_demand
 from sim.world.geography import TOWN
 from sim.world.schools import PRESCHOOL_CLASS_LIMITS
 
@@ -97,9 +97,9 @@ class ThreeSchoolsUplift(Lever):
         state.add("new_multimedia_classrooms", self.per_county(model, comp, add["multimedia_classrooms"]))
         # central kindergartens: classrooms for classes at the 普及普惠 limits
         kg = self.target_schools(model, KG_TARGETS, tiers=(TOWN,))
-        by_grade = getattr(model, "school_by_grade", None)
+        by_grade = model.school_by_grade
         rooms = np.zeros(len(kg))
-        if by_grade is not None and len(kg) and len(by_grade) > kg.max():
+        if len(kg) and len(by_grade) > kg.max():
             need = np.ceil(by_grade[kg, :3] / np.asarray(PRESCHOOL_CLASS_LIMITS)).sum(axis=1)
             rooms = np.maximum(need - s.classrooms[kg], 0)
             add_classrooms(model, kg, rooms)

@@ -175,25 +175,17 @@ def model_county_items(model: Any, sums: Mapping[str, np.ndarray]) -> dict[str, 
     counties = list(model.counties)
     nc = len(counties)
     cfg = model.config
-    wf = cfg.workforce
 
     def per_county(value: Any) -> np.ndarray:
         arr = np.asarray(value, dtype=float)
         return np.full(nc, float(arr)) if arr.ndim == 0 else arr[:nc]
 
-    policy = getattr(model, "policy", None)  # this year's lever-set knobs (sim.processes.policy)
-    rotation = per_county(
-        getattr(model, "rotation_rate_realised", getattr(policy, "rotation_rate", wf.rotation_rate))
-    )
-    backbone = per_county(
-        getattr(
-            model,
-            "rotation_backbone_share_realised",
-            getattr(policy, "rotation_backbone_share", wf.rotation_backbone_share),
-        )
-    )
-    salary = per_county(getattr(policy, "salary_parity", wf.salary_parity))
-    dropout_factor = per_county(getattr(policy, "dropout_factor", 1.0))
+    policy = model.policy  # this year's lever-set knobs (sim.processes.policy)
+    realised_rate, realised_backbone = model.rotation_rate_realised, model.rotation_backbone_share_realised
+    rotation = per_county(policy.rotation_rate if realised_rate is None else realised_rate)
+    backbone = per_county(policy.rotation_backbone_share if realised_backbone is None else realised_backbone)
+    salary = per_county(policy.salary_parity)
+    dropout_factor = per_county(policy.dropout_factor)
     en = cfg.enrolment
     students = np.asarray(sums.get("n_students", np.ones(nc)), dtype=float)[:nc]
     left = np.asarray(sums.get("n_left_behind_students", np.zeros(nc)), dtype=float)[:nc]

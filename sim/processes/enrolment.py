@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.columns import count_by, rank_within_groups
+from sim.processes import boarding
 from sim.world.build import split_general_vocational
 from sim.world.geography import URBAN
 from sim.world.population import (
@@ -237,7 +238,7 @@ def step(model: QingyuanModel, year: int) -> None:
     left = enrolled_before & (pop.stage == NOT_ENROLLED)
     flows.add("new_student_entrants", pop.county[entered])
     flows.add("new_student_leavers", pop.county[left])
-    update_boarding(model, year)
+    boarding.update_boarding(model, year)
 
 
 def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Generator) -> None:
@@ -261,25 +262,3 @@ def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Ge
     pop.school[leaving] = best
     model.flows.add("new_top_outflow", pop.county[leaving])
     model.flows.add("new_top_students", pop.county[idx[top]])
-
-
-def update_boarding(model: QingyuanModel, year: int) -> None:
-    """Pupils far from school board where their school has a free bed, farthest first."""
-    pop, s, cfg = model.pop, model.schools, model.config.enrolment
-    enrolled = pop.school >= 0
-    grade = pop.age(year) - (ENTRY_AGE_PRIMARY - 1)
-    dist = np.zeros(len(pop))
-    idx = np.flatnonzero(enrolled)
-    dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
-    far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
-    # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
-    # change it per county), while long commutes stay measured against the config's rule
-    rule_km = model.policy.boarding_distance_km[pop.county]
-    eligible = enrolled & (dist > rule_km) & (pop.stage != PRESCHOOL) & (grade >= cfg.boarding_min_grade)
-    cand = np.flatnonzero(eligible)
-    rank = rank_within_groups(pop.school[cand], -dist[cand])
-    gets_bed = rank < s.beds[pop.school[cand]]
-    pop.boarding[:] = False
-    pop.boarding[cand[gets_bed]] = True
-    model.long_commute = far & ~pop.boarding
-    model.student_distance = dist

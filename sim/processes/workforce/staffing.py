@@ -135,7 +135,7 @@ def school_remoteness(model: QingyuanModel) -> np.ndarray:
     the rural schools open when first computed (2023), so the multiplier averages about
     one and ``attrition_rural`` keeps its meaning. Cached until schools are added.
     """
-    cache = getattr(model, "_teacher_remoteness", None)
+    cache = model.teacher_remoteness
     s, geo = model.schools, model.geo
     if cache is None or len(cache[1]) != len(s):
         seat = (geo.place_tier == URBAN) & geo.township_is_seat[geo.place_township]
@@ -149,8 +149,7 @@ def school_remoteness(model: QingyuanModel) -> np.ndarray:
         c = s.county
         dist = np.hypot(geo.x[s.place] - sx[c], geo.y[s.place] - sy[c]) * geo.tortuosity[c]
         ref = cache[0] if cache is not None else float(dist[s.is_open & (s.tier != URBAN)].mean())
-        model._teacher_remoteness = (ref, dist)
-        cache = model._teacher_remoteness
+        model.teacher_remoteness = cache = (ref, dist)
     ref, dist = cache
     return (np.maximum(dist, 1.0) / max(ref, 1.0)) ** model.config.workforce.remoteness_elasticity
 

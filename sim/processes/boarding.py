@@ -1,0 +1,84 @@
+"""Boarding: who may board (the one rule), who gets a bed, and who commutes far.
+
+The plan's boarding measure and the layout lever both hinge on one rule, written once here:
+an enrolled pupil may board when the road distance from home to school exceeds the county's
+boarding distance this year, the pupil is in grade ``boarding_min_grade`` or above, and is not
+in preschool. Beds are rationed per school, farthest pupils first. A long commute is measured
+against the config's distance (not a lever's changed rule), so a lever cannot define the
+problem away.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.core.columns import rank_within_groups
+from sim.world.population import ENTRY_AGE_PRIMARY, PRESCHOOL
+
+if TYPE_CHECKING:
+    from sim.model import QingyuanModel
+
+
+def school_grade(age: np.ndarray) -> np.ndarray:
+    """Grade from age (grade 1 at age 6; negative or zero before primary school)."""
+    return age - (ENTRY_AGE_PRIMARY - 1)
+
+
+def may_board(
+    distance_km: np.ndarray, grade: np.ndarray, stage: np.ndarray, rule_km: np.ndarray | float, min_grade: int
+) -> np.ndarray:
+    """The boarding rule: beyond the distance rule, old enough, not in preschool."""
+    return (distance_km > rule_km) & (grade >= min_grade) & (stage != PRESCHOOL)
+
+
+def boarding_demand(model: QingyuanModel, year: int) -> np.ndarray:
+    """Pupils per school who may board under the config's distance rule (sizes 2022's beds)."""
+    pop, s = model.pop, model.schools
+    idx = np.flatnonzero(pop.school >= 0)
+    dist = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
+    cfg = model.config.enrolment
+    grade = school_grade(pop.age(year)[idx])
+    eligible = may_board(dist, grade, pop.stage[idx], cfg.boarding_distance_km, cfg.boarding_min_grade)
+    return np.bincount(pop.school[idx][eligible], minlength=len(s)).astype(float)
+
+
+def unmet_demand(model: QingyuanModel, year: int, schools: np.ndarray) -> np.ndarray:
+    """Pupils at ``schools`` who may board under this year's rule but had no bed.
+
+    Uses last year's placement and distances (the enrolment of ``year`` has not run yet):
+    the plan builds for the pupils it has.
+    """
+    pop = model.pop
+    dist = model.student_distance
+    if len(dist) != len(pop):
+        return np.zeros(len(schools))
+    rule = model.policy.boarding_distance_km[pop.county]
+    min_grade = model.config.enrolment.boarding_min_grade
+    grade = school_grade(pop.age(year))
+    want = (pop.school >= 0) & ~pop.boarding & may_board(dist, grade, pop.stage, rule, min_grade)
+    counts = np.bincount(pop.school[want], minlength=len(model.schools))
+    return counts[schools].astype(float)
+
+
+def update_boarding(model: QingyuanModel, year: int) -> None:
+    """Pupils who may board get a bed where their school has one free, farthest first."""
+    pop, s, cfg = model.pop, model.schools, model.config.enrolment
+    enrolled = pop.school >= 0
+    dist = np.zeros(len(pop))
+    idx = np.flatnonzero(enrolled)
+    dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
+    far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
+    # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
+    # change it per county), while long commutes stay measured against the config's rule
+    rule_km = model.policy.boarding_distance_km[pop.county]
+    grade = school_grade(pop.age(year))
+    eligible = enrolled & may_board(dist, grade, pop.stage, rule_km, cfg.boarding_min_grade)
+    cand = np.flatnonzero(eligible)
+    rank = rank_within_groups(pop.school[cand], -dist[cand])
+    gets_bed = rank < s.beds[pop.school[cand]]
+    pop.boarding[:] = False
+    pop.boarding[cand[gets_bed]] = True
+    model.long_commute = far & ~pop.boarding
+    model.student_distance = dist
