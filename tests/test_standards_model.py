@@ -16,6 +16,7 @@ from sim.measure.standards_hook import (
     record_standards,
     standards_metrics,
 )
+from sim.processes.policy import PolicyState
 from sim.standards import plan_scorecard, read_schools_csv
 
 EXAMPLE = Path(__file__).parents[1] / "sim" / "standards" / "example_schools.csv"
@@ -69,7 +70,13 @@ def test_model_inputs_from_a_model_like_object():
         rotation_backbone_share=np.array([0.2, 0.2]),
         dropout_factor=np.array([1.0, 1.0]),
     )
-    model = SimpleNamespace(counties=["清城区", "连南瑶族自治县"], config=cfg, policy=policy)
+    model = SimpleNamespace(
+        counties=["清城区", "连南瑶族自治县"],
+        config=cfg,
+        policy=policy,
+        rotation_rate_realised=None,  # before the first rotation: this year's policy values
+        rotation_backbone_share_realised=None,
+    )
     sums = {
         "n_students": np.array([1000.0, 500.0, 1500.0]),
         "n_left_behind_students": np.array([0.0, 100.0, 100.0]),
@@ -85,7 +92,14 @@ def test_model_inputs_from_a_model_like_object():
 
 def test_record_standards_fails_on_status_quo_rotation():
     schools = read_schools_csv(EXAMPLE)
-    model = SimpleNamespace(counties=["甲县", "乙县"], config=Config())  # no policy: config values
+    config = Config()
+    model = SimpleNamespace(  # status-quo policy: the config's values
+        counties=["甲县", "乙县"],
+        config=config,
+        policy=PolicyState(2, 0, config),
+        rotation_rate_realised=None,
+        rotation_backbone_share_realised=None,
+    )
     out = record_standards(model, {}, schools, 2023)
     # 甲县's resources pass, but the configured status-quo rotation (5% < 10%) fails it
     assert metric(out, "甲县", "passes_compulsory_resources") == 1

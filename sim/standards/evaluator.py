@@ -291,21 +291,38 @@ def evaluate_compulsory(
     std = standard or load_compulsory()
     _check_columns(schools)
     df = schools
-    n = len(df)
     county_col = df["county"].to_numpy(dtype=object)
     county_codes, county_uniques = pd.factorize(county_col, sort=False)
     counties = [str(c) for c in county_uniques]
     nc = len(counties)
-    school_col = df["school"].to_numpy(dtype=object)
-
     p_pri = _column(df, "students_primary", 0.0)
     p_jun = _column(df, "students_junior", 0.0)
     p_sen = _column(df, "students_senior", 0.0)
-    compulsory_students = p_pri + p_jun
-    teaching_point = _flag(df, "teaching_point")
     n_levels_present = (p_pri > 0).astype(int) + (p_jun > 0) + (p_sen > 0)
+    in_scope, excluded, n_excl_tp = _scope(df, std, county_codes, nc, p_pri + p_jun)
+    sections, alloc = _school_sections(df, std, in_scope, county_codes, p_pri, p_jun, p_sen, n_levels_present)
+    group = _county_level_aggregates(std, sections, alloc, nc, n_excl_tp)
+    # criteria (numeric codes: 1 met, 0 failed, -1 not assessed)
+    parts = _resource_criteria(std, group, nc)
+    parts.append(_size_criteria(df, std, in_scope, county_codes, nc, p_pri, p_jun, p_sen, n_levels_present))
+    parts.extend(_item_criteria(std, counties, county_data))
+    return CompulsoryEvaluation(std, counties, sections, group, parts, excluded)
 
-    # --- scope -------------------------------------------------------------------------
+
+def _scope(
+    df: pd.DataFrame,
+    std: CompulsoryStandard,
+    county_codes: np.ndarray,
+    nc: int,
+    compulsory_students: np.ndarray,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Which schools the standard judges: open, not special, teaching points above the size floor.
+
+    Returns the in-scope mask, the excluded schools with their reason, and the number of
+    small teaching points left out per county (the standard reports them).
+    """
+    n = len(df)
+    teaching_point = _flag(df, "teaching_point")
     closed = np.zeros(n, dtype=bool)
     if "status" in df.columns:
         closed = df["status"].to_numpy(dtype=object) != "open"
@@ -326,14 +343,31 @@ def evaluate_compulsory(
         ),
     )
     excluded = {
-        "county": county_col[out].astype(str),
-        "school": school_col[out].astype(str),
+        "county": df["county"].to_numpy(dtype=object)[out].astype(str),
+        "school": df["school"].to_numpy(dtype=object)[out].astype(str),
         "students": compulsory_students[out],
         "reason": reason[out],
     }
     n_excl_tp = np.bincount(county_codes[out & small_tp & ~closed & ~special], minlength=nc)
+    return in_scope, excluded, n_excl_tp
 
-    # --- per-school sections ---------------------------------------------------------
+
+def _school_sections(
+    df: pd.DataFrame,
+    std: CompulsoryStandard,
+    in_scope: np.ndarray,
+    county_codes: np.ndarray,
+    p_pri: np.ndarray,
+    p_jun: np.ndarray,
+    p_sen: np.ndarray,
+    n_levels_present: np.ndarray,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """One section per (school, level): indicator values per 100 pupils, items met, the 6-of-7 rule.
+
+    A combined school's stocks are split between its levels by weighted pupils (the
+    standard's rule for nine-year and complete schools); returns the sections and the
+    allocated stocks.
+    """
     w = std.weights
     weighted = w.primary * p_pri + w.junior * p_jun + w.senior * p_sen
     inds = std.indicators
@@ -354,37 +388,47 @@ def evaluate_compulsory(
         alloc_l.append(alloc)
     rows = np.concatenate(rows_l)
     level_code = np.concatenate(level_l)
-    students = np.concatenate(students_l)
     values = np.vstack(values_l)
-    alloc = np.vstack(alloc_l)
-
     thr_level = np.array([[ind.threshold[level] for ind in inds] for level in LEVELS])
-    thr = thr_level[level_code]
-    ratio = values / thr
+    ratio = values / thr_level[level_code]
     met = ratio >= 1.0 - EPS
     n_met = met.sum(axis=1)
     rule = std.per_school_rule
     min_ratio = ratio.min(axis=1) if len(ratio) else np.zeros(0)
-    passes = (n_met >= rule.min_met) & (min_ratio >= rule.floor_ratio * (1.0 - EPS))
-    sec_county = county_codes[rows]
     sections = {
-        "county": sec_county,
-        "school": school_col[rows].astype(str),
+        "county": county_codes[rows],
+        "school": df["school"].to_numpy(dtype=object)[rows].astype(str),
         "level": level_code,
-        "students": students,
+        "students": np.concatenate(students_l),
         "combined": n_levels_present[rows] > 1,
-        "teaching_point": teaching_point[rows],
+        "teaching_point": _flag(df, "teaching_point")[rows],
         "values": values,
         "met": met,
         "n_met": n_met,
         "min_ratio": min_ratio,
-        "passes": passes,
+        "passes": (n_met >= rule.min_met) & (min_ratio >= rule.floor_ratio * (1.0 - EPS)),
     }
+    return sections, np.vstack(alloc_l)
 
-    # --- county × level aggregates ----------------------------------------------------
+
+def _county_level_aggregates(
+    std: CompulsoryStandard, sections: dict[str, Any], alloc: np.ndarray, nc: int, n_excl_tp: np.ndarray
+) -> dict[str, Any]:
+    """Per county and level: schools passing, county values, difference coefficients, gaps.
+
+    The difference coefficient is pupil-weighted (the standard's formula); the unweighted one
+    is kept beside it for comparison with published self-assessments.
+    """
+    inds = std.indicators
+    k = len(inds)
+    per = np.array([ind.per for ind in inds])
+    thr_level = np.array([[ind.threshold[level] for ind in inds] for level in LEVELS])
+    level_code, students, values = sections["level"], sections["students"], sections["values"]
+    met, passes = sections["met"], sections["passes"]
+    thr = thr_level[level_code]
     nl = len(LEVELS)
     ng = nc * nl
-    grp = sec_county * nl + level_code
+    grp = sections["county"] * nl + level_code
     n_sch = np.bincount(grp, minlength=ng).astype(float)
     p_tot = np.bincount(grp, weights=students, minlength=ng)
     n_pass = np.bincount(grp, weights=passes.astype(float), minlength=ng)
@@ -406,7 +450,7 @@ def evaluate_compulsory(
     cv_limit = np.array([std.coefficient[level] for level in LEVELS])
     cv_ok = cv <= np.tile(cv_limit, nc)[:, None] + EPS
     shape3 = (nc, nl, k)
-    group = {
+    return {
         "n_schools": n_sch.reshape(nc, nl),
         "n_passing": n_pass.reshape(nc, nl),
         "n_excluded_teaching_points": n_excl_tp,
@@ -422,12 +466,6 @@ def evaluate_compulsory(
         "shortfall": shortfall.reshape(shape3),
     }
 
-    # --- criteria (numeric codes: 1 met, 0 failed, -1 not assessed) --------------------
-    parts = _resource_criteria(std, group, nc)
-    parts.append(_size_criteria(df, std, in_scope, county_codes, nc, p_pri, p_jun, p_sen, n_levels_present))
-    parts.extend(_item_criteria(std, counties, county_data))
-    return CompulsoryEvaluation(std, counties, sections, group, parts, excluded)
-
 
 def _value_unit(ind: Any) -> str:
     per = "per 100 students" if ind.per == 100 else "per student"
@@ -436,7 +474,7 @@ def _value_unit(ind: Any) -> str:
 
 def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: int) -> list[dict[str, Any]]:
     """The 6-of-7 rule, each indicator at school level, and each coefficient."""
-    inds, nl, k = std.indicators, len(LEVELS), len(std.indicators)
+    nl = len(LEVELS)
     rule = std.per_school_rule
     n_sch, n_pass = g["n_schools"].ravel(), g["n_passing"].ravel()
     present = n_sch > 0
@@ -465,6 +503,14 @@ def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: in
             "unit": "share of schools",
         }
     ]
+    parts.extend(_indicator_criteria(std, g))
+    return parts
+
+
+def _indicator_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Per county, level and indicator: the lowest school against the line, and the coefficient."""
+    inds, k = std.indicators, len(std.indicators)
+    level_names = np.asarray(LEVELS, dtype=object)
     ci, li = np.nonzero(g["n_schools"] > 0)
     cik, lik = np.repeat(ci, k), np.repeat(li, k)
     jk = np.tile(np.arange(k), len(ci))
@@ -474,7 +520,7 @@ def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: in
     thr = g["threshold"][lik, jk]
     low = g["min_value"][cik, lik, jk]
     n_below = g["n_below"][cik, lik, jk]
-    parts.append(
+    lowest = (
         {
             "ci": cik,
             "level": level_names[lik],
@@ -496,7 +542,7 @@ def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: in
     )
     cv = g["cv"][cik, lik, jk]
     lim = g["cv_limit"][lik]
-    parts.append(
+    coefficient = (
         {
             "ci": cik,
             "level": level_names[lik],
@@ -516,7 +562,7 @@ def _resource_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray], nc: in
             "unit": "coefficient",
         }
     )
-    return parts
+    return [lowest, coefficient]
 
 
 def _size_criteria(

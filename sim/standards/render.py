@@ -171,7 +171,6 @@ def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
 def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
     """The per-county report a bureau reads: verdict, binding criteria, indicator table."""
     std = ev.standard
-    inds = std.indicators
     blocks = [
         f"{std.standard.name_zh} ({std.standard.document})\n{std.standard.name_en}",
     ]
@@ -188,96 +187,93 @@ def compulsory_text(ev: CompulsoryEvaluation, *, schools: bool = True) -> str:
             for g in gaps.to_dict(orient="records"):
                 lines.append("    - " + _gap_line(g, std))
         for level in LEVELS:
-            n = row[f"n_schools_{level}"]
-            if n == 0:
-                lines.append(f"\n  {level_label(level)}: no schools in the table (not assessed)")
-                continue
-            limit = std.coefficient[level]
-            excl = ev.excluded[ev.excluded["county"] == county]
-            note = ""
-            if level == "primary" and len(excl):
-                pairs = zip(excl["school"], excl["reason"], strict=True)
-                note = "; excluded: " + ", ".join(f"{s} ({r})" for s, r in pairs)
-            lines.append(
-                f"\n  {level_label(level)}: {n} schools, {row[f'n_passing_{level}']} pass the "
-                f"6-of-7 rule{note}"
-            )
-            ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
-            rows = []
-            for r in ind.to_dict(orient="records"):
-                spec = inds[int(r["no"]) - 1]
-                rows.append(
-                    [
-                        str(r["no"]),
-                        spec.short_zh,
-                        spec.short_en,
-                        fmt(r["threshold"]),
-                        fmt(r["county_value"]),
-                        fmt(r["min_value"]),
-                        str(r["n_below"]),
-                        fmt(r["cv"], 3),
-                        "ok" if r["cv_ok"] else "FAIL",
-                    ]
-                )
-            lines.append(
-                _table(
-                    [
-                        "#",
-                        "指标",
-                        "indicator",
-                        "threshold",
-                        "county",
-                        "lowest",
-                        "below",
-                        f"CV(≤{limit:.2f})",
-                        "",
-                    ],
-                    rows,
-                    right={3, 4, 5, 6, 7},
-                    indent="    ",
-                )
-            )
-            if schools:
-                sch = ev.schools[(ev.schools["county"] == county) & (ev.schools["level"] == level)]
-                srows = []
-                for s in sch.to_dict(orient="records"):
-                    cells = [s["school"] + (" *" if s["combined"] else ""), fmt(s["students"], 0)]
-                    for spec in inds:
-                        v = s[f"v_{spec.id}"]
-                        mark = ""
-                        if not s[f"met_{spec.id}"]:
-                            below_floor = v < std.per_school_rule.floor_ratio * spec.threshold[level]
-                            mark = "!" if below_floor else "x"
-                        cells.append(
-                            fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2) + mark
-                        )
-                    cells.append("pass" if s["passes"] else "FAIL")
-                    srows.append(cells)
-                lines.append(
-                    "    schools (x below threshold, ! below 85% of it, * combined school split 1:1.1):"
-                )
-                lines.append(
-                    _table(
-                        ["school", "students", *[str(i.no) for i in inds], "6-of-7"],
-                        srows,
-                        right=set(range(1, 2 + len(inds))),
-                        indent="      ",
-                    )
-                )
-        crit = ev.criteria[(ev.criteria["county"] == county) & (ev.criteria["level"] == "")]
-        lines.append("\n  county items (保障、质量、认可度、否决项):")
-        irows = []
-        for c in crit.to_dict(orient="records"):
-            if c["criterion"] in ("school_size", "class_size"):
-                value = "-" if math.isnan(c["value"]) else f"{int(c['value'])} over"
-                required = "no school over"
-            else:
-                value = _value(c["value"], c["op"], c["unit"])
-                required = _threshold(c["threshold"], c["op"], c["unit"])
-            irows.append([c["name_zh"], c["criterion"], value, required, _MARK[c["status"]]])
-        lines.append(_table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    "))
+            lines.extend(_level_block(ev, row, level, schools))
+        lines.extend(_county_items_block(ev, county))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
+
+
+def _level_block(ev: CompulsoryEvaluation, row: dict[str, Any], level: str, schools: bool) -> list[str]:
+    """One level of one county: schools passing, the indicator table, optionally each school."""
+    std, county = ev.standard, row["county"]
+    n = row[f"n_schools_{level}"]
+    if n == 0:
+        return [f"\n  {level_label(level)}: no schools in the table (not assessed)"]
+    excl = ev.excluded[ev.excluded["county"] == county]
+    note = ""
+    if level == "primary" and len(excl):
+        pairs = zip(excl["school"], excl["reason"], strict=True)
+        note = "; excluded: " + ", ".join(f"{s} ({r})" for s, r in pairs)
+    lines = [f"\n  {level_label(level)}: {n} schools, {row[f'n_passing_{level}']} pass the 6-of-7 rule{note}"]
+    ind = ev.indicators[(ev.indicators["county"] == county) & (ev.indicators["level"] == level)]
+    rows = []
+    for r in ind.to_dict(orient="records"):
+        spec = std.indicators[int(r["no"]) - 1]
+        rows.append(
+            [
+                str(r["no"]),
+                spec.short_zh,
+                spec.short_en,
+                fmt(r["threshold"]),
+                fmt(r["county_value"]),
+                fmt(r["min_value"]),
+                str(r["n_below"]),
+                fmt(r["cv"], 3),
+                "ok" if r["cv_ok"] else "FAIL",
+            ]
+        )
+    cv_head = f"CV(≤{std.coefficient[level]:.2f})"
+    header = ["#", "指标", "indicator", "threshold", "county", "lowest", "below", cv_head, ""]
+    lines.append(_table(header, rows, right={3, 4, 5, 6, 7}, indent="    "))
+    if schools:
+        lines.extend(_school_rows_block(ev, county, level))
+    return lines
+
+
+def _school_rows_block(ev: CompulsoryEvaluation, county: str, level: str) -> list[str]:
+    """Each school's indicator values, marked below the threshold (x) or below its 85% floor (!)."""
+    std = ev.standard
+    inds = std.indicators
+    sch = ev.schools[(ev.schools["county"] == county) & (ev.schools["level"] == level)]
+    srows = []
+    for s in sch.to_dict(orient="records"):
+        cells = [s["school"] + (" *" if s["combined"] else ""), fmt(s["students"], 0)]
+        for spec in inds:
+            v = s[f"v_{spec.id}"]
+            mark = ""
+            if not s[f"met_{spec.id}"]:
+                below_floor = v < std.per_school_rule.floor_ratio * spec.threshold[level]
+                mark = "!" if below_floor else "x"
+            cells.append(fmt(v, 0 if spec.per == 1 and spec.threshold[level] >= 100 else 2) + mark)
+        cells.append("pass" if s["passes"] else "FAIL")
+        srows.append(cells)
+    return [
+        "    schools (x below threshold, ! below 85% of it, * combined school split 1:1.1):",
+        _table(
+            ["school", "students", *[str(i.no) for i in inds], "6-of-7"],
+            srows,
+            right=set(range(1, 2 + len(inds))),
+            indent="      ",
+        ),
+    ]
+
+
+def _county_items_block(ev: CompulsoryEvaluation, county: str) -> list[str]:
+    """The county-level items (guarantees, quality, recognition, vetoes) with their status."""
+    crit = ev.criteria[(ev.criteria["county"] == county) & (ev.criteria["level"] == "")]
+    irows = []
+    for c in crit.to_dict(orient="records"):
+        if c["criterion"] in ("school_size", "class_size"):
+            value = "-" if math.isnan(c["value"]) else f"{int(c['value'])} over"
+            required = "no school over"
+        else:
+            value = _value(c["value"], c["op"], c["unit"])
+            required = _threshold(c["threshold"], c["op"], c["unit"])
+        irows.append([c["name_zh"], c["criterion"], value, required, _MARK[c["status"]]])
+    return [
+        "\n  county items (保障、质量、认可度、否决项):",
+        _table(["项目", "item", "value", "required", ""], irows, right={2}, indent="    "),
+    ]
 
 
 def _gap_line(g: dict[str, Any], std: Any) -> str:
