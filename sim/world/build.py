@@ -321,93 +321,147 @@ def allocate_school_counts(config: Config, calib: Calibration) -> dict[str, dict
     return {c: {k: int(v[i]) for k, v in counts.items()} for i, c in enumerate(names)}
 
 
+class _SchoolSites:
+    """Schools sited so far, as columns, in the order they are generated (their ids)."""
+
+    def __init__(self, geo: Geography, pop: Population):
+        self.geo, self.pop = geo, pop
+        self.age = pop.age(START_YEAR)
+        self.rows: dict[str, list] = {k: [] for k in ("county", "township", "place", "tier", "type")}
+        self.names: list[str] = []
+
+    def add(self, ci: int, place: int, type_name: str, label: str) -> None:
+        """Site one school of ``type_name`` at ``place``."""
+        geo = self.geo
+        self.rows["county"].append(ci)
+        self.rows["township"].append(geo.place_township[place])
+        self.rows["place"].append(place)
+        self.rows["tier"].append(geo.place_tier[place])
+        self.rows["type"].append(TYPE_CODES[type_name])
+        self.names.append(label)
+
+    def demand(self, ci: int, places: np.ndarray, lo: int, hi: int) -> np.ndarray:
+        """Children aged ``lo``-``hi`` living at each of ``places`` (never exactly zero)."""
+        pop = self.pop
+        sel = (self.age >= lo) & (self.age <= hi) & (pop.county == ci)
+        return np.bincount(pop.place[sel], minlength=self.geo.n_places)[places].astype(float) + 1e-9
+
+    def spread(self, ci: int, places: np.ndarray, k: int, lo: int, hi: int) -> np.ndarray:
+        """k sites over ``places``, busiest first, cycling when k exceeds the places."""
+        if k <= 0 or len(places) == 0:
+            return np.empty(0, dtype=int)
+        order = places[np.argsort(-self.demand(ci, places, lo, hi), kind="stable")]
+        return np.resize(order, k)
+
+    def town_name(self, place: int) -> str:
+        """The township name of a place (schools in towns are named after it)."""
+        return self.geo.township_name[self.geo.place_township[place]]
+
+
 def build_schools(
     config: Config, geo: Geography, calib: Calibration, pop: Population, rng: np.random.Generator
 ) -> tuple[SchoolTable, list[str]]:
     """Site schools of every type in the selected counties (stocks are set after enrolment)."""
     counts = allocate_school_counts(config, calib)
-    age = pop.age(START_YEAR)
-    rows: dict[str, list] = {k: [] for k in ("county", "township", "place", "tier", "type")}
-    names: list[str] = []
+    sites = _SchoolSites(geo, pop)
     facts = data.counties()
-
-    def add(ci: int, place: int, type_name: str, label: str) -> None:
-        rows["county"].append(ci)
-        rows["township"].append(geo.place_township[place])
-        rows["place"].append(place)
-        rows["tier"].append(geo.place_tier[place])
-        rows["type"].append(TYPE_CODES[type_name])
-        names.append(label)
-
     for ci, county in enumerate(geo.counties):
         n = counts[county]
         in_c = geo.place_county == ci
         seats = np.flatnonzero(in_c & (geo.place_tier == URBAN))
         towns = np.flatnonzero(in_c & (geo.place_tier == TOWN))
         villages = np.flatnonzero(in_c & (geo.place_tier == VILLAGE))
-        north = bool(facts.loc[county, "north"])
-
-        def demand(places: np.ndarray, lo: int, hi: int, ci: int = ci) -> np.ndarray:
-            sel = (age >= lo) & (age <= hi) & (pop.county == ci)
-            return np.bincount(pop.place[sel], minlength=geo.n_places)[places].astype(float) + 1e-9
-
-        def spread(places: np.ndarray, k: int, lo: int, hi: int) -> np.ndarray:
-            """k sites over ``places``, busiest first, cycling when k exceeds the places."""
-            if k <= 0 or len(places) == 0:
-                return np.empty(0, dtype=int)
-            order = places[np.argsort(-demand(places, lo, hi), kind="stable")]
-            return np.resize(order, k)
-
         short = county.replace("壮族瑶族自治县", "").replace("瑶族自治县", "")
-        for i, p in enumerate(spread(seats, n["urban_primary"], 6, 11)):
-            add(ci, p, "urban_primary", f"{short}城区第{i + 1}小学")
-        for p in towns:
-            add(ci, p, "central_primary", f"{geo.township_name[geo.place_township[p]]}中心小学")
-        vp = spread(villages, n["village_primary"], 6, 11)
-        for p in vp:
-            add(ci, p, "village_primary", f"{short}村小{p}")
-        # teaching points in the villages left without a school, farthest from town first
-        rest = np.setdiff1d(villages, vp)
-        if len(rest):
-            dist_to_town = np.hypot(geo.x[rest], geo.y[rest])  # remoteness proxy
-            for p in rest[np.argsort(-dist_to_town, kind="stable")][: n["teaching_point"]]:
-                add(ci, p, "teaching_point", f"{short}教学点{p}")
-        nine_towns = (
-            rng.choice(towns, size=min(n["nine_year"], len(towns)), replace=False) if len(towns) else []
-        )
-        for p in nine_towns:
-            add(ci, p, "nine_year", f"{geo.township_name[geo.place_township[p]]}九年一贯制学校")
-        other_towns = np.setdiff1d(towns, nine_towns)
-        n_urban_j = n["junior"] - len(other_towns)
-        n_seat_j = max(1, round(n_urban_j * 0.6)) if n_urban_j > 0 else 0
-        for p in other_towns:
-            add(ci, p, "junior", f"{geo.township_name[geo.place_township[p]]}中学")
-        for i, p in enumerate(spread(seats, n_seat_j, 12, 14)):
-            add(ci, p, "junior", f"{short}城区第{i + 1}初级中学")
-        for p in spread(towns if len(towns) else seats, n_urban_j - n_seat_j, 12, 14):
-            add(ci, p, "junior", f"{short}镇第二中学{p}")
-        for i, p in enumerate(spread(seats, n["complete_middle"], 12, 17)):
-            add(ci, p, "complete_middle", f"{short}完全中学{i + 1}")
-        for i, p in enumerate(spread(seats, n["city_high"], 15, 17)):
-            add(ci, p, "city_high", f"清远市第{i + 1}中学")
-        for i, p in enumerate(spread(seats, n["county_high"], 15, 17)):
-            add(ci, p, "county_high", f"{short}第{i + 1}高级中学")
-        for i, p in enumerate(spread(seats, n["vocational"], 15, 17)):
-            add(ci, p, "vocational", f"{short}职业技术学校{i + 1}")
-        for i, p in enumerate(spread(seats, n["special"], 6, 17)):
-            add(ci, p, "special", f"{short}特殊教育学校{i + 1}")
-        for p in towns:
-            add(ci, p, "kg_public", f"{geo.township_name[geo.place_township[p]]}中心幼儿园")
-        shares = np.array(KG_TYPE_SHARES[north])
-        kg_places = np.flatnonzero(in_c)
-        w = demand(kg_places, 3, 5)
-        sites = rng.choice(kg_places, size=n["kg_rest"], p=w / w.sum())
-        kinds = rng.choice(3, size=n["kg_rest"], p=shares)
-        for i, (p, k) in enumerate(zip(sites, kinds, strict=True)):
-            t = ("kg_public", "kg_puhui", "kg_private")[k]
-            add(ci, p, t, f"{short}幼儿园{i + 1}")
+        _site_primary(sites, ci, n, short, seats, towns, villages)
+        _site_secondary(sites, ci, n, short, seats, towns, rng)
+        north = bool(facts.loc[county, "north"])
+        _site_kindergartens(sites, ci, n, short, towns, np.flatnonzero(in_c), north, rng)
+    return _school_table(sites, geo, rng), sites.names
 
-    n_s = len(names)
+
+def _site_primary(
+    sites: _SchoolSites,
+    ci: int,
+    n: dict[str, int],
+    short: str,
+    seats: np.ndarray,
+    towns: np.ndarray,
+    villages: np.ndarray,
+) -> None:
+    """County-seat primaries where children are, a central primary per town, village schools."""
+    for i, p in enumerate(sites.spread(ci, seats, n["urban_primary"], 6, 11)):
+        sites.add(ci, p, "urban_primary", f"{short}城区第{i + 1}小学")
+    for p in towns:
+        sites.add(ci, p, "central_primary", f"{sites.town_name(p)}中心小学")
+    vp = sites.spread(ci, villages, n["village_primary"], 6, 11)
+    for p in vp:
+        sites.add(ci, p, "village_primary", f"{short}村小{p}")
+    # teaching points in the villages left without a school, farthest from town first
+    rest = np.setdiff1d(villages, vp)
+    if len(rest):
+        geo = sites.geo
+        dist_to_town = np.hypot(geo.x[rest], geo.y[rest])  # remoteness proxy
+        for p in rest[np.argsort(-dist_to_town, kind="stable")][: n["teaching_point"]]:
+            sites.add(ci, p, "teaching_point", f"{short}教学点{p}")
+
+
+def _site_secondary(
+    sites: _SchoolSites,
+    ci: int,
+    n: dict[str, int],
+    short: str,
+    seats: np.ndarray,
+    towns: np.ndarray,
+    rng: np.random.Generator,
+) -> None:
+    """Nine-year schools in some towns, juniors in the rest and the seat, senior and other schools."""
+    nine_towns = rng.choice(towns, size=min(n["nine_year"], len(towns)), replace=False) if len(towns) else []
+    for p in nine_towns:
+        sites.add(ci, p, "nine_year", f"{sites.town_name(p)}九年一贯制学校")
+    other_towns = np.setdiff1d(towns, nine_towns)
+    n_urban_j = n["junior"] - len(other_towns)
+    n_seat_j = max(1, round(n_urban_j * 0.6)) if n_urban_j > 0 else 0
+    for p in other_towns:
+        sites.add(ci, p, "junior", f"{sites.town_name(p)}中学")
+    for i, p in enumerate(sites.spread(ci, seats, n_seat_j, 12, 14)):
+        sites.add(ci, p, "junior", f"{short}城区第{i + 1}初级中学")
+    for p in sites.spread(ci, towns if len(towns) else seats, n_urban_j - n_seat_j, 12, 14):
+        sites.add(ci, p, "junior", f"{short}镇第二中学{p}")
+    seat_schools = (
+        ("complete_middle", 12, 17, "{short}完全中学{i}"),
+        ("city_high", 15, 17, "清远市第{i}中学"),
+        ("county_high", 15, 17, "{short}第{i}高级中学"),
+        ("vocational", 15, 17, "{short}职业技术学校{i}"),
+        ("special", 6, 17, "{short}特殊教育学校{i}"),
+    )
+    for type_name, lo, hi, label in seat_schools:
+        for i, p in enumerate(sites.spread(ci, seats, n[type_name], lo, hi)):
+            sites.add(ci, p, type_name, label.format(short=short, i=i + 1))
+
+
+def _site_kindergartens(
+    sites: _SchoolSites,
+    ci: int,
+    n: dict[str, int],
+    short: str,
+    towns: np.ndarray,
+    county_places: np.ndarray,
+    north: bool,
+    rng: np.random.Generator,
+) -> None:
+    """A central public kindergarten per town; the rest sited by young children, of mixed type."""
+    for p in towns:
+        sites.add(ci, p, "kg_public", f"{sites.town_name(p)}中心幼儿园")
+    w = sites.demand(ci, county_places, 3, 5)
+    places = rng.choice(county_places, size=n["kg_rest"], p=w / w.sum())
+    kinds = rng.choice(3, size=n["kg_rest"], p=np.array(KG_TYPE_SHARES[north]))
+    for i, (p, k) in enumerate(zip(places, kinds, strict=True)):
+        sites.add(ci, p, ("kg_public", "kg_puhui", "kg_private")[k], f"{short}幼儿园{i + 1}")
+
+
+def _school_table(sites: _SchoolSites, geo: Geography, rng: np.random.Generator) -> SchoolTable:
+    """The sited schools as a ``SchoolTable``, open, with empty stocks and a drawn quality."""
+    rows, n_s = sites.rows, len(sites.names)
     table = SchoolTable(
         county=np.asarray(rows["county"], dtype=np.int8),
         township=np.asarray(rows["township"], dtype=np.int32),
@@ -427,7 +481,7 @@ def build_schools(
         principal_quality=rng.normal(0.0, 0.3, n_s),
     )
     table.quality[:] = initial_quality(table, geo, rng)
-    return table, names
+    return table
 
 
 def initial_quality(table: SchoolTable, geo: Geography, rng: np.random.Generator) -> np.ndarray:
