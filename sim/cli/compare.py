@@ -14,6 +14,7 @@ from sim.cli.report import dpi_value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``compare``: two or more run folders, labels, language, output."""
     parser.add_argument("directories", type=Path, nargs="+",
                         help="run or experiment output directories (two or more scenarios)")
     parser.add_argument("--out", type=Path, default=None,
@@ -25,6 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Put the runs side by side and write the comparison report."""
     import matplotlib
 
     matplotlib.use("Agg")

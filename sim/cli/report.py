@@ -23,6 +23,7 @@ def dpi_value(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``report``: a run or experiment folder, language, formats."""
     parser.add_argument("directory", type=Path, help="a run or experiment output directory")
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
                         help="label language; zh prints Chinese with English (default: en)")
@@ -33,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Write the report of a run or experiment folder."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never open a window

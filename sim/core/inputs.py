@@ -115,6 +115,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def deep_merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """``delta`` laid over ``base``, nested tables merged key by key (a config over its base)."""
     out = dict(base)
     for key, value in delta.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):

@@ -27,6 +27,7 @@ class InlineExecutor(Executor):
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` now, in this process, and return its finished future."""
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))

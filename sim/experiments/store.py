@@ -59,12 +59,15 @@ class ExperimentDir:
 
     @property
     def runs(self) -> Path:
+        """The folder holding one sub-folder per run."""
         return self.root / RUNS
 
     def run_dir(self, run_id: str) -> Path:
+        """The folder of one run."""
         return self.runs / run_id
 
     def manifest(self, run_id: str) -> dict[str, Any] | None:
+        """A run's manifest, or None while it is unfinished."""
         return read_json(self.run_dir(run_id) / MANIFEST)
 
     def prepare(self, spec_text: str, plan_hash: str, resume: bool) -> dict[str, Any] | None:
@@ -124,13 +127,16 @@ class ExperimentDir:
         return all((self.run_dir(run_id) / f).is_file() for f in (m.get("files") or {}).values())
 
     def write_experiment(self, info: dict[str, Any]) -> None:
+        """The experiment's own record (``experiment.json``), atomically."""
         atomic_write_json(self.root / EXPERIMENT, info)
 
     def write_table(self, name: str, frame: pd.DataFrame) -> Path:
+        """A combined table of the experiment, atomically; returns its path."""
         path = self.root / f"{name}.parquet"
         atomic_write_parquet(path, frame)
         return path
 
     def remove_table(self, name: str) -> None:
+        """Drop a combined table that no longer applies (e.g. sensitivity of a redone design)."""
         with contextlib.suppress(FileNotFoundError):
             (self.root / f"{name}.parquet").unlink()

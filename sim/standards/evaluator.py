@@ -154,6 +154,7 @@ class CompulsoryEvaluation:
     # -- tables -----------------------------------------------------------------------
     @cached_property
     def schools(self) -> pd.DataFrame:
+        """One row per (school, level) section: values, items met, the 6-of-7 verdict."""
         sec = self._sections
         names = np.asarray(self.county_names, dtype=object)
         out = pd.DataFrame(
@@ -174,10 +175,12 @@ class CompulsoryEvaluation:
 
     @cached_property
     def excluded(self) -> pd.DataFrame:
+        """Schools left out of the judgement, with the reason."""
         return pd.DataFrame(self._excluded)
 
     @cached_property
     def indicators(self) -> pd.DataFrame:
+        """Per county, level and indicator: county value, lowest school, coefficient."""
         g, inds = self.group, self.standard.indicators
         k = len(inds)
         ci, li = np.nonzero(g["n_schools"] > 0)
@@ -208,6 +211,7 @@ class CompulsoryEvaluation:
 
     @cached_property
     def criteria(self) -> pd.DataFrame:
+        """Every criterion per county (and level): value, threshold, status and gap."""
         names = np.asarray(self.county_names, dtype=object)
         parts = [{**p, "county": names[p["ci"]], "status": status_names(p["code"])} for p in self._parts]
         return stack(parts, CRITERIA_COLUMNS)
@@ -222,6 +226,7 @@ class CompulsoryEvaluation:
 
     @cached_property
     def counties(self) -> pd.DataFrame:
+        """One row per county: the verdict and what fails it."""
         return _verdicts(self)
 
     def to_dict(self) -> dict[str, Any]:

@@ -106,10 +106,12 @@ class PreschoolEvaluation:
 
     @cached_property
     def inputs(self) -> pd.DataFrame:
+        """The per-county inputs the evaluation read."""
         return pd.DataFrame({"county": self.county_names, **self._table})
 
     @cached_property
     def criteria(self) -> pd.DataFrame:
+        """Every criterion per county: value, threshold, status and gap."""
         parts = []
         for ind in self.standard.indicators:
             parts.append(
@@ -140,6 +142,7 @@ class PreschoolEvaluation:
 
     @cached_property
     def counties(self) -> pd.DataFrame:
+        """One row per county: the verdict and what fails it."""
         gaps = self.criteria[self.criteria["status"] == FAILED].sort_values(
             "rel_gap", ascending=False, kind="stable"
         )

@@ -58,12 +58,14 @@ class PerLevelColumn(_Strict):
 
 
 class Scope(_Strict):
+    """Which schools the standard judges (special schools and tiny teaching points are left out)."""
     exclude_teaching_points_below: int = Field(ge=0)
     exclude_types: list[str] = Field(default_factory=list)
     source: str
 
 
 class Weights(_Strict):
+    """Weights of pupils by level when a combined school's stocks are split."""
     primary: float = Field(gt=0)
     junior: float = Field(gt=0)
     senior: float = Field(gt=0)
@@ -71,12 +73,14 @@ class Weights(_Strict):
 
 
 class PerSchoolRule(_Strict):
+    """The per-school rule: at least ``min_met`` indicators met, none below ``floor_ratio``."""
     min_met: int = Field(ge=0, le=7)
     floor_ratio: float = Field(ge=0, le=1)
     source: str
 
 
 class Coefficient(_Strict):
+    """Largest allowed difference coefficient per level."""
     method: Literal["enrolment_weighted"]
     primary: float = Field(gt=0)
     junior: float = Field(gt=0)
@@ -104,6 +108,7 @@ class Indicator(_Strict):
 
 
 class SchoolSize(_Strict):
+    """The school-size ceilings (pupils) for single- and multi-level schools."""
     name_zh: str
     name_en: str
     single_level: int = Field(gt=0)
@@ -112,6 +117,7 @@ class SchoolSize(_Strict):
 
 
 class ClassSize(_Strict):
+    """The class-size ceilings per level."""
     name_zh: str
     name_en: str
     primary: int = Field(gt=0)
@@ -193,12 +199,14 @@ class PreschoolIndicator(_Strict):
 
     @property
     def inputs(self) -> list[str]:
+        """The county inputs this standard needs beyond the kindergarten table."""
         if self.column is not None:
             return [self.column]
         return [*(self.numerator or []), str(self.denominator)]
 
 
 class KindergartenTypes(_Strict):
+    """How kindergarten types count toward the public and 普惠 shares."""
     public: str
     puhui: str
     private: str
