@@ -98,17 +98,18 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------
 
 
+def _standard_header(std: Any) -> dict[str, str]:
+    """Which standard a JSON verdict applies: id, names and the document it comes from."""
+    s = std.standard
+    return {"id": s.id, "name_zh": s.name_zh, "name_en": s.name_en, "document": s.document}
+
+
 def compulsory_to_dict(ev: CompulsoryEvaluation) -> dict[str, Any]:
     """Per county and level: coefficients, county values, every school's flags, verdict."""
     std = ev.standard
     ids = [i.id for i in std.indicators]
     out: dict[str, Any] = {
-        "standard": {
-            "id": std.standard.id,
-            "name_zh": std.standard.name_zh,
-            "name_en": std.standard.name_en,
-            "document": std.standard.document,
-        },
+        "standard": _standard_header(std),
         "counties": {},
     }
     for row in ev.counties.to_dict(orient="records"):
@@ -320,12 +321,7 @@ def preschool_to_dict(ev: PreschoolEvaluation) -> dict[str, Any]:
     """Per county: each indicator's value, threshold and status, and the verdict."""
     std = ev.standard
     out: dict[str, Any] = {
-        "standard": {
-            "id": std.standard.id,
-            "name_zh": std.standard.name_zh,
-            "name_en": std.standard.name_en,
-            "document": std.standard.document,
-        },
+        "standard": _standard_header(std),
         "counties": {},
     }
     inputs = ev.inputs.set_index("county")
