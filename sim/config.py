@@ -34,11 +34,30 @@ class DemographyParams(Strict):
         "flat (sim/data/README.md).",
     )
     births_trend: float = Field(
-        -0.02,
+        -0.025,
         ge=-0.3,
         le=0.3,
-        description="Yearly relative change of births after the last data year (2024). "
-        "Assumption: births keep drifting down slowly after Guangdong's 2024 rebound.",
+        description="Yearly relative change of births after the last data year (2025). Default "
+        "from the latest evidence: Guangdong fell 1.6% a year 2022→2025 (105.2万→100.3万) and "
+        "4.0% a year 2021→2025; China fell 6.3% a year 2023→2025 (902万→792万). Prior -6%..0%.",
+    )
+    births_rebound_2024: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share (in logs) of Guangdong's 2024 dragon-year rebound (+9.7%) that "
+        "Qingyuan's births shared; 2025 is back on Guangdong's path either way. Default 1 "
+        "(Guangdong outside Guangzhou still rose 7.5%); prior 0..1 because 肇庆, a neighbouring "
+        "non-core prefecture, fell 16.7% in 2024 (肇庆 statistical bulletins, H).",
+    )
+    lianzhou_birth_basis: float = Field(
+        0.7134,
+        ge=0.5,
+        le=1.0,
+        description="Factor from 连州's registered (户籍) births to resident births. Default: "
+        "residents / registered population in 2023 = 377,900 / 529,704 (pro-rata). Prior "
+        "0.7134..1.0: registered births include children born to 连州 parents living "
+        "elsewhere (lower end) but some may be born locally (upper end).",
     )
     child_mortality: float = Field(
         0.0004,
