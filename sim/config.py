@@ -191,12 +191,22 @@ class EnrolmentParams(Strict):
         description="Extra yearly junior dropout of left-behind pupils (evidence.md: about +2 "
         "points over junior school, M).",
     )
+    preschool_attendance_2022: float = Field(
+        0.95,
+        ge=0.5,
+        le=1.0,
+        description="Share of children aged 3-5 present in 2022 who attend kindergarten; with the "
+        "published 2022 kindergarten total it sets how many young children are present. L: "
+        "between China's 2022 gross enrolment (89.7%) and Guangdong's (104.5%), below 1 because "
+        "the model enrols no children outside ages 3-5. Prior 0.9..1.0.",
+    )
     preschool_enrolment: float | None = Field(
         None,
         ge=0.0,
         le=1.0,
-        description="Yearly probability that a child aged 3-5 attends kindergarten. None = "
-        "calibrated at set-up to the published 2022 kindergarten total.",
+        description="Yearly probability that a child aged 3-5 attends kindergarten, overriding "
+        "`preschool_attendance_2022` after set-up. None = use that prior (the young-age "
+        "presence curve is fitted so the 2022 kindergarten total is met with it).",
     )
 
 

@@ -73,6 +73,8 @@ class Flows:
 # Flows every year reports, even when zero, so tables have the same metrics every year.
 STANDARD_FLOWS = (
     "new_births",
+    "new_newborns",  # births × presence at age 0 (sim.world.ages): the children added
+    "new_young_returns",  # children aged 1-6 coming back before school (sim.processes.demography)
     "new_deaths",
     "new_aged_out",
     "new_inflow",
