@@ -200,6 +200,23 @@ class EnrolmentParams(Strict):
         "between China's 2022 gross enrolment (89.7%) and Guangdong's (104.5%), below 1 because "
         "the model enrols no children outside ages 3-5. Prior 0.9..1.0.",
     )
+    free_final_year_from: int | None = Field(
+        2025,
+        ge=2023,
+        le=2100,
+        description="First autumn of free final-year preschool (国办发〔2025〕27号: from autumn "
+        "2025 the 大班 year's 保育教育费 is waived in public kindergartens and reduced by the "
+        "same amount in approved private ones; Guangdong applies it from autumn 2025, H). "
+        "None = no waiver.",
+    )
+    free_final_year_uptake: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of 5-year-olds not yet attending who join kindergarten for the free "
+        "final year (L: no published estimate; the fee is the main cost for the families "
+        "still outside, so half is the central guess; vary 0..1).",
+    )
     preschool_enrolment: float | None = Field(
         None,
         ge=0.0,

@@ -87,6 +87,7 @@ STANDARD_FLOWS = (
     "new_student_outmigrants",
     "new_student_inmigrants",
     "new_dropouts",
+    "new_free_final_year_joiners",  # 5-year-olds joining for the free 大班 year (sim.processes.enrolment)
     "new_zhongkao",
     "new_primary_intake",
     "new_top_outflow",

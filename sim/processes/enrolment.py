@@ -159,6 +159,22 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
     pop.school[who] = school
 
 
+def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, rng: np.random.Generator) -> None:
+    """From the waiver's first autumn, some 5-year-olds outside kindergarten join for the free year.
+
+    The waiver is the public fee in both public and approved private kindergartens
+    (国办发〔2025〕27号), so the price gap between them is unchanged and the choice between
+    public and private is left as it was; only attendance rises.
+    """
+    cfg, pop = model.config.enrolment, model.pop
+    if cfg.free_final_year_from is None or year < cfg.free_final_year_from:
+        return
+    outside = (age == ENTRY_AGE_PRIMARY - 1) & ~pop.attends_preschool & (pop.stage == NOT_ENROLLED)
+    joins = outside & (rng.random(len(pop)) < cfg.free_final_year_uptake)
+    pop.attends_preschool[joins] = True
+    model.flows.add("new_free_final_year_joiners", pop.county[joins])
+
+
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
@@ -185,6 +201,8 @@ def step(model: QingyuanModel, year: int) -> None:
         & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
     )
     flows.add("new_dropouts", pop.county[drop])
+
+    free_final_year(model, year, age, rng)
 
     # -- transitions ------------------------------------------------------------------
     at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
