@@ -85,12 +85,16 @@ POSTGRAD_SHARE = (0.05, 0.02, 0.01)  # L
 # 县级以上骨干 share of teachers by tier (L: the reference gives no Qingyuan figure; the
 # standard wants 1 per 100 pupils, about 17% of primary teachers, which few rural schools
 # reach). The north has 20% fewer (L). A quarter of them are city level or above (L).
-COUNTY_BACKBONE_SHARE = (0.10, 0.07, 0.05)
+# county-level+ backbone share of teachers by tier: set so the south starts near 鸠江区's 2023
+# backbone teachers per 100 pupils (0.89, 69% of schools below the line; sim/data/comparators.py)
+COUNTY_BACKBONE_SHARE = (0.22, 0.16, 0.11)
 NORTH_BACKBONE_FACTOR = 0.8
 CITY_SHARE_OF_BACKBONE = 0.25
 SCHOOL_BACKBONE_SHARE = 0.10  # L
 BACKBONE_MIN_AGE = 28  # L: backbone status needs some years of service
-PE_ART_SHARE = (0.15, 0.11, 0.07)  # rural schools short of PE and art teachers (H direction, L size)
+# rural schools short of PE and art teachers (H direction); sizes set so the south starts near
+# 鸠江区's 2023 PE+art teachers per 100 pupils (0.88, 60% of schools below; comparators.py)
+PE_ART_SHARE = (0.22, 0.16, 0.10)
 SENIOR_POST_SHARE = {
     "kindergarten": 0.08,
     "primary": 0.15,
