@@ -376,7 +376,24 @@ class WorkforceParams(Strict):
 
 
 class SchoolParams(Strict):
-    """School dynamics (DESIGN §3 step 5)."""
+    """School dynamics (DESIGN §3 step 5) and the uncertain 2022 stocks of the standard's indicators."""
+
+    stock_backbone_scale: float = Field(
+        1.0,
+        ge=0.3,
+        le=2.0,
+        description="Multiplier on the 2022 shares of county-level+ backbone teachers "
+        "(sim/world/teachers.py, set from 鸠江区's 2023 published values; no Qingyuan figure). "
+        "Prior 0.6..1.2 (L): the most uncertain teacher stock.",
+    )
+    stock_facility_shift: float = Field(
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        description="Shift (in logs) of the four 2022 facility stocks per pupil (space, sports "
+        "area, equipment, multimedia; sim/world/build.py). Prior -0.2..+0.2 (L): ±20% around "
+        "the comparator-based levels.",
+    )
 
     quality_adjustment: float = Field(
         0.25,

@@ -172,6 +172,7 @@ class QingyuanModel(mesa.Model):
             classes_needed,
             far,
             self.streams.get("stocks"),
+            facility_shift=cfg.schools.stock_facility_shift,
         )
         enrolment.update_boarding(self, START_YEAR)
         self.school_students = counts["students"]
@@ -183,6 +184,7 @@ class QingyuanModel(mesa.Model):
             self.school_classes,
             self.streams.get("teachers"),
             START_YEAR,
+            backbone_scale=cfg.schools.stock_backbone_scale,
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
         school_dynamics.calibrate_quality(self)

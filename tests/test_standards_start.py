@@ -68,3 +68,23 @@ def test_north_starts_further_away_and_no_county_passes(city_model):
     meeting = piv_all["n_schools_passing_primary"] / piv_all["n_schools_primary"]
     assert ((meeting >= lower) & (meeting <= upper)).all(), meeting
     assert (piv_all["passes_compulsory_standard"] == 0).all()
+
+
+def test_uncertain_stocks_move_the_2022_distance():
+    """The two stock knobs the verdicts experiment varies act in the documented direction."""
+    from sim.model import QingyuanModel
+    from tests.conftest import metric, small_config
+
+    values = {}
+    for name, overrides in (
+        ("default", {}),
+        ("low", {"schools.stock_backbone_scale": 0.6, "schools.stock_facility_shift": -0.2}),
+    ):
+        model = QingyuanModel(small_config(**overrides))
+        model.run(2022)
+        values[name] = {
+            ind: metric(model, f"value_{ind}_primary", "连南瑶族自治县").loc[2022]
+            for ind in ("backbone", "equipment", "sports_area")
+        }
+    for ind in values["default"]:
+        assert values["low"][ind] < values["default"][ind], ind

@@ -452,8 +452,13 @@ def set_initial_stocks(
     classes_needed: np.ndarray,
     boarding_demand: np.ndarray,
     rng: np.random.Generator,
+    facility_shift: float = 0.0,
 ) -> None:
-    """Capacity, beds and facility stocks sized on the 2022 enrolment (see module constants)."""
+    """Capacity, beds and facility stocks sized on the 2022 enrolment (see module constants).
+
+    ``facility_shift`` moves every facility stock by that much in logs (an uncertain stock,
+    ``schools.stock_facility_shift``).
+    """
     n = len(table)
     lo = np.select(
         [table.tier == URBAN, table.tier == TOWN],
@@ -480,7 +485,7 @@ def set_initial_stocks(
     )
     for column, means in FACILITY_LOG_MEAN.items():
         mu = np.select([table.tier == URBAN, table.tier == TOWN], [means[URBAN], means[TOWN]], means[VILLAGE])
-        mu = mu + FACILITY_NORTH_PENALTY * north
+        mu = mu + FACILITY_NORTH_PENALTY * north + facility_shift
         ratio = np.exp(rng.normal(mu, FACILITY_LOG_SD))
         p_thr, j_thr = FACILITY_SCALE[column]
         per_pupil = ratio * (prim_w * p_thr + (1 - prim_w) * j_thr)

@@ -228,6 +228,7 @@ def new_teacher_columns(
     *,
     hire: bool,
     pe_art: np.ndarray | None = None,
+    backbone_scale: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Attributes for teachers at ``school`` (initial workforce, or new hires when ``hire``).
 
@@ -246,6 +247,7 @@ def new_teacher_columns(
     else:
         u = rng.random(n)
         county_bb = tier_pick(COUNTY_BACKBONE_SHARE, tier) * np.where(north, NORTH_BACKBONE_FACTOR, 1.0)
+        county_bb = np.minimum(county_bb * backbone_scale, 1.0 - SCHOOL_BACKBONE_SHARE)
         backbone = np.where(
             u < county_bb,
             np.where(rng.random(n) < CITY_SHARE_OF_BACKBONE, CITY_BACKBONE, COUNTY_BACKBONE),
@@ -305,11 +307,17 @@ def initial_teachers(
     classes: np.ndarray,
     rng: np.random.Generator,
     year: int,
+    backbone_scale: float = 1.0,
 ) -> Teachers:
-    """The 2022 workforce: each school's need filled, attributes by level and tier."""
+    """The 2022 workforce: each school's need filled, attributes by level and tier.
+
+    ``backbone_scale`` multiplies the county-level+ backbone shares (an uncertain stock,
+    ``schools.stock_backbone_scale``).
+    """
     north = north_of(schools, geo, np.arange(len(schools)))
     need = teacher_need(schools, students, classes, north)
     school = np.repeat(np.arange(len(schools), dtype=np.int32), need)
     teachers = Teachers()
-    teachers.append(**new_teacher_columns(rng, school, schools, geo, year, hire=False))
+    cols = new_teacher_columns(rng, school, schools, geo, year, hire=False, backbone_scale=backbone_scale)
+    teachers.append(**cols)
     return teachers
