@@ -145,14 +145,17 @@ class Comparison:
 
     @property
     def compared(self) -> bool:
+        """Whether the run could be set against this row."""
         return self.model is not None
 
     @property
     def error(self) -> float | None:
+        """Model minus published, on the row's scale (None when not compared)."""
         return None if self.model is None else self.model - self.row["value"]
 
     @property
     def within(self) -> bool | None:
+        """Whether the model lies inside the tolerance band (None when not compared)."""
         if self.model is None:
             return None
         return self.row["band_low"] - 1e-9 <= self.model <= self.row["band_high"] + 1e-9

@@ -175,6 +175,21 @@ def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, rng: np.ra
     model.flows.add("new_free_final_year_joiners", pop.county[joins])
 
 
+def dropouts(model: QingyuanModel, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Junior and senior pupils beyond their first year who drop out this year (a mask).
+
+    Left-behind juniors drop out more (``left_behind_dropout_extra``); levers scale both
+    rates through ``policy.dropout_factor``.
+    """
+    pop, cfg = model.pop, model.config.enrolment
+    factor = model.policy.dropout_factor[pop.county]
+    p_junior = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
+    drop = (pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR) & (rng.random(len(pop)) < p_junior * factor)
+    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
+    drop |= senior & (age > ENTRY_AGE_SENIOR) & (rng.random(len(pop)) < cfg.senior_dropout * factor)
+    return drop
+
+
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
@@ -187,19 +202,7 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    junior = pop.stage == JUNIOR
-    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
-    drop = (
-        junior
-        & (age > ENTRY_AGE_JUNIOR)
-        & (rng.random(len(pop)) < p_drop * model.policy.dropout_factor[pop.county])
-    )
-    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
-    drop |= (
-        senior
-        & (age > ENTRY_AGE_SENIOR)
-        & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
-    )
+    drop = dropouts(model, age, rng)
     flows.add("new_dropouts", pop.county[drop])
 
     free_final_year(model, year, age, rng)
