@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # Find a Python 3.12 interpreter: an explicit PYTHON=..., python3.12 on PATH, or pyenv's.
 PYTHON ?= $(shell command -v python3.12 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null | tail -n1 || echo python3)
 
-.PHONY: run test test-slow lint bench update-digest clean-venv
+.PHONY: run test test-slow lint validate bench update-digest clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ test: $(STAMP)
 	$(PY) -m ruff check sim tests
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
+	$(MAKE) validate
+
+# Back-test the full-scale baseline (about 10 s) against the held-out published figures
+# (sim/data/holdout/); exits 1 when a compared figure falls outside its tolerance band.
+validate: $(STAMP)
+	$(PY) -m sim run configs/baseline.toml --out results/baseline --quiet
+	$(PY) -m sim validate results/baseline
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow

@@ -34,11 +34,30 @@ class DemographyParams(Strict):
         "flat (sim/data/README.md).",
     )
     births_trend: float = Field(
-        -0.02,
+        -0.025,
         ge=-0.3,
         le=0.3,
-        description="Yearly relative change of births after the last data year (2024). "
-        "Assumption: births keep drifting down slowly after Guangdong's 2024 rebound.",
+        description="Yearly relative change of births after the last data year (2025). Default "
+        "from the latest evidence: Guangdong fell 1.6% a year 2022→2025 (105.2万→100.3万) and "
+        "4.0% a year 2021→2025; China fell 6.3% a year 2023→2025 (902万→792万). Prior -6%..0%.",
+    )
+    births_rebound_2024: float = Field(
+        1.0,
+        ge=0.0,
+        le=1.0,
+        description="Share (in logs) of Guangdong's 2024 dragon-year rebound (+9.7%) that "
+        "Qingyuan's births shared; 2025 is back on Guangdong's path either way. Default 1 "
+        "(Guangdong outside Guangzhou still rose 7.5%); prior 0..1 because 肇庆, a neighbouring "
+        "non-core prefecture, fell 16.7% in 2024 (肇庆 statistical bulletins, H).",
+    )
+    lianzhou_birth_basis: float = Field(
+        0.7134,
+        ge=0.5,
+        le=1.0,
+        description="Factor from 连州's registered (户籍) births to resident births. Default: "
+        "residents / registered population in 2023 = 377,900 / 529,704 (pro-rata). Prior "
+        "0.7134..1.0: registered births include children born to 连州 parents living "
+        "elsewhere (lower end) but some may be born locally (upper end).",
     )
     child_mortality: float = Field(
         0.0004,
@@ -172,12 +191,39 @@ class EnrolmentParams(Strict):
         description="Extra yearly junior dropout of left-behind pupils (evidence.md: about +2 "
         "points over junior school, M).",
     )
+    preschool_attendance_2022: float = Field(
+        0.95,
+        ge=0.5,
+        le=1.0,
+        description="Share of children aged 3-5 present in 2022 who attend kindergarten; with the "
+        "published 2022 kindergarten total it sets how many young children are present. L: "
+        "between China's 2022 gross enrolment (89.7%) and Guangdong's (104.5%), below 1 because "
+        "the model enrols no children outside ages 3-5. Prior 0.9..1.0.",
+    )
+    free_final_year_from: int | None = Field(
+        2025,
+        ge=2023,
+        le=2100,
+        description="First autumn of free final-year preschool (国办发〔2025〕27号: from autumn "
+        "2025 the 大班 year's 保育教育费 is waived in public kindergartens and reduced by the "
+        "same amount in approved private ones; Guangdong applies it from autumn 2025, H). "
+        "None = no waiver.",
+    )
+    free_final_year_uptake: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of 5-year-olds not yet attending who join kindergarten for the free "
+        "final year (L: no published estimate; the fee is the main cost for the families "
+        "still outside, so half is the central guess; vary 0..1).",
+    )
     preschool_enrolment: float | None = Field(
         None,
         ge=0.0,
         le=1.0,
-        description="Yearly probability that a child aged 3-5 attends kindergarten. None = "
-        "calibrated at set-up to the published 2022 kindergarten total.",
+        description="Yearly probability that a child aged 3-5 attends kindergarten, overriding "
+        "`preschool_attendance_2022` after set-up. None = use that prior (the young-age "
+        "presence curve is fitted so the 2022 kindergarten total is met with it).",
     )
 
 
@@ -330,7 +376,24 @@ class WorkforceParams(Strict):
 
 
 class SchoolParams(Strict):
-    """School dynamics (DESIGN §3 step 5)."""
+    """School dynamics (DESIGN §3 step 5) and the uncertain 2022 stocks of the standard's indicators."""
+
+    stock_backbone_scale: float = Field(
+        1.0,
+        ge=0.3,
+        le=2.0,
+        description="Multiplier on the 2022 shares of county-level+ backbone teachers "
+        "(sim/world/teachers.py, set from 鸠江区's 2023 published values; no Qingyuan figure). "
+        "Prior 0.6..1.2 (L): the most uncertain teacher stock.",
+    )
+    stock_facility_shift: float = Field(
+        0.0,
+        ge=-0.5,
+        le=0.5,
+        description="Shift (in logs) of the four 2022 facility stocks per pupil (space, sports "
+        "area, equipment, multimedia; sim/world/build.py). Prior -0.2..+0.2 (L): ±20% around "
+        "the comparator-based levels.",
+    )
 
     quality_adjustment: float = Field(
         0.25,

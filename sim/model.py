@@ -74,6 +74,8 @@ class Flows:
 # Flows every year reports, even when zero, so tables have the same metrics every year.
 STANDARD_FLOWS = (
     "new_births",
+    "new_newborns",  # births × presence at age 0 (sim.world.ages): the children added
+    "new_young_returns",  # children aged 1-6 coming back before school (sim.processes.demography)
     "new_deaths",
     "new_aged_out",
     "new_inflow",
@@ -86,6 +88,7 @@ STANDARD_FLOWS = (
     "new_student_outmigrants",
     "new_student_inmigrants",
     "new_dropouts",
+    "new_free_final_year_joiners",  # 5-year-olds joining for the free 大班 year (sim.processes.enrolment)
     "new_zhongkao",
     "new_primary_intake",
     "new_top_outflow",
@@ -200,6 +203,7 @@ class QingyuanModel(mesa.Model):
             classes_needed,
             far,
             self.streams.get("stocks"),
+            facility_shift=cfg.schools.stock_facility_shift,
         )
         boarding.update_boarding(self, START_YEAR)
         self.school_students = counts["students"]
@@ -211,6 +215,7 @@ class QingyuanModel(mesa.Model):
             self.school_classes,
             self.streams.get("teachers"),
             START_YEAR,
+            backbone_scale=cfg.schools.stock_backbone_scale,
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
         school_dynamics.calibrate_quality(self)

@@ -19,7 +19,7 @@ import pytest
 from test_experiments_toy import fragile_run, process_ordered_toy_run, toy_run
 
 from sim.cli import main as cli_main
-from sim.config import CITY
+from sim.config import CITY, Config
 from sim.core.errors import InputError
 from sim.experiments import prim
 from sim.experiments.executors import InlineExecutor, open_executor
@@ -201,9 +201,9 @@ demography.births_trend = -0.1
     exp = load_spec(spec)
     cfg = {r.scenario: r.config for r in exp.runs}
     assert cfg["baseline"]["workforce"]["salary_parity"] == 0.9
-    assert cfg["baseline"]["demography"]["births_trend"] == -0.02
+    assert cfg["baseline"]["demography"]["births_trend"] == Config().demography.births_trend
     assert cfg["high_pay"]["workforce"]["salary_parity"] == 1.1
-    assert cfg["high_pay"]["demography"]["births_trend"] == -0.02
+    assert cfg["high_pay"]["demography"]["births_trend"] == Config().demography.births_trend
     assert cfg["fewer_births"]["demography"]["births_trend"] == -0.1
     assert cfg["fewer_births"]["workforce"]["salary_parity"] == 0.9
     assert all(c["counties"] == ["清城区", "连南瑶族自治县"] for c in cfg.values())  # constants

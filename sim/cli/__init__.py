@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "experiment": ("sim.cli.experiment", "run an experiment spec (scenarios, sweeps, sensitivity)"),
     "report": ("sim.cli.report", "write report.html and figures for a run or experiment directory"),
     "compare": ("sim.cli.compare", "put two or more runs side by side"),
+    "validate": ("sim.cli.validate", "back-test a run against held-out published figures"),
 }
 
 

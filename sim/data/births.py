@@ -17,8 +17,9 @@ from sim.config import COUNTIES, DemographyParams
 CITY_BIRTHS_2018 = 66_800  # 2018 city bulletin (M-H)
 QINGCHENG_BIRTHS_2022 = 9_599  # 清城, 8.51‰ (H)
 QINGCHENG_POP_SHARE = {2010: 0.2193, 2020: 0.2821}  # 清城's share of the city's residents (censuses, H)
-LIANZHOU_BIRTHS_2023 = 3_535  # 连州, 户籍 basis (H)
-LAST_DATA_YEAR = 2024
+LIANZHOU_BIRTHS_2023_HUJI = 3_535  # 连州, registered (户籍) basis (卫健局, H)
+LAST_DATA_YEAR = 2025  # Guangdong's births are published through 2025
+REBOUND_YEAR = 2024  # Guangdong's dragon-year rebound (+9.7%), not seen in every prefecture
 CENSUS_TO_2023_YEARS = 3 + 2 / 12  # 2020-11-01 to 2023-12-31
 QINGCHENG_GAIN_2022_2023 = 0.8579 - 0.8522  # H
 
@@ -27,16 +28,16 @@ QINGCHENG_GAIN_2022_2023 = 0.8579 - 0.8522  # H
 def _shape() -> pd.Series:
     """Relative birth curve, 1.0 in 2018: China before 2018, Guangdong from 2018.
 
+    China's series is the one revised after the 2020 census (sim/data/births_index.csv).
     Guangdong's unpublished 2019-2020 births are interpolated geometrically between 2018 and
-    2021 (L); China's own 2019→2020 drop (−18%) was steeper than Guangdong's path implies.
+    2021 (L).
     """
     idx = data.births_index()
     china = idx["china_births_wan"].astype(float)
-    gd = idx["guangdong_births_wan"].astype(float).interpolate(method="index", limit_area="inside")
     gd_log = np.log(idx["guangdong_births_wan"].astype(float)).interpolate(
         method="index", limit_area="inside"
     )
-    gd = np.exp(gd_log).where(gd.notna())
+    gd = np.exp(gd_log)
     shape = china / china.loc[2018]
     gd_years = gd.dropna().index
     shape.loc[gd_years] = gd.loc[gd_years] / gd.loc[2018]
@@ -44,17 +45,22 @@ def _shape() -> pd.Series:
 
 
 def city_births(years: np.ndarray, params: DemographyParams) -> np.ndarray:
-    """Expected city births for each year (history from data, projection from the trend)."""
+    """Expected city births for each year (history from data, projection from the trend).
+
+    From 2018 Qingyuan follows Guangdong's curve, drifting to ``births_scale`` × it by 2022;
+    of Guangdong's 2024 rebound it shares the fraction ``births_rebound_2024`` (in logs) and
+    from 2025 it is back on Guangdong's path; after 2025 births change by ``births_trend``.
+    """
     shape = _shape().to_dict()
     first_year = min(shape)
+    gd_spike = shape[REBOUND_YEAR] / shape[REBOUND_YEAR - 1]
     out = np.empty(len(years))
     for i, y in enumerate(years):
-        if y <= LAST_DATA_YEAR:
-            value = CITY_BIRTHS_2018 * shape[max(int(y), first_year)]
-        else:
-            value = (
-                CITY_BIRTHS_2018 * shape[LAST_DATA_YEAR] * (1 + params.births_trend) ** (y - LAST_DATA_YEAR)
-            )
+        value = CITY_BIRTHS_2018 * shape[min(max(int(y), first_year), LAST_DATA_YEAR)]
+        if y == REBOUND_YEAR:
+            value /= gd_spike ** (1.0 - params.births_rebound_2024)
+        if y > LAST_DATA_YEAR:
+            value *= (1 + params.births_trend) ** (y - LAST_DATA_YEAR)
         # Qingyuan drifts away from Guangdong's curve from 2018 (the last anchored year),
         # reaching births_scale by 2022 and staying there
         value *= params.births_scale ** (min(max(y - 2018, 0), 4) / 4)
@@ -68,20 +74,26 @@ def qingcheng_population_share(year: int) -> float:
     return s0 + (s1 - s0) * (min(year, y1) - y0) / (y1 - y0)
 
 
+def lianzhou_resident_births_2023(params: DemographyParams) -> float:
+    """连州's 2023 births on the resident basis: the registered count × ``lianzhou_birth_basis``."""
+    return LIANZHOU_BIRTHS_2023_HUJI * params.lianzhou_birth_basis
+
+
 def county_birth_shares(year: int, params: DemographyParams) -> dict[str, float]:
     """Each county's share of city births in a year.
 
     清城's share follows its share of residents (2010 and 2020 censuses) times a relative
     fertility that reproduces its 2022 births (9,599 at 8.51‰, H); its published 2016 figure
-    (9,529 at 12.67‰ implies 752,000 residents, far below the census trend) looks like a
-    registered-population count and is not used. 连州's share is fixed by its 2023 births
-    (3,535); the other six split the rest by 2020 census population (L).
+    (9,529 at 12.67‰, which fits neither its resident nor its registered population) is not
+    used. 连州's share is fixed by its 2023 births, converted from the registered (户籍) to
+    the resident basis by ``lianzhou_birth_basis``; the other six split the rest by 2020
+    census population (L).
     """
     b2022 = city_births(np.array([2022]), params)[0]
     fertility = QINGCHENG_BIRTHS_2022 / b2022 / qingcheng_population_share(2022)
     qc = qingcheng_population_share(year) * fertility
     b2023 = city_births(np.array([2023]), params)[0]
-    lz = LIANZHOU_BIRTHS_2023 / b2023
+    lz = lianzhou_resident_births_2023(params) / b2023
     pop = data.counties()["census_2020"]
     others = [c for c in COUNTIES if c not in ("清城区", "连州市")]
     rest = 1.0 - qc - lz

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import data
+from sim.world.ages import SCHOOL_AGE
 from sim.world.build import CENTRE, MIGRANT_SHARE_CENTRE, MIGRANT_SHARE_OTHER, new_child_columns
 from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.population import LEAVING_AGE, NOT_ENROLLED
@@ -61,7 +62,12 @@ def births(model: QingyuanModel, year: int) -> None:
     young = np.flatnonzero((age >= 1) & (age <= 5))
     counties, places = [], []
     for ci, county in enumerate(geo.counties):
-        n = round(model.calib.births[year][county])
+        # newborns present = births × the county's presence at age 0 (sim.world.ages), so the
+        # youngest cohorts continue the 2022 age profile without a step
+        n_births = round(model.calib.births[year][county])
+        n = round(model.calib.births[year][county] * float(model.calib.presence(0, county)))
+        model.flows.add_count("new_births", ci, n_births)
+        model.flows.add_count("new_newborns", ci, n)
         cand = young[pop.county[young] == ci]
         if n == 0:
             continue
@@ -71,7 +77,6 @@ def births(model: QingyuanModel, year: int) -> None:
             place = np.full(n, model.places_by_county_tier[(ci, URBAN)][0])
         counties.append(np.full(n, ci, dtype=np.int8))
         places.append(place)
-        model.flows.add_count("new_births", ci, n)
     if places:
         place = np.concatenate(places)
         pop.append(
@@ -148,6 +153,8 @@ def migrate(model: QingyuanModel, year: int) -> None:
     pop.keep(~out)
     # 4. families arriving (returning or new), mostly into towns and seats
     arrivals(model, year, rng)
+    # 5. young children coming back to the county as they near school age
+    young_returns(model, year, rng)
 
 
 def random_place(model: QingyuanModel, county: np.ndarray, tier: int, rng: np.random.Generator) -> np.ndarray:
@@ -195,6 +202,49 @@ def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     pop.append(**cols)
     for ci in range(len(geo.counties)):
         model.flows.add_count("new_inflow", ci, int(n[ci]))
+
+
+def young_returns(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
+    """Children aged 1-6 joining their home county, at the rate the 2022 age profile implies.
+
+    The fitted presence curve rises below school age (``sim.world.ages.curve``): children
+    born to parents working elsewhere come back to grandparents or parents before
+    kindergarten and school. Each cohort aged 1-6 grows by exp(-young_slope) - 1 a year, so
+    the simulated cohorts keep the shape the 2022 stock was fitted to (no step at age 6).
+    """
+    rate = float(np.exp(-model.calib.presence_fit.young_slope) - 1.0)
+    if rate <= 0:
+        return
+    pop, geo = model.pop, model.geo
+    age = pop.age(year)
+    young = (age >= 1) & (age <= SCHOOL_AGE)
+    nc = len(geo.counties)
+    idx = np.flatnonzero(young)
+    cell = pop.county[idx].astype(np.int64) * (SCHOOL_AGE + 1) + age[idx]
+    counts = np.bincount(cell, minlength=nc * (SCHOOL_AGE + 1))
+    n = rng.poisson(counts * rate)
+    if n.sum() == 0:
+        return
+    cells = np.repeat(np.arange(len(n)), n)
+    donors = np.empty(len(cells), dtype=np.int64)
+    for c in np.unique(cells):  # a returning child lives where children of its age already live
+        sel = cells == c
+        pool = idx[cell == c]
+        donors[sel] = rng.choice(pool, size=int(sel.sum()))
+    place = pop.place[donors]
+    county = pop.county[donors]
+    cols = new_child_columns(
+        rng,
+        len(donors),
+        birth_year=year - (cells % (SCHOOL_AGE + 1)),
+        county=county,
+        place=place,
+        tier=geo.place_tier[place],
+        migrant_share=0.0,
+        preschool_attendance=model.calib.preschool_attendance,
+    )
+    pop.append(**cols)
+    model.flows.add("new_young_returns", county)
 
 
 def left_behind(model: QingyuanModel, year: int) -> None:

@@ -160,6 +160,37 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
     pop.school[who] = school
 
 
+def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, rng: np.random.Generator) -> None:
+    """From the waiver's first autumn, some 5-year-olds outside kindergarten join for the free year.
+
+    The waiver is the public fee in both public and approved private kindergartens
+    (国办发〔2025〕27号), so the price gap between them is unchanged and the choice between
+    public and private is left as it was; only attendance rises.
+    """
+    cfg, pop = model.config.enrolment, model.pop
+    if cfg.free_final_year_from is None or year < cfg.free_final_year_from:
+        return
+    outside = (age == ENTRY_AGE_PRIMARY - 1) & ~pop.attends_preschool & (pop.stage == NOT_ENROLLED)
+    joins = outside & (rng.random(len(pop)) < cfg.free_final_year_uptake)
+    pop.attends_preschool[joins] = True
+    model.flows.add("new_free_final_year_joiners", pop.county[joins])
+
+
+def dropouts(model: QingyuanModel, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Junior and senior pupils beyond their first year who drop out this year (a mask).
+
+    Left-behind juniors drop out more (``left_behind_dropout_extra``); levers scale both
+    rates through ``policy.dropout_factor``.
+    """
+    pop, cfg = model.pop, model.config.enrolment
+    factor = model.policy.dropout_factor[pop.county]
+    p_junior = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
+    drop = (pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR) & (rng.random(len(pop)) < p_junior * factor)
+    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
+    drop |= senior & (age > ENTRY_AGE_SENIOR) & (rng.random(len(pop)) < cfg.senior_dropout * factor)
+    return drop
+
+
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
@@ -172,20 +203,10 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    junior = pop.stage == JUNIOR
-    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
-    drop = (
-        junior
-        & (age > ENTRY_AGE_JUNIOR)
-        & (rng.random(len(pop)) < p_drop * model.policy.dropout_factor[pop.county])
-    )
-    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
-    drop |= (
-        senior
-        & (age > ENTRY_AGE_SENIOR)
-        & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
-    )
+    drop = dropouts(model, age, rng)
     flows.add("new_dropouts", pop.county[drop])
+
+    free_final_year(model, year, age, rng)
 
     # -- transitions ------------------------------------------------------------------
     at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)

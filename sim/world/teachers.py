@@ -85,12 +85,16 @@ POSTGRAD_SHARE = (0.05, 0.02, 0.01)  # L
 # 县级以上骨干 share of teachers by tier (L: the reference gives no Qingyuan figure; the
 # standard wants 1 per 100 pupils, about 17% of primary teachers, which few rural schools
 # reach). The north has 20% fewer (L). A quarter of them are city level or above (L).
-COUNTY_BACKBONE_SHARE = (0.10, 0.07, 0.05)
+# county-level+ backbone share of teachers by tier: set so the south starts near 鸠江区's 2023
+# backbone teachers per 100 pupils (0.89, 69% of schools below the line; sim/data/comparators.py)
+COUNTY_BACKBONE_SHARE = (0.22, 0.16, 0.11)
 NORTH_BACKBONE_FACTOR = 0.8
 CITY_SHARE_OF_BACKBONE = 0.25
 SCHOOL_BACKBONE_SHARE = 0.10  # L
 BACKBONE_MIN_AGE = 28  # L: backbone status needs some years of service
-PE_ART_SHARE = (0.15, 0.11, 0.07)  # rural schools short of PE and art teachers (H direction, L size)
+# rural schools short of PE and art teachers (H direction); sizes set so the south starts near
+# 鸠江区's 2023 PE+art teachers per 100 pupils (0.88, 60% of schools below; comparators.py)
+PE_ART_SHARE = (0.22, 0.16, 0.10)
 SENIOR_POST_SHARE = {
     "kindergarten": 0.08,
     "primary": 0.15,
@@ -224,6 +228,7 @@ def new_teacher_columns(
     *,
     hire: bool,
     pe_art: np.ndarray | None = None,
+    backbone_scale: float = 1.0,
 ) -> dict[str, np.ndarray]:
     """Attributes for teachers at ``school`` (initial workforce, or new hires when ``hire``).
 
@@ -242,6 +247,7 @@ def new_teacher_columns(
     else:
         u = rng.random(n)
         county_bb = tier_pick(COUNTY_BACKBONE_SHARE, tier) * np.where(north, NORTH_BACKBONE_FACTOR, 1.0)
+        county_bb = np.minimum(county_bb * backbone_scale, 1.0 - SCHOOL_BACKBONE_SHARE)
         backbone = np.where(
             u < county_bb,
             np.where(rng.random(n) < CITY_SHARE_OF_BACKBONE, CITY_BACKBONE, COUNTY_BACKBONE),
@@ -301,11 +307,17 @@ def initial_teachers(
     classes: np.ndarray,
     rng: np.random.Generator,
     year: int,
+    backbone_scale: float = 1.0,
 ) -> Teachers:
-    """The 2022 workforce: each school's need filled, attributes by level and tier."""
+    """The 2022 workforce: each school's need filled, attributes by level and tier.
+
+    ``backbone_scale`` multiplies the county-level+ backbone shares (an uncertain stock,
+    ``schools.stock_backbone_scale``).
+    """
     north = north_of(schools, geo, np.arange(len(schools)))
     need = teacher_need(schools, students, classes, north)
     school = np.repeat(np.arange(len(schools), dtype=np.int32), need)
     teachers = Teachers()
-    teachers.append(**new_teacher_columns(rng, school, schools, geo, year, hire=False))
+    cols = new_teacher_columns(rng, school, schools, geo, year, hire=False, backbone_scale=backbone_scale)
+    teachers.append(**cols)
     return teachers
