@@ -182,6 +182,7 @@ class QingyuanModel(mesa.Model):
             START_YEAR,
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
+        self.teacher_requests = np.zeros(len(self.schools), dtype=np.int64)  # School.request_teachers
         school_dynamics.calibrate_quality(self)
         growth = population_growth().loc[self.counties].to_numpy()
         u0 = initial_urbanisation(cfg)
@@ -230,6 +231,7 @@ class QingyuanModel(mesa.Model):
                 "school_max_class",
                 "school_compliant_classes",
                 "school_vacancies",
+                "teacher_requests",
             ):
                 setattr(self, arr, np.concatenate([getattr(self, arr), np.zeros(extra, np.int64)]))
 
@@ -237,6 +239,21 @@ class QingyuanModel(mesa.Model):
         """Let registered extensions (standards, levers) add metrics for the year."""
         for fn in self.metric_extensions:
             fn(self, metrics, schools, year)
+
+    @property
+    def school_agents(self) -> mesa.AgentSet:
+        """The open schools as Mesa agents (closed and merged schools have left the set)."""
+        agents = self.agents_by_type.get(School)
+        return agents if agents is not None else mesa.AgentSet([], random=self.random)
+
+    def request_teachers(self, year: int) -> None:
+        """Each open school asks the county for teachers (``School.request_teachers``).
+
+        Recruitment (``sim.processes.workforce.staffing.recruitment``) fills what schools
+        asked for, never more, so a school that asks for nothing gets nobody.
+        """
+        self.teacher_requests[:] = 0
+        self.school_agents.do("request_teachers", year, workforce.vacancies(self))
 
     # -- the year ------------------------------------------------------------------------
     def step(self) -> None:
@@ -252,8 +269,10 @@ class QingyuanModel(mesa.Model):
                 lever.apply(self, year)
         # 2. demography
         demography.step(self, year)
-        # 3. workforce
-        workforce.step(self, year)
+        # 3. workforce: leavers and transfers; each school asks for teachers; the county recruits
+        workforce.separations(self, year)
+        self.request_teachers(year)
+        workforce.recruitment(self, year)
         # 4. enrolment
         enrolment.step(self, year)
         # 5. school dynamics
