@@ -58,7 +58,7 @@ def test_a_session_steps_scenario_and_baseline_together_and_reports_verdicts():
     assert sess.year == 2023 and sess.baseline.year == 2023 and sess.baseline is not sess.scenario
     seen: list[float] = []
     sess.run(progress=seen.append)
-    assert sess.done and sess.year == 2024 and seen == [1.0]
+    assert sess.done and sess.year == 2024 and seen == [0.5, 1.0]  # scenario, then baseline
     card = runs.scorecard(sess)
     assert len(card) >= 4 and card.iloc[:, 1].str.contains("pass|fail|not assessed").all()
     assert list(runs.county_verdicts(sess)["县 county"]) == ["连山 Lianshan", "连南 Liannan"]

@@ -152,8 +152,14 @@ class Session:
 
     @property
     def year(self) -> int:
-        """The last simulated school year (2022 before any step)."""
-        return self.scenario.year if self.scenario is not None else self.config.start_year
+        """The last school year both models have simulated (2022 before any step).
+
+        The page may read a session while its worker thread steps it; the lagging model's year
+        keeps scenario and baseline columns from the same year.
+        """
+        if self.scenario is None or self.baseline is None:
+            return self.config.start_year
+        return min(self.scenario.year, self.baseline.year)
 
     @property
     def done(self) -> bool:
@@ -166,37 +172,47 @@ class Session:
         assert self.scenario is not None and self.baseline is not None
         return [self.scenario] if self.baseline is self.scenario else [self.scenario, self.baseline]
 
-    def build(self) -> None:
-        """Set up both worlds (same seed, so the same 2022)."""
+    def build(self, progress: Callable[[], None] | None = None) -> None:
+        """Set up both worlds (same seed, so the same 2022); ``progress`` is called after each."""
         if self.built:
             return
         self.scenario = QingyuanModel(self.config)
+        if progress:
+            progress()
         self.baseline = self.scenario if not self.config.levers else QingyuanModel(baseline_of(self.config))
+        if progress and self.baseline is not self.scenario:
+            progress()
         self.built = True
 
-    def step(self) -> None:
-        """One school year for both."""
-        if not self.done:
-            for model in self.models():
+    def step(self, progress: Callable[[], None] | None = None) -> None:
+        """One school year for both (``progress`` is called after each model's year)."""
+        if self.done:
+            return
+        year = self.year
+        for model in self.models():
+            if model.year == year:
                 model.step()
+                if progress:
+                    progress()
 
     def run(self, progress: Callable[[float], None] | None = None,
             cancelled: Callable[[], bool] | None = None) -> None:
-        """Step to ``config.until``, reporting the share done (set-up counts as one year)."""
-        total = max(self.config.until - self.year, 0) + (0 if self.built else 1)
+        """Step to ``config.until``, reporting the share done after each model's set-up and year."""
+        n_models = 1 if not self.config.levers else 2
+        total = n_models * (max(self.config.until - self.year, 0) + (0 if self.built else 1))
         done = 0
-        if not self.built:
-            self.build()
-            done += 1
-            if progress:
-                progress(done / total)
-        while not self.done:
-            if cancelled is not None and cancelled():
-                return
-            self.step()
+
+        def tick() -> None:
+            nonlocal done
             done += 1
             if progress:
                 progress(done / max(total, 1))
+
+        self.build(tick)
+        while not self.done:
+            if cancelled is not None and cancelled():
+                return
+            self.step(tick)
 
 
 def verdict(met: Any, note: str = "") -> str:
