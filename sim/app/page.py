@@ -166,6 +166,12 @@ def _markdown_table(df: pd.DataFrame) -> str:
     return head + "".join(rows)
 
 
+def _metric_name(metric: str) -> str:
+    """A map metric as listed: Chinese and English where a label exists, else its key."""
+    zh, en = lbl.metric(metric, "zh"), lbl.metric(metric, "en")
+    return f"{zh} {en}" if zh != metric else metric
+
+
 def _map_png(sess: runs.Session, metric: str) -> tuple[bytes, str]:
     """The scenario's county map as PNG, and its values as text (read by people and tests)."""
     cy = sess.scenario.county_year()
@@ -201,7 +207,9 @@ def results() -> None:
         solara.Markdown("**各县达标 County verdicts**\n\n" + _markdown_table(runs.county_verdicts(sess)))
     metrics = runs.map_metrics(sess)
     metric = map_metric.value if map_metric.value in metrics else metrics[0]
-    solara.Select("地图指标 Map metric", values=metrics, value=metric, on_value=map_metric.set)
+    names = {_metric_name(m): m for m in metrics}
+    solara.Select("地图指标 Map metric", values=list(names), value=_metric_name(metric),
+                  on_value=lambda name: map_metric.set(names[name]))
     png, text = _map_png(sess, metric)
     with solara.Div(classes=["county-map"]):
         solara.Image(png)
