@@ -68,3 +68,27 @@ def test_a_necessary_small_school_is_kept_and_withdraws_its_proposal():
     model = model_with([{**CLOSE_TPS, "keep_beyond_km": 0.5}], until=2023)
     assert model.schools.is_open.all()
     assert all(a.closure_proposed_in is None for a in model.school_agents)
+
+
+BEDS = {"type": "boarding_expansion", "beds_per_year": 400}
+
+
+def test_beds_go_to_schools_that_apply_for_them(monkeypatch):
+    model = model_with([BEDS], until=2023)
+    assert metric(model, "new_beds").loc[2023] > 0
+    monkeypatch.setattr(School, "apply_for_beds", lambda self, year, demand: 0.0)
+    silent = model_with([BEDS], until=2023)
+    assert metric(silent, "new_beds").loc[2023] == 0
+
+
+def test_a_school_proposing_its_closure_applies_for_no_beds():
+    close_vp = {**CLOSE_TPS, "close_types": ["village_primary"], "min_pupils": 5000,
+                "max_closures_per_year": 1}
+    beds = {**BEDS, "beds_per_year": 100_000}  # every application is met in full
+    base = model_with([{**close_vp, "start_year": 2024}, beds], until=2023)  # no proposals in 2023
+    model = model_with([close_vp, beds], until=2023)
+    pending = [a.school_id for a in model.school_agents if a.closure_proposed_in == 2023]
+    assert len(pending) > 0
+    built_base = base.schools.beds[pending].astype(int) - QingyuanModel(base.config).schools.beds[pending]
+    built = model.schools.beds[pending].astype(int) - QingyuanModel(model.config).schools.beds[pending]
+    assert built_base.sum() > 0 and built.sum() == 0

@@ -97,8 +97,9 @@ class School(mesa.Agent):
     The decisions a school (its principal) makes are its methods, called through Mesa's
     ``AgentSet`` each year (``model.school_agents``): it asks the county for teachers against
     its vacancies, reviews its own viability and proposes closure when it runs below a viable
-    size, and, when merged, leaves the model (``agent.remove()``), so the agent set holds
-    exactly the open schools. The county (a process or a lever) decides on what schools ask.
+    size, applies for boarding beds, and, when merged, leaves the model (``agent.remove()``),
+    so the agent set holds exactly the open schools. The county (a process or a lever) decides
+    on what schools ask.
     """
 
     def __init__(self, model: mesa.Model, school_id: int, name: str):
@@ -122,6 +123,12 @@ class School(mesa.Agent):
         ``viable_size``; otherwise withdraw any earlier proposal."""
         below = forecasts[self.school_id] < viable_size
         self.closure_proposed_in = year if below else None
+
+    def apply_for_beds(self, year: int, demand: Mapping[int, float]) -> float:
+        """Boarding beds asked of the county: pupils of boarding age who live too far and had no
+        bed (``demand[school_id]``); none from a school that proposed its own closure this year,
+        whose pupils are about to move."""
+        return 0.0 if self.closure_proposed_in == year else float(demand[self.school_id])
 
     def withdraw_proposal(self) -> None:
         """The county keeps the school (a necessary small school): no closure pending."""
