@@ -1,7 +1,7 @@
 """The workshop app as a person uses it: a real headless Chromium drives ``python -m sim app``.
 
-Load the page, run to 2027, switch the preschool lever on, run again, and check that the plan
-scorecard and the county map change. Needs Debian's ``chromium`` (``.ci/run`` installs it):
+Load the page, step one year, run to 2027, switch the preschool lever on, run again, and check
+that the plan scorecard and the county map change. Needs Debian's ``chromium`` (``.ci/run`` installs it):
 skipped without it on a developer machine, failed without it on CI.
 """
 
@@ -75,15 +75,18 @@ def app_url(tmp_path):
             proc.kill()
 
 
-def run_and_read(page, previous: str | None) -> tuple[str, bytes, str]:
-    """Click Run, wait for a scorecard that differs from ``previous``; return it, the map and its values."""
+def run_and_read(page, head: str, previous: str | None) -> tuple[str, bytes, str]:
+    """Click Run; wait until the results say ``head`` and the scorecard differs from ``previous``.
+
+    Returns the scorecard text, the map as the browser drew it, and the map's values.
+    """
     page.get_by_role("button", name=RUN).click()
     page.wait_for_function(
-        "(old) => { const e = document.querySelector('.scorecard');"
-        " return e !== null && e.innerText !== old && e.innerText.includes('2027'); }",
-        arg=previous or "", timeout=TIMEOUT_MS,
+        "([head, old]) => { const h = document.querySelector('.results-head');"
+        " const e = document.querySelector('.scorecard');"
+        " return h !== null && h.innerText.includes(head) && e !== null && e.innerText !== old; }",
+        arg=[head, previous or ""], timeout=TIMEOUT_MS,
     )
-    page.get_by_role("button", name=RUN).wait_for(state="visible", timeout=TIMEOUT_MS)
     page.wait_for_function("() => !document.querySelector('.progress-text')", timeout=TIMEOUT_MS)
     scorecard = page.locator(".scorecard").inner_text()
     image = page.locator(".county-map img").screenshot()
@@ -105,12 +108,14 @@ def test_switching_a_lever_on_changes_the_scorecard_and_the_map(app_url, tmp_pat
             page.goto(app_url)
             page.get_by_role("button", name=RUN).wait_for(timeout=TIMEOUT_MS)
             assert "尚未运行" in page.content()
-            before, map_before, values_before = run_and_read(page, None)
+            page.get_by_role("button", name="单步一年 Step one year").click()
+            page.get_by_text("2023年 school year 2023").wait_for(timeout=TIMEOUT_MS)
+            before, map_before, values_before = run_and_read(page, "school year 2027 · 0 ", None)
             assert "未达标 fail" in preschool_row(before)
             assert "佛冈 Fogang: 未达标 fail" in values_before
 
             page.locator(".lever-preschool_expansion").get_by_text("学前").click()
-            after, map_after, values_after = run_and_read(page, before)
+            after, map_after, values_after = run_and_read(page, "school year 2027 · 1 ", before)
             page.screenshot(path=str(tmp_path / "app.png"), full_page=True)
         finally:
             browser.close()

@@ -200,7 +200,8 @@ def results() -> None:
         solara.Info("尚未运行：选择后点“运行到2027”或“单步一年”。 Not run yet: choose, then Run or Step.")
         return
     n_on = len(sess.config.levers)
-    solara.Markdown(f"### {sess.year}年 school year {sess.year} · {n_on} 项杠杆 levers on")
+    with solara.Div(classes=["results-head"]):
+        solara.Markdown(f"### {sess.year}年 school year {sess.year} · {n_on} 项杠杆 levers on")
     with solara.Div(classes=["scorecard"]):
         solara.Markdown("**规划目标记分卡 Plan scorecard**\n\n" + _markdown_table(runs.scorecard(sess)))
     with solara.Div(classes=["county-verdicts"]):
