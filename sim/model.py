@@ -4,13 +4,17 @@ The yearly order is written down once, here, in ``QingyuanModel.step``:
 
 1. **Policies act** — each active lever applies its yearly effect (``sim.levers``).
 2. **Demography** — births, ageing, deaths, household migration, left-behind status.
-3. **Workforce** — retirement (2025 reform), attrition, recruitment, rotation, training.
+3. **Workforce** — retirement (2025 reform), attrition, transfers; each open school asks for
+   teachers (``School.request_teachers``, through ``model.school_agents``); recruitment against
+   the requests, rotation, training.
 4. **Enrolment** — progression, entry at 3/6/12/15, school choice, 中考, dropout, boarding.
 5. **School dynamics** — classes and 大班额, quality, pupils' achievement.
 6. **Measure** — county metrics, the school table, standards and targets.
 
 Students are numpy columns (``sim.world.population``), teachers too (``sim.world.teachers``); schools
-are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``).
+are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``) and whose own
+decisions (teacher requests, closure proposals, bed applications) are their methods; a merged
+school leaves the agent set.
 """
 
 from __future__ import annotations

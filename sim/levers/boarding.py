@@ -132,7 +132,7 @@ class BoardingExpansion(Lever):
         return np.array([asked.get(i, 0.0) for i in schools.tolist()], dtype=float)
 
     def apply(self, model: QingyuanModel, year: int) -> None:
-        """Set the distance rule, then build beds where unmet demand is largest."""
+        """Set the distance rule, then build beds where the schools' applications are largest."""
         if self.p.boarding_distance_km is not None:
             model.policy.boarding_distance_km[self.target_county] = self.p.boarding_distance_km
         schools = self.target_schools(model, self.p.school_types)
