@@ -4,13 +4,17 @@ The yearly order is written down once, here, in ``QingyuanModel.step``:
 
 1. **Policies act** — each active lever applies its yearly effect (``sim.levers``).
 2. **Demography** — births, ageing, deaths, household migration, left-behind status.
-3. **Workforce** — retirement (2025 reform), attrition, recruitment, rotation, training.
+3. **Workforce** — retirement (2025 reform), attrition, transfers; each open school asks for
+   teachers (``School.request_teachers``, through ``model.school_agents``); recruitment against
+   the requests, rotation, training.
 4. **Enrolment** — progression, entry at 3/6/12/15, school choice, 中考, dropout, boarding.
 5. **School dynamics** — classes and 大班额, quality, pupils' achievement.
 6. **Measure** — county metrics, the school table, standards and targets.
 
 Students are numpy columns (``sim.world.population``), teachers too (``sim.world.teachers``); schools
-are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``).
+are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``) and whose own
+decisions (teacher requests, closure proposals, bed applications) are their methods; a merged
+school leaves the agent set.
 """
 
 from __future__ import annotations
@@ -218,6 +222,7 @@ class QingyuanModel(mesa.Model):
             backbone_scale=cfg.schools.stock_backbone_scale,
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
+        self.teacher_requests = np.zeros(len(self.schools), dtype=np.int64)  # School.request_teachers
         school_dynamics.calibrate_quality(self)
         growth = population_growth().loc[self.counties].to_numpy()
         u0 = initial_urbanisation(cfg)
@@ -253,6 +258,7 @@ class QingyuanModel(mesa.Model):
                 "school_max_class",
                 "school_compliant_classes",
                 "school_vacancies",
+                "teacher_requests",
             ):
                 setattr(self, arr, np.concatenate([getattr(self, arr), np.zeros(extra, np.int64)]))
 
@@ -260,6 +266,21 @@ class QingyuanModel(mesa.Model):
         """Let registered extensions (standards, levers) add metrics for the year."""
         for fn in self.metric_extensions:
             fn(self, metrics, schools, year)
+
+    @property
+    def school_agents(self) -> mesa.AgentSet:
+        """The open schools as Mesa agents (closed and merged schools have left the set)."""
+        agents = self.agents_by_type.get(School)
+        return agents if agents is not None else mesa.AgentSet([], random=self.random)
+
+    def request_teachers(self, year: int) -> None:
+        """Each open school asks the county for teachers (``School.request_teachers``).
+
+        Recruitment (``sim.processes.workforce.staffing.recruitment``) fills what schools
+        asked for, never more, so a school that asks for nothing gets nobody.
+        """
+        self.teacher_requests[:] = 0
+        self.school_agents.do("request_teachers", year, workforce.vacancies(self))
 
     # -- the year ------------------------------------------------------------------------
     def step(self) -> None:
@@ -275,8 +296,10 @@ class QingyuanModel(mesa.Model):
                 lever.apply(self, year)
         # 2. demography
         demography.step(self, year)
-        # 3. workforce
-        workforce.step(self, year)
+        # 3. workforce: leavers and transfers; each school asks for teachers; the county recruits
+        workforce.separations(self, year)
+        self.request_teachers(year)
+        workforce.recruitment(self, year)
         # 4. enrolment
         enrolment.step(self, year)
         # 5. school dynamics

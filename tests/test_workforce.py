@@ -342,5 +342,7 @@ def test_workforce_step_uses_policy_not_config():
     b.policy.rotation_rate[:] = 0.5
     for model in (a, b):
         model.flows = Flows(len(model.counties))
-        workforce.step(model, 2024)
+        workforce.separations(model, 2024)
+        model.request_teachers(2024)
+        workforce.recruitment(model, 2024)
     assert b.flows.get("new_rotations").sum() > 5 * max(a.flows.get("new_rotations").sum(), 1)

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("sim.cli.report", "write report.html and figures for a run or experiment directory"),
     "compare": ("sim.cli.compare", "put two or more runs side by side"),
     "validate": ("sim.cli.validate", "back-test a run against held-out published figures"),
+    "app": ("sim.cli.app", "serve the interactive workshop app on 127.0.0.1"),
 }
 
 

@@ -1,7 +1,8 @@
 """寄宿制学校 (measure): beds at public boarding schools, and the distance rule for boarding.
 
 Mechanism. Each active year the lever builds up to ``beds_per_year`` beds (a total over its
-target counties) at the target schools with the most unmet boarding demand: pupils of
+target counties) at the target schools that apply for the most (``School.apply_for_beds``: a
+school asks for its unmet demand, none while it proposes its own closure). Unmet demand: pupils of
 boarding age (grade ≥ ``enrolment.boarding_min_grade``; 国办发〔2018〕27号: grades 1-3 in
 principle do not board) who live beyond this year's boarding distance and had no bed last
 year. A school never gets more beds than its unmet demand, so the beds built can fall short
@@ -94,12 +95,25 @@ class BoardingExpansion(Lever):
         super().setup(model)
         self.built = np.zeros(len(model.counties))
 
+    @staticmethod
+    def applications(model: QingyuanModel, year: int, schools: np.ndarray) -> np.ndarray:
+        """Beds each of ``schools`` applies for (``School.apply_for_beds``), in their order.
+
+        The county offers to build for the unmet demand; the schools, found with
+        ``AgentSet.select``, answer with what they ask for.
+        """
+        demand = dict(zip(schools.tolist(), unmet_demand(model, year, schools).tolist(), strict=True))
+        applicants = model.school_agents.select(lambda a: a.school_id in demand)
+        ids = [a.school_id for a in applicants]
+        asked = dict(zip(ids, applicants.map("apply_for_beds", year, demand), strict=True))
+        return np.array([asked.get(i, 0.0) for i in schools.tolist()], dtype=float)
+
     def apply(self, model: QingyuanModel, year: int) -> None:
-        """Set the distance rule, then build beds where unmet demand is largest."""
+        """Set the distance rule, then build beds where the schools' applications are largest."""
         if self.p.boarding_distance_km is not None:
             model.policy.boarding_distance_km[self.target_county] = self.p.boarding_distance_km
         schools = self.target_schools(model, self.p.school_types)
-        beds = allocate_by_need(self.p.beds_per_year, unmet_demand(model, year, schools))
+        beds = allocate_by_need(self.p.beds_per_year, self.applications(model, year, schools))
         model.schools.beds[schools] += beds.astype(model.schools.beds.dtype)
         new = self.per_county(model, schools, beds)
         model.lever_state.add("new_beds", new)

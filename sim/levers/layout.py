@@ -63,7 +63,7 @@ from sim.processes.boarding import may_board, school_grade
 from sim.processes.enrolment import STAGE_TYPES
 from sim.world.geography import URBAN
 from sim.world.population import ENTRY_AGE_PRIMARY, JUNIOR, PRESCHOOL, PRIMARY
-from sim.world.schools import MERGED, SEATS_PER_CLASSROOM, TYPE_NAMES, type_mask
+from sim.world.schools import SEATS_PER_CLASSROOM, TYPE_NAMES, School, type_mask
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
@@ -161,40 +161,59 @@ class LayoutOptimisation(Lever):
             out[sel] = counts[schools[sel]] * grades / max(entry - lo, 1)
         return out
 
+    def proposals(self, model: QingyuanModel, year: int) -> list[School]:
+        """Candidate schools review their own viability; those forecast hollow propose closure.
+
+        Candidates are the open schools of ``close_types`` in the target counties (found with
+        ``AgentSet.select``); the list comes back smallest forecast first.
+        """
+        if self.p.max_closures_per_year == 0:
+            return []
+        ids = self.target_schools(model, self.p.close_types)
+        if len(ids) == 0:
+            return []
+        forecasts = dict(zip(ids.tolist(), self.forecast(model, year, ids).tolist(), strict=True))
+        candidates = model.school_agents.select(lambda a: a.school_id in forecasts)
+        candidates.do("review_viability", year, forecasts, self.p.min_pupils)
+        proposing = candidates.select(lambda a: a.closure_proposed_in == year)
+        return sorted(proposing, key=lambda a: (forecasts[a.school_id], a.school_id))
+
     def close(self, model: QingyuanModel, year: int) -> np.ndarray:
-        """Close this year's hollow schools; returns the ids closed."""
+        """Accept this year's closure proposals, keeping necessary small schools; returns the ids.
+
+        At most ``max_closures_per_year`` per county; a proposal over that cap stays pending
+        (the school asks for no new teachers this year, ``School.request_teachers``).
+        """
         s = model.schools
-        cand = self.target_schools(model, self.p.close_types)
-        if len(cand) == 0 or self.p.max_closures_per_year == 0:
-            return np.empty(0, dtype=np.int64)
-        projected = self.forecast(model, year, cand)
-        hollow = projected < self.p.min_pupils
-        cand, projected = cand[hollow], projected[hollow]
-        closed = []
+        proposals = self.proposals(model, year)
+        closed: list[School] = []
         open_now = s.is_open.copy()
         per_county = np.zeros(len(model.counties), dtype=np.int64)
-        for i in cand[np.argsort(projected, kind="stable")]:
-            ci = s.county[i]
+        for agent in proposals:
+            i, ci = agent.school_id, agent.county_index
             if per_county[ci] >= self.p.max_closures_per_year:
                 continue
             if self.nearest_alternative(model, i, open_now)[1] > self.p.keep_beyond_km:
-                continue  # a necessary small school: kept
+                agent.withdraw_proposal()  # a necessary small school: kept
+                continue
             open_now[i] = False
-            closed.append(i)
+            closed.append(agent)
             per_county[ci] += 1
         # a school closed early in the pass may have lost its alternative to a later closure:
         # keep it if its nearest school left open is now too far, then merge into that school
-        kept = [i for i in closed if self.nearest_alternative(model, i, open_now)[1] > self.p.keep_beyond_km]
-        open_now[kept] = True
-        closed = [i for i in closed if i not in kept]
-        targets = [self.nearest_alternative(model, i, open_now)[0] for i in closed]
-        closed_ids = np.asarray(closed, dtype=np.int64)
+        too_far = self.p.keep_beyond_km
+        kept = [a for a in closed if self.nearest_alternative(model, a.school_id, open_now)[1] > too_far]
+        for agent in kept:
+            open_now[agent.school_id] = True
+            agent.withdraw_proposal()
+        closed = [a for a in closed if a not in kept]
+        targets = [self.nearest_alternative(model, a.school_id, open_now)[0] for a in closed]
+        closed_ids = np.asarray([a.school_id for a in closed], dtype=np.int64)
         if len(closed_ids):
-            target_ids = np.asarray(targets, dtype=np.int64)
             if self.p.beds_for_displaced:
-                self.displaced_beds(model, year, closed_ids, target_ids)
-            s.status[closed_ids] = MERGED
-            model.merge_target[closed_ids] = target_ids
+                self.displaced_beds(model, year, closed_ids, np.asarray(targets, dtype=np.int64))
+            for agent, target in zip(closed, targets, strict=True):
+                agent.merge_into(target)
             model.schools_changed()
         return closed_ids
 

@@ -43,6 +43,7 @@ from sim.plots import (
 from sim.plots import labels as lbl
 from sim.plots.common import tr
 from sim.plots.criteria import PLAN_COUNTIES, PLAN_YEAR
+from sim.plots.maps import standards_map, standards_map_caption
 from sim.report import captions as cap
 from sim.report import summary as sm
 from sim.report.configs import flatten, lever_table, settings_table
@@ -118,6 +119,9 @@ def county_jobs(cy: pd.DataFrame, school_year: pd.DataFrame | None, targets: pd.
               lambda: counties_passing_figure(cy, lang=t), lambda: cap.counties_pass(cy, t)),
             j("scorecard", "各县达标记分卡", "County scorecard",
               lambda: scorecard_heatmap(cy, year=year, lang=t), lambda: cap.heatmap(cy, t)),
+            j("county_map", "各县达标地图", "Map of county verdicts",
+              lambda: standards_map(cy, year=year, lang=t),
+              lambda: standards_map_caption(cy, year=year, lang=t)),
             j("difference_coefficients", "7项指标校际差异系数",
               "Difference coefficients of the 7 indicators",
               lambda: cv_figure(cy, year=year, lang=t), lambda: cap.cv(cy, t)),

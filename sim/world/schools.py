@@ -9,6 +9,7 @@ state back and forth.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import mesa
@@ -91,12 +92,55 @@ class SchoolTable:
 
 
 class School(mesa.Agent):
-    """A school as a Mesa agent: a view onto its row of the model's ``SchoolTable``."""
+    """A school as a Mesa agent: a view onto its row of the model's ``SchoolTable``.
+
+    The decisions a school (its principal) makes are its methods, called through Mesa's
+    ``AgentSet`` each year (``model.school_agents``): it asks the county for teachers against
+    its vacancies, reviews its own viability and proposes closure when it runs below a viable
+    size, applies for boarding beds, and, when merged, leaves the model (``agent.remove()``),
+    so the agent set holds exactly the open schools. The county (a process or a lever) decides
+    on what schools ask.
+    """
 
     def __init__(self, model: mesa.Model, school_id: int, name: str):
         super().__init__(model)
         self.school_id = school_id
         self.name = name
+        self.closure_proposed_in: int | None = None  # school year of a pending closure proposal
+
+    # -- decisions -----------------------------------------------------------------------------
+    def request_teachers(self, year: int, vacancies: np.ndarray) -> None:
+        """Ask the county for teachers against this school's vacancies (posts minus staff).
+
+        A school that proposed its own closure this year asks for none: counties do not hire
+        for a school about to merge (佛冈's layout plan freezes such posts, L).
+        """
+        wanted = 0 if self.closure_proposed_in == year else int(vacancies[self.school_id])
+        self.model.teacher_requests[self.school_id] = wanted
+
+    def review_viability(self, year: int, forecasts: Mapping[int, float], viable_size: float) -> None:
+        """Propose closure when the school's forecast roll (``forecasts[school_id]``) is below
+        ``viable_size``; otherwise withdraw any earlier proposal."""
+        below = forecasts[self.school_id] < viable_size
+        self.closure_proposed_in = year if below else None
+
+    def apply_for_beds(self, year: int, demand: Mapping[int, float]) -> float:
+        """Boarding beds asked of the county: pupils of boarding age who live too far and had no
+        bed (``demand[school_id]``); none from a school that proposed its own closure this year,
+        whose pupils are about to move."""
+        return 0.0 if self.closure_proposed_in == year else float(demand[self.school_id])
+
+    def withdraw_proposal(self) -> None:
+        """The county keeps the school (a necessary small school): no closure pending."""
+        self.closure_proposed_in = None
+
+    def merge_into(self, target: int) -> None:
+        """Close into school ``target`` (pupils and teachers follow) and leave the agent set."""
+        self.model.schools.status[self.school_id] = MERGED
+        self.model.merge_target[self.school_id] = target
+        self.remove()
+
+    # -- state (a view onto the SchoolTable row) ---------------------------------------------------
 
     def _get(self, column: str):
         return getattr(self.model.schools, column)[self.school_id]
@@ -115,6 +159,11 @@ class School(mesa.Agent):
     def county(self) -> str:
         """County name."""
         return self.model.counties[int(self._get("county"))]
+
+    @property
+    def county_index(self) -> int:
+        """Index of the school's county in ``model.counties``."""
+        return int(self._get("county"))
 
     @property
     def is_open(self) -> bool:

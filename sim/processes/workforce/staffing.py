@@ -9,12 +9,15 @@
 4. **Transfers out of rural schools.** Rural teachers seeking a move fill vacancies in
    town and county-seat schools of their county and level (考调进城); only vacancies let
    them go, so the rural posts they leave are filled by new hires.
-5. **Recruitment.** Directed (定向) graduates first fill rural vacancies, outside the
+5. **Schools ask** (``School.request_teachers``, run by ``QingyuanModel.step`` between
+   ``separations`` and ``recruitment``): each open school asks for its vacancies; the
+   county hires only what was asked for.
+6. **Recruitment.** Directed (定向) graduates first fill rural vacancies, outside the
    budget and with a service commitment; then vacancies against the staffing norms are
    filled up to each county's yearly hiring budget (``policy.hiring_budget_share``).
    Schools short of PE and art teachers recruit specialists first, less successfully in
    villages.
-6. **Rotation** (交流轮岗, ``workforce.rotation``) and **training** (``workforce.training``).
+7. **Rotation** (交流轮岗, ``workforce.rotation``) and **training** (``workforce.training``).
 
 Stock + hires = next stock + retirements + attrition: transfers, closures and rotations
 move teachers, never create or lose them. Every knob a lever turns is read from
@@ -49,7 +52,7 @@ from sim.world.teachers import (
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
 
-__all__ = ["FLOWS", "retirement_age_months", "step"]
+__all__ = ["FLOWS", "recruitment", "retirement_age_months", "separations"]
 
 # Staffing norms: pupils per post (2014 central staffing office notice, M); kindergarten,
 # vocational and special schools are assumptions (L).
@@ -234,6 +237,15 @@ def vacancies(model: QingyuanModel) -> np.ndarray:
     return np.maximum(need - count_by(model.teachers.school, len(model.schools)), 0)
 
 
+def requested(model: QingyuanModel) -> np.ndarray:
+    """Vacancies the schools asked the county to fill (``School.request_teachers``), still open.
+
+    Staff only grows while the county recruits, so this is the smaller of each school's request
+    and its vacancies now.
+    """
+    return np.minimum(vacancies(model), model.teacher_requests)
+
+
 def pe_art_deficit(model: QingyuanModel) -> np.ndarray:
     """PE and art teachers a compulsory school lacks to reach 0.9 per 100 pupils."""
     s, t = model.schools, model.teachers
@@ -318,7 +330,7 @@ def hire_directed(model: QingyuanModel, year: int, rng: np.random.Generator) -> 
     if not (places > 0).any():
         return
     rural_compulsory = s.is_open & (s.tier != URBAN) & np.isin(school_levels(s), COMPULSORY)
-    vac = np.where(rural_compulsory, vacancies(model), 0)
+    vac = np.where(rural_compulsory, requested(model), 0)
     slot_school, pe_art = slots_of(vac, pe_art_deficit(model))
     county = s.county[slot_school]
     n_places = np.floor(places + rng.random(len(places))).astype(np.int64)
@@ -345,7 +357,7 @@ def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     filled by a specialist with a tier-dependent chance (rural schools struggle).
     """
     t, s = model.teachers, model.schools
-    vacancy = vacancies(model)
+    vacancy = requested(model)
     private = np.isin(s.type, PRIVATE_TYPES)
     slot_school, pe_art_post = slots_of(vacancy, pe_art_deficit(model))
     slot_county = s.county[slot_school]
@@ -368,8 +380,8 @@ def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
     add_by_level(model, "n_vacancies", slot_school[~take])
 
 
-def step(model: QingyuanModel, year: int) -> None:
-    """The workforce year, in the order of the module docstring."""
+def separations(model: QingyuanModel, year: int) -> None:
+    """The first half of the workforce year: leavers, closed schools' staff, service, transfers."""
     check_policy(model)
     leave(model, year, model.streams.get("workforce", year))
     s = model.schools
@@ -380,6 +392,10 @@ def step(model: QingyuanModel, year: int) -> None:
         reassign_from_closed(model)
     advance_year(model)
     transfers_from_rural(model, year, model.streams.get("transfers", year))
+
+
+def recruitment(model: QingyuanModel, year: int) -> None:
+    """The second half, after schools asked for teachers: hiring, rotation, training."""
     hire_directed(model, year, model.streams.get("directed", year))
     hire(model, year, model.streams.get("hiring", year))
     rotation.step(model, year, model.streams.get("rotation", year))
