@@ -9,7 +9,6 @@ commit and the timings; DESIGN §8), so a figure can always be traced to what ma
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import datetime
@@ -19,12 +18,12 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Config, read_config_data, validate_params
-from sim.core.provenance import atomic_write_json, atomic_write_parquet, git_commit, utc_now, versions
+from sim.core.provenance import git_commit, utc_now, versions
+from sim.core.rundir import RunLock, verify_run, write_run_folder
 from sim.levers import build_levers, resolved
 from sim.model import QingyuanModel
 
 TABLES = ("county_year", "school_year", "targets")
-MANIFEST = "manifest.json"
 
 now = utc_now  # the time stamp the run command records before and after simulating
 
@@ -91,23 +90,22 @@ def build_manifest(
 
 
 def write_run(tables: dict[str, pd.DataFrame], out_dir: str | Path, manifest: dict[str, Any]) -> Path:
-    """Write a run's tables and then its manifest (last, so its presence means complete)."""
+    """Write a run folder whole: tables and a manifest with their checksums, swapped in at once.
+
+    Why: a run killed while overwriting an older one must leave the old run or the new one,
+    never a mix (issue 16). Holds the folder's lock unless the caller already does.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        if name in tables:
-            atomic_write_parquet(out / f"{name}.parquet", tables[name])
-    atomic_write_json(out / MANIFEST, manifest)
-    return out
+    with RunLock(out):
+        return write_run_folder(out, {n: tables[n] for n in TABLES if n in tables}, manifest)
 
 
 def read_run(run_dir: str | Path) -> dict[str, Any]:
-    """Read a run directory back: tables as DataFrames and the manifest as a dict."""
+    """Read a run folder back, after checking its tables against the manifest's checksums."""
     d = Path(run_dir)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"manifest": verify_run(d)}
     for name in TABLES:
         p = d / f"{name}.parquet"
         if p.exists():
             out[name] = pd.read_parquet(p)
-    out["manifest"] = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     return out

@@ -7,6 +7,7 @@ top-level parser stays cheap.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -56,22 +57,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def check_options(args: argparse.Namespace) -> None:
+    """Every command-line option checked before the spec is read (also under ``--check``)."""
+    for flag in ("replicates", "samples", "workers"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise InputError(f"must be at least 1 (got {value})", key=f"--{flag}")
+    if args.dask is not None and args.dask != "local" and not _DASK_ADDRESS.match(args.dask):
+        raise InputError(
+            f"expected 'local' or a scheduler address such as tcp://host:8786 (got {args.dask!r})",
+            key="--dask",
+        )
+
+
+_DASK_ADDRESS = re.compile(r"^(tcp|tls|ucx|inproc)://[^\s/]+(:\d+)?$")
+
+
 def main(args: argparse.Namespace) -> int:
     """Validate the spec, run what is not finished, reduce; exit 1 if any run failed."""
+    from sim.core.rundir import RunLock, check_experiment_out
     from sim.experiments.executors import open_executor
     from sim.experiments.runner import load_run_fn, run_experiment
     from sim.experiments.spec import SpecOverrides, load_spec
 
+    check_options(args)
+    run_fn = load_run_fn(args.run_function) if args.run_function else None
     counties = [c.strip() for c in args.counties.split(",") if c.strip()] if args.counties else None
-    for flag in ("replicates", "samples"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            raise InputError(f"must be at least 1 (got {value})", key=f"--{flag}")
     overrides = SpecOverrides(
         replicates=args.replicates, samples=args.samples, until=args.until, counties=counties
     )
     exp = load_spec(args.spec, overrides)
-    out = Path(args.out) if args.out else Path("results") / "experiments" / exp.name
+    out = check_experiment_out(Path(args.out) if args.out else Path("results") / "experiments" / exp.name)
     n_params = len(exp.parameters)
     print(
         f"{exp.name}: {len(exp.scenarios)} scenario(s) x {len(exp.samples)} sample(s) x "
@@ -83,8 +99,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if args.check:
         return 0
-    run_fn = load_run_fn(args.run_function) if args.run_function else None
-    with open_executor(args.workers, args.dask) as (executor, name, window):
+    with RunLock(out), open_executor(args.workers, args.dask) as (executor, name, window):
         result = run_experiment(
             exp,
             out,

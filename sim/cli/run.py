@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from sim.core.errors import InputError
 from sim.scenario import load_config
 
 SUMMARY_METRICS = (
@@ -28,10 +28,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     parser.add_argument("--until", type=int, default=None, help="last school year to simulate")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds an experiment or another config's run",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="validate the config and --out, simulate nothing"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the scenario, write its tables and manifest, print a short summary."""
+    """Check config and ``--out``, run the scenario, write its folder whole, print a summary.
+
+    ``--out`` is checked and locked before simulating, so a bad folder costs no model time
+    and two runs never write one folder at once.
+    """
+    from sim.core.rundir import RunLock, check_out
     from sim.scenario import build_manifest, now, run, write_run
 
     overrides = {}
@@ -40,15 +53,21 @@ def main(args: argparse.Namespace) -> int:
     if args.until is not None:
         overrides["until"] = args.until
     config = load_config(args.config, overrides=overrides or None)
-    if args.seed is not None and args.seed < 0:
-        raise InputError("must be >= 0", source="--seed", key="seed")
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
-    started = now()
-    tables = run(config)
-    finished = now()
-    timings = tables.pop("timings").iloc[0].to_dict()
-    manifest = build_manifest(config, config.seed, config.until, started, finished, timings)
-    write_run(tables, out, manifest)
+    source = str(Path(args.config).resolve())
+    check_out(out, source=source, force=args.force)
+    if args.check:
+        print(f"{args.config}: valid; would write {out}/", file=sys.stderr)
+        return 0
+    with RunLock(out):
+        started = now()
+        tables = run(config)
+        finished = now()
+        timings = tables.pop("timings").iloc[0].to_dict()
+        manifest = build_manifest(
+            config, config.seed, config.until, started, finished, timings, config_file=source
+        )
+        write_run(tables, out, manifest)
     if not args.quiet:
         print(summary(tables["county_year"], config.until))
         print(

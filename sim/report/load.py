@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.core.rundir import verify_run
 
 COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
@@ -181,8 +182,9 @@ def detect_kind(path: str | Path) -> str:
 
 
 def load_run(path: str | Path) -> RunData:
-    """Load a run directory."""
+    """Load a run directory, refusing one whose tables do not match its manifest's checksums."""
     path = Path(path)
+    verify_run(path)
     cy = _tidy(_read_parquet(path / "county_year.parquet", COUNTY_YEAR_COLUMNS))
     if not len(cy):
         raise InputError("the table is empty", source=path / "county_year.parquet")
