@@ -35,10 +35,17 @@ class Killed(BaseException):
 
 def tables(seed: int) -> dict[str, pd.DataFrame]:
     rng = random.Random(seed)
-    cy = pd.DataFrame({"year": [2022, 2023], "county": ["全市"] * 2, "metric": ["x"] * 2,
-                       "value": [rng.random(), rng.random()]})
-    sy = pd.DataFrame({"school": [f"s{i}" for i in range(50)],
-                       "students": [rng.randint(1, 900) for _ in range(50)]})
+    cy = pd.DataFrame(
+        {
+            "year": [2022, 2023],
+            "county": ["全市"] * 2,
+            "metric": ["x"] * 2,
+            "value": [rng.random(), rng.random()],
+        }
+    )
+    sy = pd.DataFrame(
+        {"school": [f"s{i}" for i in range(50)], "students": [rng.randint(1, 900) for _ in range(50)]}
+    )
     return {"county_year": cy, "school_year": sy}
 
 
@@ -100,6 +107,7 @@ def test_a_full_disk_leaves_the_old_run_and_says_so(tmp_path, monkeypatch):
     write_run_folder(out, tables(1), {"seed": 1})
     real_parquet, real_bytes = pd.DataFrame.to_parquet, provenance.atomic_write_bytes
     for k in range(1, 4):  # the 1st, 2nd table or the manifest hits the full disk
+
         def full(*args, _real, _calls=[0], _k=k, **kw):  # noqa: B006 - a per-k counter
             _calls[0] += 1
             if _calls[0] == _k:
@@ -107,8 +115,9 @@ def test_a_full_disk_leaves_the_old_run_and_says_so(tmp_path, monkeypatch):
             return _real(*args, **kw)
 
         monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda *a, **kw: full(*a, _real=real_parquet, **kw))
-        monkeypatch.setattr(rundir, "atomic_write_json",
-                            lambda p, o: full(p, o, _real=provenance.atomic_write_json))
+        monkeypatch.setattr(
+            rundir, "atomic_write_json", lambda p, o: full(p, o, _real=provenance.atomic_write_json)
+        )
         monkeypatch.setattr(provenance, "atomic_write_bytes", real_bytes)
         with pytest.raises(InputError, match=r"No space left on device.*unchanged"):
             write_run_folder(out, tables(2), {"seed": 2})
@@ -141,10 +150,15 @@ def test_out_is_checked_before_simulating(tmp_path):
 def test_a_second_writer_is_refused_naming_the_first(tmp_path, capsys):
     out = tmp_path / "run"
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from sim.core.rundir import RunLock; "
-         f"l = RunLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(60)"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from sim.core.rundir import RunLock; "
+            f"l = RunLock({str(out)!r}).acquire(); print('locked', flush=True); time.sleep(60)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
@@ -183,8 +197,10 @@ def test_killing_sim_run_at_random_moments(tmp_path):
         seeds.append(manifest["seed"])
     assert len(set(seeds)) > 1, "no kill fell after a swap; widen the window"
     # two writers at once: one wins, the other is refused before simulating
-    procs = [subprocess.Popen([*cmd, "--seed", str(s)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
-             for s in (40, 41)]
+    procs = [
+        subprocess.Popen([*cmd, "--seed", str(s)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        for s in (40, 41)
+    ]
     codes = [p.wait() for p in procs]
     errs = [p.stderr.read() for p in procs]
     assert sorted(codes) in ([0, 0], [0, 2]), errs

@@ -19,11 +19,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.core.errors import InputError
 
+# Strict types (issue 16): pydantic's default lax mode ran ``rotation_rate = true`` as 100%
+# rotation and took "2027" for 2027. In strict mode a bool is not a number, a string is not a
+# number and a number is not a bool; an int still fills a float field (TOML writes 1 for 1.0).
+# NaN and infinities are refused everywhere: no range check can hold for them.
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
 
 class Strict(BaseModel):
-    """Base for config sections: unknown keys are rejected, values are re-validated on set."""
+    """Base for config sections: unknown keys and wrong types are rejected, values re-validated on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(**STRICT, validate_assignment=True, frozen=False)
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
@@ -76,11 +82,19 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     return None
 
 
+def loc_key(loc: tuple[Any, ...]) -> str:
+    """``("outcomes", 0, "year")`` as ``outcomes[0].year``, the way the file is read."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def describe_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> InputError:
     """Turn pydantic's error list into one line naming file, key, value and allowed range."""
     err = exc.errors()[0]
     loc = tuple(p for p in err["loc"] if not isinstance(p, int))
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = loc_key(err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         parent: Any = model
         for part in loc[:-1]:
@@ -110,6 +124,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", source=path) from None
+    except RecursionError:
+        raise InputError("malformed TOML: arrays or tables nested too deeply", source=path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=path) from None
 

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from sim.config import CITY, COUNTIES, Config, describe_validation_error, read_toml
 from sim.core.errors import InputError
+from sim.core.inputs import STRICT
 from sim.experiments.metrics import known_metrics, known_targets, probe_metrics, target_threshold
 from sim.experiments.params import Parameter, apply_overrides, flatten, parse_parameters
 from sim.scenario import load_config
@@ -33,12 +34,13 @@ from sim.scenario import load_config
 MAX_SAMPLES = 100_000
 MAX_REPLICATES = 1_000
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FOLDER_NAME = re.compile(r"^\w[\w.-]{0,59}\Z")  # \w includes Chinese; no separators, no leading dot
 # Which stream of the master SeedSequence feeds the design (replicates use spawn keys 0..R-1).
 _DESIGN_STREAM = 0x5A4D
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
 
 class DesignSpec(_Strict):
@@ -164,6 +166,17 @@ class SpecModel(_Strict):
     levers: dict[str, Any] = Field(default_factory=dict)
     outcomes: list[OutcomeSpec] = Field(default_factory=list)
     prim: PrimSpec | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str | None) -> str | None:
+        # the name is the default output folder results/experiments/<name>: one plain folder
+        if v is not None and not _FOLDER_NAME.match(v):
+            raise ValueError(
+                "must be a plain folder name: letters, digits, _ - . (not first), at most 60 "
+                "characters, no / or .."
+            )
+        return v
 
 
 @dataclass(frozen=True)
