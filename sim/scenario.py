@@ -15,11 +15,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.config import Config, read_config_data, validate_params
+from sim.core.errors import InputError
 from sim.core.provenance import git_commit, utc_now, versions
 from sim.core.rundir import RunLock, verify_run, write_run_folder
+from sim.data.births import city_births, county_birth_shares
 from sim.levers import build_levers, resolved
 from sim.model import QingyuanModel
 
@@ -42,6 +45,49 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
         config = config.with_overrides(overrides, source=str(path))
         build_levers(config.levers, config, str(path))
     return config
+
+
+# Memory of one run (issue 16): measured peak RSS 180 MB for 连山 alone (~30 thousand children),
+# 234 MB for 英德 + 清城 (~0.55 million) and 305 MB for the city (1.13 million) to 2027, so
+# about 180 MB plus 110 bytes a child; 120 is kept as a margin.
+BASE_RUN_BYTES = 180_000_000
+BYTES_PER_CHILD = 120
+MAX_CHILDREN = 5_000_000  # default cap on children in one run (about 0.8 GB); --max-children
+CHILD_AGES = 18  # the population tracks ages 0-17
+
+
+def peak_children(config: Config) -> int:
+    """Children (ages 0-17) the run will hold at its largest, from the births it will draw.
+
+    Why: a config can ask for a population that does not fit in memory (births_trend = +0.3
+    to 2050 grows to tens of millions), and this is known before anything is built. Births
+    of the 17 years before each simulated year plus that year, times the simulated counties'
+    share; migration and mortality are ignored (they move the number by a few per cent).
+    """
+    years = np.arange(config.start_year - CHILD_AGES + 1, config.until + 1)
+    births = city_births(years, config.demography)
+    shares = county_birth_shares(config.start_year + 1, config.demography)
+    share = sum(shares[c] for c in config.counties)
+    return int(np.convolve(births, np.ones(CHILD_AGES), "valid").max() * share)
+
+
+def run_memory_bytes(children: int) -> int:
+    """Peak memory of one run holding ``children`` children (see ``BYTES_PER_CHILD``)."""
+    return int(BASE_RUN_BYTES + BYTES_PER_CHILD * children)
+
+
+def check_run_size(config: Config, max_children: int, source: str) -> int:
+    """The run's peak children, or an ``InputError`` with the estimate when above the cap."""
+    children = peak_children(config)
+    if children > max_children:
+        raise InputError(
+            f"this run would hold about {children:,} children at its peak (about "
+            f"{run_memory_bytes(children) / 1e9:.1f} GB); the cap is {max_children:,} "
+            "(raise it with --max-children, or shorten until / lower births)",
+            source=source,
+            key="demography",
+        )
+    return children
 
 
 def run(config: Config, *, seed: int | None = None, until: int | None = None) -> dict[str, pd.DataFrame]:

@@ -499,6 +499,59 @@ def cli_cases(rng: random.Random) -> list[Case]:
     return cases
 
 
+def resource_cases(rng: random.Random) -> list[Case]:
+    """Specs and configs too large to build: refused from their sizes, before anything is built."""
+    import tomllib
+
+    from sim.config import Config
+
+    base = tomllib.loads((ROOT / "experiments" / "births_urbanisation.toml").read_text("utf-8"))
+    base["base"] = str(ROOT / "configs" / "baseline.toml")
+    argv = ["experiment", "{dir}/s.toml", "--check"]
+
+    def case(name: str, data: dict[str, Any], needle: str) -> Case:
+        return Case(f"spec {name}", argv, needle, {"s.toml": toml_dump(data)})
+
+    cases = []
+    ranged = [(k, _bounds(i)) for k, i in _models(Config) if _base_type(i.annotation)[0] is float]
+    ranged = [(k, lo, hi) for k, (lo, hi) in ranged if lo is not None and hi is not None][:13]
+    big = {k: {"low": lo + (hi - lo) * 0.2, "high": lo + (hi - lo) * 0.4} for k, lo, hi in ranged}
+    levels = rng.choice([5, 6, 7])
+    cases.append(
+        case(
+            "huge grid",
+            {**base, "uncertainties": big, "design": {"kind": "grid", "levels": levels}},
+            "design",
+        )
+    )
+    cases.append(
+        case(
+            "huge replicates",
+            {**base, "replicates": 1000, "design": {"kind": "grid", "levels": 1000}},
+            "design",
+        )
+    )
+    cases.append(
+        case(
+            "huge sobol",
+            {**base, "replicates": 1000, "uncertainties": big, "design": {"kind": "sobol", "samples": 4096}},
+            "design",
+        )
+    )
+    growth = {**base, "until": 2050, "constants": {"demography": {"births_trend": 0.3}}}
+    cases.append(case("millions of children", growth, "children"))
+    cfg = "[demography]\nbirths_trend = 0.3\n"
+    cases.append(
+        Case(
+            "run millions of children",
+            ["run", "{dir}/c.toml", "--check", "--until", "2045"],
+            "children",
+            {"c.toml": cfg},
+        )
+    )
+    return cases
+
+
 def corpus(seed: int = 16) -> list[Case]:
     """The whole corpus, deterministic for a seed."""
     rng = random.Random(seed)
@@ -509,6 +562,7 @@ def corpus(seed: int = 16) -> list[Case]:
         *spec_cases(rng),
         *csv_cases(rng),
         *cli_cases(rng),
+        *resource_cases(rng),
     ]
 
 

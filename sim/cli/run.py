@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.core.errors import InputError
 from sim.scenario import load_config
 
 SUMMARY_METRICS = (
@@ -36,6 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--check", action="store_true", help="validate the config and --out, simulate nothing"
     )
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=None,
+        help="cap on children the run may hold (default 5,000,000, about 0.8 GB)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -45,7 +52,15 @@ def main(args: argparse.Namespace) -> int:
     and two runs never write one folder at once.
     """
     from sim.core.rundir import RunLock, check_out
-    from sim.scenario import build_manifest, now, run, write_run
+    from sim.scenario import (
+        MAX_CHILDREN,
+        build_manifest,
+        check_run_size,
+        now,
+        run,
+        run_memory_bytes,
+        write_run,
+    )
 
     overrides = {}
     if args.seed is not None:
@@ -56,8 +71,15 @@ def main(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     source = str(Path(args.config).resolve())
     check_out(out, source=source, force=args.force)
+    if args.max_children is not None and args.max_children < 1:
+        raise InputError(f"must be at least 1 (got {args.max_children})", key="--max-children")
+    children = check_run_size(config, args.max_children or MAX_CHILDREN, args.config)
     if args.check:
-        print(f"{args.config}: valid; would write {out}/", file=sys.stderr)
+        print(
+            f"{args.config}: valid; about {children:,} children at the peak, about "
+            f"{run_memory_bytes(children) / 1e6:,.0f} MB; would write {out}/",
+            file=sys.stderr,
+        )
         return 0
     with RunLock(out):
         started = now()

@@ -1,0 +1,104 @@
+"""Bounded resources (issue 16): sizes are known before anything is built, and capped."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.config import Config
+from sim.core.errors import InputError
+from sim.experiments.spec import Limits, design_size, load_spec
+from sim.scenario import check_run_size, peak_children
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPEC = """
+name = "sized"
+seed = 1
+replicates = {replicates}
+[scenarios]
+baseline = {{ counties = ["连山壮族瑶族自治县"] }}
+[design]
+{design}
+[uncertainties]
+"demography.births_trend" = {{ low = -0.05, high = 0.0 }}
+"demography.urbanisation_gain" = {{ low = 0.0, high = 0.02 }}
+"workforce.rotation_rate" = {{ low = 0.0, high = 0.2 }}
+"""
+
+
+def spec(tmp_path: Path, design: str, replicates: int = 1) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(SPEC.format(design=design, replicates=replicates), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        'kind = "grid"\nlevels = 4',
+        'kind = "lhs"\nsamples = 7',
+        'kind = "sobol"\nsamples = 8',
+        'kind = "sobol"\nsamples = 8\nsecond_order = false',
+        'kind = "morris"\nsamples = 3',
+    ],
+)
+def test_design_size_is_what_the_sampler_draws(tmp_path, design):
+    exp = load_spec(spec(tmp_path, design, replicates=2))
+    assert design_size(exp.design, exp.parameters) == len(exp.samples)
+    assert exp.n_runs == len(exp.runs) == 2 * len(exp.samples)
+
+
+def test_run_cap_names_the_count_and_the_option(tmp_path):
+    with pytest.raises(InputError, match=r"2,000 runs .* cap is 1,000 \(raise it with --max-runs\)"):
+        load_spec(spec(tmp_path, 'kind = "lhs"\nsamples = 1000', replicates=2), limits=Limits(max_runs=1000))
+
+
+def test_children_estimate_is_close_to_the_model():
+    from sim.model import QingyuanModel
+
+    config = Config(counties=["连山壮族瑶族自治县"], until=2023)
+    model = QingyuanModel(config)
+    actual = len(model.pop.stage)
+    assert 0.85 < peak_children(config) / actual < 1.15, (peak_children(config), actual)
+
+
+def test_children_cap_refuses_a_population_explosion():
+    grow = Config().with_overrides({"demography.births_trend": 0.3, "until": 2040})
+    assert peak_children(grow) > 10_000_000  # the issue's 13 M children by 2040
+    with pytest.raises(InputError, match=r"about 13,\d{3},\d{3} children .* --max-children"):
+        check_run_size(grow, 5_000_000, "c.toml")
+    assert check_run_size(Config(), 5_000_000, "c.toml") > 1_000_000
+
+
+def test_check_on_a_huge_spec_is_fast_and_small(tmp_path):
+    """--check of a 5.7-million-run Sobol plan: under 5 s of CPU and 500 MB, and says what it needs."""
+    path = spec(tmp_path, 'kind = "sobol"\nsamples = 65536', replicates=10)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert proc.returncode == 2 and "524,288 points (at most 100,000)" in proc.stderr  # over MAX_SAMPLES
+    path = spec(tmp_path, 'kind = "sobol"\nsamples = 8192', replicates=50)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert proc.returncode == 0, proc.stderr
+    assert "= 3276800 runs" in proc.stderr and "MB per run" in proc.stderr and "GB in all" in proc.stderr
+    assert cpu < 2 * 5.0, cpu  # two processes, each under 5 s of CPU
+    assert after.ru_maxrss < 500 * 1024, after.ru_maxrss  # KB on Linux: the larger child's peak
