@@ -53,7 +53,8 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
 BASE_RUN_BYTES = 180_000_000
 BYTES_PER_CHILD = 120
 MAX_CHILDREN = 5_000_000  # default cap on children in one run (about 0.8 GB); --max-children
-CHILD_AGES = 18  # the population tracks ages 0-17
+CHILD_AGES = 18
+WARNING_COLUMNS = ("year", "knob", "county", "value", "clipped_to")  # the population tracks ages 0-17
 
 
 def peak_children(config: Config) -> int:
@@ -93,7 +94,8 @@ def check_run_size(config: Config, max_children: int, source: str) -> int:
 def run(config: Config, *, seed: int | None = None, until: int | None = None) -> dict[str, pd.DataFrame]:
     """Run one scenario and return ``county_year``, ``school_year`` and ``targets`` tables.
 
-    ``timings`` (a one-row table: set-up and run seconds) is included for the manifest.
+    ``timings`` (a one-row table: set-up and run seconds) and ``warnings`` (knobs clipped
+    back into range, ``WARNING_COLUMNS``) are included for the manifest.
     """
     t0 = time.perf_counter()
     model = QingyuanModel(config, seed=seed)
@@ -105,6 +107,7 @@ def run(config: Config, *, seed: int | None = None, until: int | None = None) ->
         "school_year": model.school_year(),
         "targets": model.targets_table(),
         "timings": pd.DataFrame({"setup_s": [t1 - t0], "run_s": [t2 - t1]}),
+        "warnings": pd.DataFrame(model.warnings, columns=list(WARNING_COLUMNS)),
     }
 
 
@@ -133,6 +136,12 @@ def build_manifest(
         "timings": timings or {},
         **extra,
     }
+
+
+def warning_records(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Take the ``warnings`` table out of a run's tables, as manifest records."""
+    frame = tables.pop("warnings", None)
+    return frame.to_dict(orient="records") if isinstance(frame, pd.DataFrame) else []
 
 
 def write_run(tables: dict[str, pd.DataFrame], out_dir: str | Path, manifest: dict[str, Any]) -> Path:

@@ -102,3 +102,45 @@ def test_check_on_a_huge_spec_is_fast_and_small(tmp_path):
     assert "= 3276800 runs" in proc.stderr and "MB per run" in proc.stderr and "GB in all" in proc.stderr
     assert cpu < 2 * 5.0, cpu  # two processes, each under 5 s of CPU
     assert after.ru_maxrss < 500 * 1024, after.ru_maxrss  # KB on Linux: the larger child's peak
+
+
+def test_a_valid_config_whose_levers_overshoot_a_knob_runs_with_a_warning():
+    """training_places = 1.0 (its maximum) with the plan's levers used to stop in year one at 1.11."""
+    from sim.scenario import load_config, run
+
+    config = load_config(ROOT / "configs" / "plan.toml").with_overrides(
+        {"workforce.training_places": 1.0, "counties": ["连山壮族瑶族自治县"], "until": 2024}
+    )
+    tables = run(config)
+    warnings = tables["warnings"]
+    assert len(warnings) and set(warnings["knob"]) == {"training_places"}
+    assert (warnings["value"] > 1.0).all() and (warnings["clipped_to"] == 1.0).all()
+
+
+def test_a_ratio_over_zero_is_nan_never_inf():
+    import pandas as pd
+
+    from sim.model import QingyuanModel
+    from sim.plots.labels import fmt_value
+
+    model = QingyuanModel(
+        Config(counties=["连山壮族瑶族自治县"], until=2023).with_overrides(
+            {"enrolment.preschool_enrolment": 0.0}
+        )
+    )
+    model.run(2023)
+    # what the preschool evaluator reports for children but no teachers
+    model.county_rows.append(
+        pd.DataFrame(
+            {
+                "year": [2023],
+                "county": ["全市"],
+                "metric": ["children_per_teacher_preschool"],
+                "value": [float("inf")],
+            }
+        )
+    )
+    cy = model.county_year()
+    assert not cy["value"].isin([float("inf"), float("-inf")]).any()
+    assert cy["value"].iloc[-1] != cy["value"].iloc[-1]  # NaN
+    assert fmt_value("children_per_teacher_preschool", float("nan")) == "n/a"

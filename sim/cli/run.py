@@ -59,6 +59,7 @@ def main(args: argparse.Namespace) -> int:
         now,
         run,
         run_memory_bytes,
+        warning_records,
         write_run,
     )
 
@@ -86,10 +87,24 @@ def main(args: argparse.Namespace) -> int:
         tables = run(config)
         finished = now()
         timings = tables.pop("timings").iloc[0].to_dict()
+        warnings = warning_records(tables)
         manifest = build_manifest(
-            config, config.seed, config.until, started, finished, timings, config_file=source
+            config,
+            config.seed,
+            config.until,
+            started,
+            finished,
+            timings,
+            config_file=source,
+            warnings=warnings,
         )
         write_run(tables, out, manifest)
+    for w in warnings[:5]:
+        print(
+            f"warning: levers pushed {w['knob']} in {w['county']} to {w['value']:.3g} in {w['year']}; "
+            f"clipped to {w['clipped_to']:g} (all {len(warnings)} in manifest.json)",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(summary(tables["county_year"], config.until))
         print(

@@ -243,6 +243,9 @@ def _record(
 ) -> None:
     """Write one finished run (tables, then manifest) and count it."""
     tables = res.pop("tables")
+    warnings = (tables or {}).get("warnings")
+    if isinstance(warnings, pd.DataFrame) and len(warnings):
+        res["warnings"] = warnings.to_dict(orient="records")  # knobs clipped back into range
     timing = (tables or {}).get("timings")
     if isinstance(timing, pd.DataFrame) and len(timing) == 1:
         res["model_timings"] = {k: float(v) for k, v in timing.iloc[0].items()}
