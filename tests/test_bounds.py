@@ -144,3 +144,29 @@ def test_a_ratio_over_zero_is_nan_never_inf():
     assert not cy["value"].isin([float("inf"), float("-inf")]).any()
     assert cy["value"].iloc[-1] != cy["value"].iloc[-1]  # NaN
     assert fmt_value("children_per_teacher_preschool", float("nan")) == "n/a"
+
+
+def test_experiment_status_counts_the_run_folders_on_disk(tmp_path):
+    """A kill in the final step left runs.parquet saying every run finished."""
+    import json
+
+    from sim.report.load import load
+    from sim.report.summary import run_status_line
+    from tests import test_report_fixtures as fx
+
+    d = fx.write_experiment(tmp_path / "exp", replicates=3)
+    ids = list(load(d).runs["run_id"])
+    for i, run_id in enumerate(ids[:-1]):  # the last run's folder is gone
+        folder = d / "runs" / run_id
+        folder.mkdir(parents=True)
+        (folder / "county_year.parquet").write_bytes(b"x")
+        status = "failed" if i == 0 else "ok"
+        manifest = {"status": status, "files": {"county_year": "county_year.parquet"}}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    (d / "runs" / ids[1] / "county_year.parquet").unlink()  # listed but missing: not finished
+    info = json.loads((d / "experiment.json").read_text())
+    (d / "experiment.json").write_text(json.dumps({**info, "status": "running"}))
+    runs = load(d).runs
+    assert list(runs["status"]).count("ok") == len(ids) - 3
+    line = run_status_line(runs, "en", unfinished=True)
+    assert f"{len(ids) - 3} finished, 1 failed, 2 missing (the experiment did not finish)" in line

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,17 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> No
             node = node[part]
 
 
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (``list[M]``, ``M | None``), or the annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
 def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     """Describe the allowed range of the field at ``loc`` from its constraints."""
     cls: Any = model
@@ -59,7 +71,7 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
         info = cls.model_fields.get(str(part))
         if info is None:
             return None
-        cls = info.annotation
+        cls = _model_of(info.annotation)
     if info is None:
         return None
     lo = hi = None
@@ -99,9 +111,10 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel], sour
         parent: Any = model
         for part in loc[:-1]:
             fi = parent.model_fields.get(str(part)) if hasattr(parent, "model_fields") else None
-            parent = fi.annotation if fi is not None else None
+            parent = _model_of(fi.annotation) if fi is not None else None
         known = sorted(parent.model_fields) if hasattr(parent, "model_fields") else []
-        return InputError(f"unknown key (allowed keys: {', '.join(known)})", source=source, key=key)
+        allowed = f" (allowed keys: {', '.join(known)})" if known else ""
+        return InputError(f"unknown key{allowed}", source=source, key=key)
     bounds = _field_bounds(model, loc)
     value = err.get("input")
     msg = err["msg"]

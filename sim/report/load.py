@@ -223,7 +223,7 @@ def load_experiment(path: str | Path) -> ExperimentData:
         path=path,
         name=str(experiment.get("name") or path.name),
         experiment=experiment,
-        runs=_optional(path / "runs.parquet", ("run_id", "scenario", "status")),
+        runs=runs_on_disk(path, _optional(path / "runs.parquet", ("run_id", "scenario", "status"))),
         bands=bands,
         target_probability=tp,
         outcomes=_optional(path / "outcomes.parquet", ("run_id", "scenario")),
@@ -231,6 +231,28 @@ def load_experiment(path: str | Path) -> ExperimentData:
         prim=_optional(path / "prim.parquet", ("outcome", "box", "parameter", "low", "high")),
         spec_text=spec.read_text(encoding="utf-8") if spec.is_file() else None,
     )
+
+
+def runs_on_disk(path: Path, runs: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``runs.parquet`` with each run's status read from its own folder under ``runs/``.
+
+    Why: ``runs.parquet`` is a summary written at the end; after a kill or a partial rerun it
+    can say "ok" for runs whose folders are gone or unfinished (issue 16). A run is "ok" or
+    "failed" only when its own manifest says so (and an ok run's tables exist), else "missing".
+    """
+    if runs is None or not (path / "runs").is_dir():
+        return runs
+    from sim.experiments.store import ExperimentDir
+
+    store = ExperimentDir(path)
+    status = []
+    for run_id in runs["run_id"].astype(str):
+        m = store.manifest(run_id) or {}
+        files = m.get("files") if isinstance(m.get("files"), dict) else {}
+        present = all((store.run_dir(run_id) / str(f)).is_file() for f in files.values())
+        ok = m.get("status") == "ok" and present
+        status.append("ok" if ok else ("failed" if m.get("status") == "failed" else "missing"))
+    return runs.assign(status=status)
 
 
 def load(path: str | Path) -> RunData | ExperimentData:
