@@ -206,3 +206,31 @@ def test_killing_sim_run_at_random_moments(tmp_path):
     assert sorted(codes) in ([0, 0], [0, 2]), errs
     assert verify_run(out)["seed"] in (40, 41)
     os.sync()
+
+
+def test_readers_refuse_a_folder_whose_tables_do_not_match(tmp_path, capsys):
+    out = write_run_folder(tmp_path / "run", tables(1), {"seed": 1})
+    tables(2)["county_year"].to_parquet(out / "county_year.parquet", index=False)  # a mixed folder
+    for argv in (["report", str(out)], ["compare", str(out), str(out)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "does not match the checksum" in err
+
+
+def test_a_rerun_of_the_same_config_replaces_its_folder_even_from_an_older_version(tmp_path):
+    out = write_run_folder(tmp_path / "run", tables(1), {"config": {"name": "plan"}})  # no config_file
+    check_out(out, source="/x/plan.toml", force=False, name="plan")
+    with pytest.raises(InputError, match="another config"):
+        check_out(out, source="/x/other.toml", force=False, name="other")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_parent_is_refused_before_simulating(tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(InputError, match="permission denied"):
+            check_out(ro / "run", source="c.toml", force=False)
+    finally:
+        ro.chmod(0o755)

@@ -71,7 +71,7 @@ def main(args: argparse.Namespace) -> int:
     config = load_config(args.config, overrides=overrides or None)
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
     source = str(Path(args.config).resolve())
-    check_out(out, source=source, force=args.force)
+    check_out(out, source=source, force=args.force, name=config.name)
     if args.max_children is not None and args.max_children < 1:
         raise InputError(f"must be at least 1 (got {args.max_children})", key="--max-children")
     children = check_run_size(config, args.max_children or MAX_CHILDREN, args.config)

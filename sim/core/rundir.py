@@ -59,12 +59,15 @@ def folder_kind(path: Path) -> str:
     return "other" if any(path.iterdir()) else "empty"
 
 
-def _manifest_source(path: Path) -> str | None:
+def _same_config(path: Path, source: str, name: str) -> bool:
+    """Whether the run in ``path`` was made from this config file (or, in older runs, name)."""
     try:
         data = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        return str(data.get("config_file") or data["config"]["name"])
+        if data.get("config_file"):
+            return bool(data["config_file"] == source)
+        return bool(data["config"]["name"] == name)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None
+        return False
 
 
 def check_writable(out: str | Path) -> Path:
@@ -94,12 +97,13 @@ def check_experiment_out(out: str | Path) -> Path:
     return out
 
 
-def check_out(out: str | Path, *, source: str, force: bool) -> Path:
+def check_out(out: str | Path, *, source: str, force: bool, name: str | None = None) -> Path:
     """Refuse an ``--out`` the run could not write or should not replace, before simulating.
 
     A folder holding a run of the same config file (``source``, the manifest's
-    ``config_file``) is replaced: a rerun. Another config's run or an experiment only with
-    ``force``; a folder of other files never, since the swap would delete them.
+    ``config_file``; ``name`` for runs written before it was recorded) is replaced: a rerun.
+    Another config's run or an experiment only with ``force``; a folder of other files
+    never, since the swap would delete them.
     """
     out = check_writable(out)
     kind = folder_kind(out)
@@ -111,14 +115,11 @@ def check_out(out: str | Path, *, source: str, force: bool) -> Path:
         raise InputError(
             "holds an experiment; choose another --out, or pass --force to replace it", source=out
         )
-    if kind == "run" and not force:
-        other = _manifest_source(out)
-        if other != source:
-            raise InputError(
-                f"holds the run of another config ({other}); choose another --out, or pass "
-                "--force to replace it",
-                source=out,
-            )
+    if kind == "run" and not force and not _same_config(out, source, name or ""):
+        raise InputError(
+            "holds the run of another config; choose another --out, or pass --force to replace it",
+            source=out,
+        )
     return out
 
 
