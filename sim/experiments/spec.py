@@ -724,6 +724,7 @@ def _check_outcomes(
     *,
     shrunk: bool,
 ) -> list[OutcomeSpec]:
+    """Each outcome checked: unique name, what it measures, where, and in which year."""
     names: set[str] = set()
     checker = _MetricChecker(scenarios)
     out = []
@@ -733,62 +734,8 @@ def _check_outcomes(
         if o.name in names:
             raise InputError(f"outcome name {o.name!r} is used twice", source=src, key=f"{key}.name")
         names.add(o.name)
-        if (o.metric is None) == (o.target is None):
-            raise InputError(
-                "give exactly one of metric = ... (a county-year metric) or target = ... (a plan target)",
-                source=src,
-                key=key,
-            )
-        for attr in ("metric", "divide_by"):
-            name = getattr(o, attr)
-            if name is not None and not checker.knows(name):
-                raise InputError(checker.unknown(name), source=src, key=f"{key}.{attr}")
-        if o.divide_by is not None and o.metric is None:
-            raise InputError("divide_by applies to a metric", source=src, key=f"{key}.divide_by")
-        targets = known_targets()
-        if o.target is not None and targets is not None and o.target not in targets:
-            raise InputError(
-                f"unknown plan target {o.target!r} (known: {', '.join(sorted(targets))})",
-                source=src,
-                key=f"{key}.target",
-            )
-        if o.target is not None and o.threshold is None:
-            o = o.model_copy(update={"threshold": target_threshold(o.target)})
-        if o.target is not None and o.reduce != "value":
-            raise InputError(
-                "a plan target is one number; reduce applies to metrics only",
-                source=src,
-                key=f"{key}.reduce",
-            )
-        if o.county not in (*COUNTIES, CITY):
-            raise InputError(
-                f"unknown county {o.county!r} (allowed: {', '.join((*COUNTIES, CITY))})",
-                source=src,
-                key=f"{key}.county",
-            )
-        if o.reduce != "value" and o.county != CITY:
-            raise InputError(
-                f"reduce = {o.reduce!r} runs over the counties; leave county out",
-                source=src,
-                key=f"{key}.county",
-            )
-        if o.county != CITY:
-            for sname, cfg in scenarios.items():
-                if o.county not in cfg.counties:
-                    raise InputError(
-                        f"county {o.county!r} is not simulated in scenario {sname!r} "
-                        f"(its counties: {', '.join(cfg.counties)})",
-                        source=src,
-                        key=f"{key}.county",
-                    )
-        if o.county_sense != ">=" and o.county_threshold is None:
-            raise InputError("county_sense needs county_threshold", source=src, key=f"{key}.county_sense")
-        if o.county_threshold is not None and o.reduce != "count_counties":
-            raise InputError(
-                "county_threshold applies only to reduce = 'count_counties'",
-                source=src,
-                key=f"{key}.county_threshold",
-            )
+        o = _check_measure(o, checker, src, key)
+        _check_place(o, scenarios, src, key)
         if o.year <= start or o.year > until:
             if shrunk and o.year > until:
                 notes.append(f"outcome {o.name}: year {o.year} moved to {until} by --until")
@@ -801,6 +748,67 @@ def _check_outcomes(
                 )
         out.append(o)
     return out
+
+
+def _check_measure(o: OutcomeSpec, checker: _MetricChecker, src: str, key: str) -> OutcomeSpec:
+    """What the outcome measures: one metric (or a share of two) or one plan target."""
+    if (o.metric is None) == (o.target is None):
+        raise InputError(
+            "give exactly one of metric = ... (a county-year metric) or target = ... (a plan target)",
+            source=src,
+            key=key,
+        )
+    for attr in ("metric", "divide_by"):
+        name = getattr(o, attr)
+        if name is not None and not checker.knows(name):
+            raise InputError(checker.unknown(name), source=src, key=f"{key}.{attr}")
+    if o.divide_by is not None and o.metric is None:
+        raise InputError("divide_by applies to a metric", source=src, key=f"{key}.divide_by")
+    targets = known_targets()
+    if o.target is not None and targets is not None and o.target not in targets:
+        raise InputError(
+            f"unknown plan target {o.target!r} (known: {', '.join(sorted(targets))})",
+            source=src,
+            key=f"{key}.target",
+        )
+    if o.target is not None and o.threshold is None:
+        o = o.model_copy(update={"threshold": target_threshold(o.target)})
+    if o.target is not None and o.reduce != "value":
+        raise InputError(
+            "a plan target is one number; reduce applies to metrics only", source=src, key=f"{key}.reduce"
+        )
+    return o
+
+
+def _check_place(o: OutcomeSpec, scenarios: dict[str, Config], src: str, key: str) -> None:
+    """Where the outcome is read: a simulated county or the city, and how counties combine."""
+    if o.county not in (*COUNTIES, CITY):
+        raise InputError(
+            f"unknown county {o.county!r} (allowed: {', '.join((*COUNTIES, CITY))})",
+            source=src,
+            key=f"{key}.county",
+        )
+    if o.reduce != "value" and o.county != CITY:
+        raise InputError(
+            f"reduce = {o.reduce!r} runs over the counties; leave county out", source=src, key=f"{key}.county"
+        )
+    if o.county != CITY:
+        for sname, cfg in scenarios.items():
+            if o.county not in cfg.counties:
+                raise InputError(
+                    f"county {o.county!r} is not simulated in scenario {sname!r} "
+                    f"(its counties: {', '.join(cfg.counties)})",
+                    source=src,
+                    key=f"{key}.county",
+                )
+    if o.county_sense != ">=" and o.county_threshold is None:
+        raise InputError("county_sense needs county_threshold", source=src, key=f"{key}.county_sense")
+    if o.county_threshold is not None and o.reduce != "count_counties":
+        raise InputError(
+            "county_threshold applies only to reduce = 'count_counties'",
+            source=src,
+            key=f"{key}.county_threshold",
+        )
 
 
 def _expand(exp: Experiment, src: str) -> list[RunSpec]:
