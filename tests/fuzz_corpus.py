@@ -491,6 +491,19 @@ def cli_cases(rng: random.Random) -> list[Case]:
         Case("report missing", ["report", "{dir}/none"], "{dir}/none"),
         Case("report dpi", ["report", "{dir}", "--dpi", "5"], "--dpi"),
         Case("unknown command", ["nosuch"], "nosuch"),
+        Case("max-runs 0", [*e, "--max-runs", "0"], "--max-runs"),
+        Case("max-children 0", [*e, "--max-children", "0"], "--max-children"),
+        Case("run max-children 0", ["run", cfg, "--check", "--max-children", "0"], "--max-children"),
+        Case("run max-children small", ["run", cfg, "--check", "--max-children", "1000"], "children"),
+        Case(
+            "report no manifest", ["report", "{dir}/r"], "manifest.json", {"r/county_year.parquet": b"PAR1"}
+        ),
+        Case(
+            "compare no manifest",
+            ["compare", "{dir}/r", "{dir}/r"],
+            "manifest.json",
+            {"r/county_year.parquet": b"PAR1"},
+        ),
         Case("unknown option", ["run", cfg, "--bogus"], "--bogus"),
     ]
     for _ in range(10):

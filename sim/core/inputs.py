@@ -141,6 +141,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError("malformed TOML: arrays or tables nested too deeply", source=path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source=path) from None
 
 
 def deep_merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
