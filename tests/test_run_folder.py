@@ -234,3 +234,23 @@ def test_a_read_only_parent_is_refused_before_simulating(tmp_path):
             check_out(ro / "run", source="c.toml", force=False)
     finally:
         ro.chmod(0o755)
+
+
+def test_an_experiment_whose_combined_tables_changed_is_refused(tmp_path):
+    from sim.experiments.executors import InlineExecutor
+    from sim.experiments.runner import run_experiment
+    from sim.experiments.spec import load_spec
+    from sim.report.load import load
+    from tests.test_experiments_toy import toy_run
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('seed = 3\nreplicates = 2\nuntil = 2024\n[constants]\ncounties = ["连南瑶族自治县"]\n')
+    out = tmp_path / "exp"
+    run_experiment(load_spec(spec), out, InlineExecutor(), run_fn=toy_run, progress=False)
+    assert load(out).runs is not None  # whole: accepted
+    bands = pd.read_parquet(out / "bands.parquet")
+    bands.iloc[:1].to_parquet(out / "bands.parquet", index=False)
+    with pytest.raises(
+        InputError, match=r"bands\.parquet .* does not match the checksum in experiment\.json"
+    ):
+        load(out)

@@ -25,6 +25,7 @@ import pandas as pd
 from sim.config import Config
 from sim.core.errors import InputError
 from sim.core.provenance import git_commit, versions
+from sim.core.rundir import sha256_file
 from sim.experiments import analysis
 from sim.experiments.spec import Experiment, RunSpec, describe
 from sim.experiments.store import ExperimentDir, now
@@ -151,6 +152,8 @@ def run_experiment(
     result.notes = exp.notes + reduced.notes
     result.wall_s = time.perf_counter() - t_start
     _finish_info(info, result, reduced.failed, executor_name)
+    # checksums of the combined tables, so a reader can refuse a folder mixed since (issue 16)
+    info["sha256"] = {name: sha256_file(path) for name, path in reduced.paths.items()}
     store.write_experiment(info)
     return result
 

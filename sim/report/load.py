@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.errors import InputError
-from sim.core.rundir import verify_run
+from sim.core.rundir import sha256_file, verify_run
 
 COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
@@ -219,6 +219,7 @@ def load_experiment(path: str | Path) -> ExperimentData:
         tp = tp.assign(year=tp["year"].astype(int), scenario=tp["scenario"].astype(str))
     spec = path / "spec.toml"
     experiment = _read_json(path / "experiment.json")
+    _verify_tables(path, experiment)
     return ExperimentData(
         path=path,
         name=str(experiment.get("name") or path.name),
@@ -231,6 +232,21 @@ def load_experiment(path: str | Path) -> ExperimentData:
         prim=_optional(path / "prim.parquet", ("outcome", "box", "parameter", "low", "high")),
         spec_text=spec.read_text(encoding="utf-8") if spec.is_file() else None,
     )
+
+
+def _verify_tables(path: Path, experiment: dict[str, Any]) -> None:
+    """Refuse an experiment whose combined tables differ from the checksums it recorded."""
+    sums = experiment.get("sha256")
+    if not isinstance(sums, dict):
+        return  # unfinished, or written before checksums were recorded
+    for name, digest in sums.items():
+        table = path / f"{name}.parquet"
+        if not table.is_file() or sha256_file(table) != digest:
+            raise InputError(
+                f"{table.name} is missing or does not match the checksum in experiment.json "
+                "(changed since the experiment finished?); rerun it with --resume",
+                source=path,
+            )
 
 
 def runs_on_disk(path: Path, runs: pd.DataFrame | None) -> pd.DataFrame | None:
