@@ -492,6 +492,13 @@ def cli_cases(rng: random.Random) -> list[Case]:
         Case("report dpi", ["report", "{dir}", "--dpi", "5"], "--dpi"),
         Case("unknown command", ["nosuch"], "nosuch"),
         Case("max-runs 0", [*e, "--max-runs", "0"], "--max-runs"),
+        Case("experiment out is a run", [*e, "--out", "{dir}/d"], "{dir}/d", {"d/manifest.json": "{}"}),
+        Case(
+            "run force into other files",
+            ["run", cfg, "--check", "--force", "--out", "{dir}/d"],
+            "{dir}/d",
+            {"d/keep.txt": "x"},
+        ),
         Case("max-children 0", [*e, "--max-children", "0"], "--max-children"),
         Case("run max-children 0", ["run", cfg, "--check", "--max-children", "0"], "--max-children"),
         Case("run max-children small", ["run", cfg, "--check", "--max-children", "1000"], "children"),

@@ -99,6 +99,14 @@ def _preschool(args: argparse.Namespace) -> tuple[str, dict]:
             pop = county_data.set_index("county").get("children_3_5")
         counties = aggregate_kindergartens(kgs, pop, standard=standard)
     else:
+        if "children" in header and "enrolled" not in header:
+            raise InputError(
+                "no 'kindergarten' column, so it was read as per-county counts, but it has the "
+                f"columns of a per-kindergarten file (found: {', '.join(header)}); a per-kindergarten "
+                "file needs a 'kindergarten' column",
+                source=args.csv,
+                key="header",
+            )
         counties = read_preschool_counties_csv(args.csv).drop(columns="line")
         if county_data is not None:
             _check_counties(county_data, list(counties["county"]), args.county_data)

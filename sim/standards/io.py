@@ -12,6 +12,7 @@ synthetic); a UTF-8 byte-order mark (Excel's "CSV UTF-8") is accepted.
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -137,11 +138,14 @@ def _parse_table(
     """Parse the columns named in ``spec``; unknown extra columns are kept as text."""
     missing = [c for c in required if c not in header]
     if missing:
+        extra = [h for h in header if h not in required and h not in spec]
+        close = {m: difflib.get_close_matches(m, extra, n=1, cutoff=0.75) for m in missing}
+        hint = "; ".join(f"{c[0]!r} looks like {m!r}" for m, c in close.items() if c)
         problems.add(
-            1 if rows else None,
+            None,
             missing[0],
-            f"required column(s) missing: {', '.join(missing)} "
-            f"(required: {', '.join(required)}; found: {', '.join(header)})",
+            f"required column(s) missing: {', '.join(missing)}"
+            f"{f' ({hint})' if hint else ''} (required: {', '.join(required)}; found: {', '.join(header)})",
         )
         problems.raise_if_any()
     pos = {name: i for i, name in enumerate(header)}
