@@ -21,6 +21,9 @@ __all__ = ["CITY", "COUNTIES", "Config", "describe_validation_error", "read_toml
 
 
 
+MAX_BASE_DEPTH = 20  # configs chained by base = "..."
+
+
 class DemographyParams(Strict):
     """Births, mortality and household migration (DESIGN §3 step 2)."""
 
@@ -466,20 +469,30 @@ def validate_params(data: dict[str, Any], source: str) -> Config:
     return config
 
 
-def read_config_data(path: str | Path) -> dict[str, Any]:
+def read_config_data(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     """A scenario TOML with its ``base =`` chain resolved, as a plain dict (not yet validated).
 
     A config may name another with ``base = "other.toml"`` (relative to itself); its
-    values apply first. ``[[levers]]`` lists are concatenated, base first.
+    values apply first. ``[[levers]]`` lists are concatenated, base first. A chain that
+    comes back to a file it has read is an error naming the loop.
     """
     path = Path(path)
     data = read_toml(path)
     base = data.pop("base", None)
     if base is not None:
         if not isinstance(base, str):
-            raise InputError("must be a path string", source=path, key="base")
+            raise InputError(f"must be a path string (got {base!r})", source=path, key="base")
         parent_path = (path.parent / base).resolve()
-        parent = validate_params(read_config_data(parent_path), str(parent_path)).model_dump()
+        chain = (*_chain, path.resolve())
+        if parent_path in chain:
+            loop = " -> ".join(p.name for p in (*chain, parent_path))
+            raise InputError(f"circular base: {loop}", source=path, key="base")
+        if len(chain) > MAX_BASE_DEPTH:
+            raise InputError(f"more than {MAX_BASE_DEPTH} configs chained by base", source=path, key="base")
+        if not parent_path.is_file():
+            raise InputError(f"file {base!r} not found (looked for {parent_path})", source=path, key="base")
+        parent_data = read_config_data(parent_path, chain)
+        parent = validate_params(parent_data, str(parent_path)).model_dump()
         levers = parent.pop("levers", []) + data.pop("levers", [])
         parent.update(deep_merge(parent, data))
         parent["levers"] = levers

@@ -121,6 +121,8 @@ class QingyuanModel(mesa.Model):
             Callable[[QingyuanModel, measure.CountyMetrics, pd.DataFrame, int], None]
         ] = []
         self.county_rows: list[pd.DataFrame] = []
+        # knobs clipped back into range after levers pushed them out (year, knob, county, value)
+        self.warnings: list[dict[str, object]] = []
         self.school_rows: list[pd.DataFrame] = []
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._declare_process_state()
@@ -322,8 +324,15 @@ class QingyuanModel(mesa.Model):
 
     # -- results ---------------------------------------------------------------------------
     def county_year(self) -> pd.DataFrame:
-        """Tidy ``year, county, metric, value`` for every recorded year."""
-        return pd.concat(self.county_rows, ignore_index=True)
+        """Tidy ``year, county, metric, value`` for every recorded year.
+
+        A value that is not defined in a year, such as a ratio whose denominator is zero
+        (children per preschool teacher in a county with no preschool teachers), is NaN, never
+        an infinity; reports show it as "n/a".
+        """
+        table = pd.concat(self.county_rows, ignore_index=True)
+        table["value"] = table["value"].replace([np.inf, -np.inf], np.nan)
+        return table
 
     def school_year(self) -> pd.DataFrame:
         """One row per open school per recorded year."""

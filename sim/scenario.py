@@ -9,22 +9,24 @@ commit and the timings; DESIGN §8), so a figure can always be traced to what ma
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sim.config import Config, read_config_data, validate_params
-from sim.core.provenance import atomic_write_json, atomic_write_parquet, git_commit, utc_now, versions
+from sim.core.errors import InputError
+from sim.core.provenance import git_commit, utc_now, versions
+from sim.core.rundir import RunLock, verify_run, write_run_folder
+from sim.data.births import city_births, county_birth_shares
 from sim.levers import build_levers, resolved
 from sim.model import QingyuanModel
 
 TABLES = ("county_year", "school_year", "targets")
-MANIFEST = "manifest.json"
 
 now = utc_now  # the time stamp the run command records before and after simulating
 
@@ -45,10 +47,55 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
     return config
 
 
+# Memory of one run (issue 16): measured peak RSS 180 MB for 连山 alone (~30 thousand children),
+# 234 MB for 英德 + 清城 (~0.55 million) and 305 MB for the city (1.13 million) to 2027, so
+# about 180 MB plus 110 bytes a child; 120 is kept as a margin.
+BASE_RUN_BYTES = 180_000_000
+BYTES_PER_CHILD = 120
+MAX_CHILDREN = 5_000_000  # default cap on children in one run (about 0.8 GB); --max-children
+CHILD_AGES = 18
+WARNING_COLUMNS = ("year", "knob", "county", "value", "clipped_to")  # the population tracks ages 0-17
+
+
+def peak_children(config: Config) -> int:
+    """Children (ages 0-17) the run will hold at its largest, from the births it will draw.
+
+    Why: a config can ask for a population that does not fit in memory (births_trend = +0.3
+    to 2050 grows to tens of millions), and this is known before anything is built. Births
+    of the 17 years before each simulated year plus that year, times the simulated counties'
+    share; migration and mortality are ignored (they move the number by a few per cent).
+    """
+    years = np.arange(config.start_year - CHILD_AGES + 1, config.until + 1)
+    births = city_births(years, config.demography)
+    shares = county_birth_shares(config.start_year + 1, config.demography)
+    share = sum(shares[c] for c in config.counties)
+    return int(np.convolve(births, np.ones(CHILD_AGES), "valid").max() * share)
+
+
+def run_memory_bytes(children: int) -> int:
+    """Peak memory of one run holding ``children`` children (see ``BYTES_PER_CHILD``)."""
+    return int(BASE_RUN_BYTES + BYTES_PER_CHILD * children)
+
+
+def check_run_size(config: Config, max_children: int, source: str) -> int:
+    """The run's peak children, or an ``InputError`` with the estimate when above the cap."""
+    children = peak_children(config)
+    if children > max_children:
+        raise InputError(
+            f"this run would hold about {children:,} children at its peak (about "
+            f"{run_memory_bytes(children) / 1e9:.1f} GB); the cap is {max_children:,} "
+            "(raise it with --max-children, or shorten until / lower births)",
+            source=source,
+            key="demography",
+        )
+    return children
+
+
 def run(config: Config, *, seed: int | None = None, until: int | None = None) -> dict[str, pd.DataFrame]:
     """Run one scenario and return ``county_year``, ``school_year`` and ``targets`` tables.
 
-    ``timings`` (a one-row table: set-up and run seconds) is included for the manifest.
+    ``timings`` (a one-row table: set-up and run seconds) and ``warnings`` (knobs clipped
+    back into range, ``WARNING_COLUMNS``) are included for the manifest.
     """
     t0 = time.perf_counter()
     model = QingyuanModel(config, seed=seed)
@@ -60,6 +107,7 @@ def run(config: Config, *, seed: int | None = None, until: int | None = None) ->
         "school_year": model.school_year(),
         "targets": model.targets_table(),
         "timings": pd.DataFrame({"setup_s": [t1 - t0], "run_s": [t2 - t1]}),
+        "warnings": pd.DataFrame(model.warnings, columns=list(WARNING_COLUMNS)),
     }
 
 
@@ -90,24 +138,29 @@ def build_manifest(
     }
 
 
+def warning_records(tables: dict[str, pd.DataFrame]) -> list[dict[str, Any]]:
+    """Take the ``warnings`` table out of a run's tables, as manifest records."""
+    frame = tables.pop("warnings", None)
+    return frame.to_dict(orient="records") if isinstance(frame, pd.DataFrame) else []
+
+
 def write_run(tables: dict[str, pd.DataFrame], out_dir: str | Path, manifest: dict[str, Any]) -> Path:
-    """Write a run's tables and then its manifest (last, so its presence means complete)."""
+    """Write a run folder whole: tables and a manifest with their checksums, swapped in at once.
+
+    Why: a run killed while overwriting an older one must leave the old run or the new one,
+    never a mix (issue 16). Holds the folder's lock unless the caller already does.
+    """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    for name in TABLES:
-        if name in tables:
-            atomic_write_parquet(out / f"{name}.parquet", tables[name])
-    atomic_write_json(out / MANIFEST, manifest)
-    return out
+    with RunLock(out):
+        return write_run_folder(out, {n: tables[n] for n in TABLES if n in tables}, manifest)
 
 
 def read_run(run_dir: str | Path) -> dict[str, Any]:
-    """Read a run directory back: tables as DataFrames and the manifest as a dict."""
+    """Read a run folder back, after checking its tables against the manifest's checksums."""
     d = Path(run_dir)
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"manifest": verify_run(d)}
     for name in TABLES:
         p = d / f"{name}.parquet"
         if p.exists():
             out[name] = pd.read_parquet(p)
-    out["manifest"] = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
     return out

@@ -255,8 +255,13 @@ def test_detect_kind_and_load_errors(tmp_path, run_dir):
         detect_kind(tmp_path)
     bad = tmp_path / "bad"
     bad.mkdir()
-    pd.DataFrame({"year": [2022], "county": ["全市"], "value": [1.0]}).to_parquet(
-        bad / "county_year.parquet")
+    frame = pd.DataFrame({"year": [2022], "county": ["全市"], "value": [1.0]})
+    frame.to_parquet(bad / "county_year.parquet")
+    with pytest.raises(InputError, match=r"manifest\.json is missing"):
+        load(bad)  # tables without a manifest are not a run
+    from sim.core.rundir import write_run_folder
+
+    write_run_folder(bad, {"county_year": frame}, {})
     with pytest.raises(InputError) as info:
         load(bad)
     assert info.value.key == "metric" and "county_year.parquet" in str(info.value)

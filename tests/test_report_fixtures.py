@@ -135,15 +135,16 @@ def write_run(out: Path, *, name: str = "baseline", levers: tuple[str, ...] = ()
               lever_boost: float = 0.0, drop_metrics: tuple[str, ...] = (),
               with_targets: bool = True, with_schools: bool = True) -> Path:
     """A run directory as ``sim.scenario.write_run`` lays it out."""
-    out.mkdir(parents=True, exist_ok=True)
+    from sim.core.rundir import write_run_folder
+
     cy = county_year(levers=levers, lever_boost=lever_boost)
     if drop_metrics:
         cy = cy[~cy["metric"].str.match("|".join(drop_metrics))]
-    cy.to_parquet(out / "county_year.parquet", index=False)
+    tables = {"county_year": cy}
     if with_schools:
-        school_year().to_parquet(out / "school_year.parquet", index=False)
+        tables["school_year"] = school_year()
     if with_targets:
-        targets(lever_boost=lever_boost).to_parquet(out / "targets.parquet", index=False)
+        tables["targets"] = targets(lever_boost=lever_boost)
     manifest = {
         "config": {"name": name, "seed": 7, "until": 2027, "counties": list(COUNTIES),
                    "levers": [{"type": lv, "start_year": 2024, "intensity": 0.5}
@@ -153,8 +154,7 @@ def write_run(out: Path, *, name: str = "baseline", levers: tuple[str, ...] = ()
         "versions": {"python": "3.12", "numpy": np.__version__, "pandas": pd.__version__},
         "timings": {"total_s": 1.0},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
-    return out
+    return write_run_folder(out, tables, manifest)
 
 
 def write_experiment(out: Path, *, design: str = "sobol", replicates: int = 4) -> Path:

@@ -315,13 +315,14 @@ def test_bad_workforce_parameters_are_rejected(key, value):
     assert key in text and "allowed" in text
 
 
-def test_out_of_range_lever_value_is_rejected_naming_knob_and_county():
+def test_a_knob_levers_push_out_of_range_is_clipped_with_a_warning():
     model = QingyuanModel(small_config(until=2023))
     model.policy.rotation_rate[1] = 1.5
-    with pytest.raises(InputError) as err:
-        workforce.check_policy(model)
-    text = str(err.value)
-    assert "rotation_rate" in text and model.counties[1] in text and "1.5 " in text and "allowed" in text
+    workforce.clip_policy(model, 2023)
+    assert model.policy.rotation_rate[1] == 1.0
+    assert model.warnings == [
+        {"year": 2023, "knob": "rotation_rate", "county": model.counties[1], "value": 1.5, "clipped_to": 1.0}
+    ]
 
 
 def test_bad_workforce_value_in_a_config_file_exits_2(tmp_path, capsys):

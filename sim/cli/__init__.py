@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from sim.core.errors import InputError
 
@@ -25,9 +26,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one ``error:`` line and exit code 2, like bad input."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one sub-parser per available command."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m sim",
         description="Qingyuan basic-education agent-based model (清远市基础教育仿真).",
     )

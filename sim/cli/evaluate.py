@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.core.provenance import atomic_write_bytes
+from sim.core.rundir import check_writable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -97,6 +99,14 @@ def _preschool(args: argparse.Namespace) -> tuple[str, dict]:
             pop = county_data.set_index("county").get("children_3_5")
         counties = aggregate_kindergartens(kgs, pop, standard=standard)
     else:
+        if "children" in header and "enrolled" not in header:
+            raise InputError(
+                "no 'kindergarten' column, so it was read as per-county counts, but it has the "
+                f"columns of a per-kindergarten file (found: {', '.join(header)}); a per-kindergarten "
+                "file needs a 'kindergarten' column",
+                source=args.csv,
+                key="header",
+            )
         counties = read_preschool_counties_csv(args.csv).drop(columns="line")
         if county_data is not None:
             _check_counties(county_data, list(counties["county"]), args.county_data)
@@ -119,8 +129,14 @@ def main(args: argparse.Namespace) -> int:
     output = json.dumps(data, ensure_ascii=False, indent=2) + "\n" if args.json else text
     if args.out:
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(output, encoding="utf-8")
+        if out.is_dir():
+            raise InputError("is a folder; --out names the file to write", source=out)
+        check_writable(out.parent)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(out, output.encode("utf-8"))
+        except OSError as exc:
+            raise InputError(f"cannot write ({exc.strerror})", source=out) from None
         print(f"wrote {out}")
     else:
         print(output, end="")

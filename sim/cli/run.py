@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.core.errors import InputError
@@ -28,11 +29,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     parser.add_argument("--until", type=int, default=None, help="last school year to simulate")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds an experiment or another config's run",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="validate the config and --out, simulate nothing"
+    )
+    parser.add_argument(
+        "--max-children",
+        type=int,
+        default=None,
+        help="cap on children the run may hold (default 5,000,000, about 0.8 GB)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the scenario, write its tables and manifest, print a short summary."""
-    from sim.scenario import build_manifest, now, run, write_run
+    """Check config and ``--out``, run the scenario, write its folder whole, print a summary.
+
+    ``--out`` is checked and locked before simulating, so a bad folder costs no model time
+    and two runs never write one folder at once.
+    """
+    from sim.core.rundir import RunLock, check_out
+    from sim.scenario import (
+        MAX_CHILDREN,
+        build_manifest,
+        check_run_size,
+        now,
+        run,
+        run_memory_bytes,
+        warning_records,
+        write_run,
+    )
 
     overrides = {}
     if args.seed is not None:
@@ -40,15 +69,42 @@ def main(args: argparse.Namespace) -> int:
     if args.until is not None:
         overrides["until"] = args.until
     config = load_config(args.config, overrides=overrides or None)
-    if args.seed is not None and args.seed < 0:
-        raise InputError("must be >= 0", source="--seed", key="seed")
     out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
-    started = now()
-    tables = run(config)
-    finished = now()
-    timings = tables.pop("timings").iloc[0].to_dict()
-    manifest = build_manifest(config, config.seed, config.until, started, finished, timings)
-    write_run(tables, out, manifest)
+    source = str(Path(args.config).resolve())
+    check_out(out, source=source, force=args.force, name=config.name)
+    if args.max_children is not None and args.max_children < 1:
+        raise InputError(f"must be at least 1 (got {args.max_children})", key="--max-children")
+    children = check_run_size(config, args.max_children or MAX_CHILDREN, args.config)
+    if args.check:
+        print(
+            f"{args.config}: valid; about {children:,} children at the peak, about "
+            f"{run_memory_bytes(children) / 1e6:,.0f} MB; would write {out}/",
+            file=sys.stderr,
+        )
+        return 0
+    with RunLock(out):
+        started = now()
+        tables = run(config)
+        finished = now()
+        timings = tables.pop("timings").iloc[0].to_dict()
+        warnings = warning_records(tables)
+        manifest = build_manifest(
+            config,
+            config.seed,
+            config.until,
+            started,
+            finished,
+            timings,
+            config_file=source,
+            warnings=warnings,
+        )
+        write_run(tables, out, manifest)
+    for w in warnings[:5]:
+        print(
+            f"warning: levers pushed {w['knob']} in {w['county']} to {w['value']:.3g} in {w['year']}; "
+            f"clipped to {w['clipped_to']:g} (all {len(warnings)} in manifest.json)",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(summary(tables["county_year"], config.until))
         print(

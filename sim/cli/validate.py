@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.core.rundir import verify_run
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,12 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _read_run(run_dir: Path) -> tuple[pd.DataFrame, dict]:
     if not run_dir.is_dir():
         raise InputError("not a directory (give a run directory from `python -m sim run`)", source=run_dir)
-    cy_path, man_path = run_dir / "county_year.parquet", run_dir / "manifest.json"
-    for p in (cy_path, man_path):
-        if not p.exists():
-            raise InputError(f"missing {p.name}: not a complete run directory", source=run_dir)
+    cy_path = run_dir / "county_year.parquet"
+    manifest = verify_run(run_dir)  # refuses a folder whose tables do not match its manifest
+    if not cy_path.exists():
+        raise InputError("missing county_year.parquet: not a complete run directory", source=run_dir)
     try:
-        manifest = json.loads(man_path.read_text(encoding="utf-8"))
         cy = pd.read_parquet(cy_path)
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the run ({exc.__class__.__name__})", source=run_dir) from None

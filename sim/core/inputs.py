@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from sim.core.errors import InputError
 
+# Strict types (issue 16): pydantic's default lax mode ran ``rotation_rate = true`` as 100%
+# rotation and took "2027" for 2027. In strict mode a bool is not a number, a string is not a
+# number and a number is not a bool; an int still fills a float field (TOML writes 1 for 1.0).
+# NaN and infinities are refused everywhere: no range check can hold for them.
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
 
 class Strict(BaseModel):
-    """Base for config sections: unknown keys are rejected, values are re-validated on set."""
+    """Base for config sections: unknown keys and wrong types are rejected, values re-validated on set."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(**STRICT, validate_assignment=True, frozen=False)
 
 
 def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> None:
@@ -43,6 +50,17 @@ def set_dotted(data: dict[str, Any], dotted: str, value: Any, source: str) -> No
             node = node[part]
 
 
+def _model_of(annotation: Any) -> Any:
+    """The pydantic model inside an annotation (``list[M]``, ``M | None``), or the annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if isinstance(found, type) and issubclass(found, BaseModel):
+            return found
+    return annotation
+
+
 def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     """Describe the allowed range of the field at ``loc`` from its constraints."""
     cls: Any = model
@@ -53,7 +71,7 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
         info = cls.model_fields.get(str(part))
         if info is None:
             return None
-        cls = info.annotation
+        cls = _model_of(info.annotation)
     if info is None:
         return None
     lo = hi = None
@@ -76,18 +94,27 @@ def _field_bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> str | None:
     return None
 
 
+def loc_key(loc: tuple[Any, ...]) -> str:
+    """``("outcomes", 0, "year")`` as ``outcomes[0].year``, the way the file is read."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def describe_validation_error(exc: ValidationError, model: type[BaseModel], source: str) -> InputError:
     """Turn pydantic's error list into one line naming file, key, value and allowed range."""
     err = exc.errors()[0]
     loc = tuple(p for p in err["loc"] if not isinstance(p, int))
-    key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    key = loc_key(err["loc"]) or "(top level)"
     if err["type"] == "extra_forbidden":
         parent: Any = model
         for part in loc[:-1]:
             fi = parent.model_fields.get(str(part)) if hasattr(parent, "model_fields") else None
-            parent = fi.annotation if fi is not None else None
+            parent = _model_of(fi.annotation) if fi is not None else None
         known = sorted(parent.model_fields) if hasattr(parent, "model_fields") else []
-        return InputError(f"unknown key (allowed keys: {', '.join(known)})", source=source, key=key)
+        allowed = f" (allowed keys: {', '.join(known)})" if known else ""
+        return InputError(f"unknown key{allowed}", source=source, key=key)
     bounds = _field_bounds(model, loc)
     value = err.get("input")
     msg = err["msg"]
@@ -110,8 +137,12 @@ def read_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"malformed TOML: {exc}", source=path) from None
+    except RecursionError:
+        raise InputError("malformed TOML: arrays or tables nested too deeply", source=path) from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source=path) from None
 
 
 def deep_merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from sim.config import Config, describe_validation_error, set_dotted
 from sim.core.errors import InputError
+from sim.core.inputs import STRICT
 from sim.scenario import validate_config
 
 # Keys that make a TOML table a parameter definition rather than a namespace of dotted keys.
@@ -35,7 +36,7 @@ PARAM_KEYS = frozenset(
 class ParamDef(BaseModel):
     """A parameter's range or distribution as written in the spec."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     low: float | None = None
     high: float | None = None

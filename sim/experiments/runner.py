@@ -25,6 +25,7 @@ import pandas as pd
 from sim.config import Config
 from sim.core.errors import InputError
 from sim.core.provenance import git_commit, versions
+from sim.core.rundir import sha256_file
 from sim.experiments import analysis
 from sim.experiments.spec import Experiment, RunSpec, describe
 from sim.experiments.store import ExperimentDir, now
@@ -120,7 +121,48 @@ def run_experiment(
     previous = store.prepare(exp.text, exp.plan_hash, resume)
     fn = run_fn if run_fn is not None else default_run_fn()
     t_start = time.perf_counter()
-    info: dict[str, Any] = {
+    info = _experiment_info(exp, fn, executor_name, previous)
+    store.write_experiment(info)
+
+    pending = [r for r in exp.runs if not (resume and store.is_finished(r.run_id, r.config_hash))]
+    result = Outcome(
+        out_dir=store.root,
+        total=len(exp.runs),
+        skipped=len(exp.runs) - len(pending),
+        executor=executor_name,
+    )
+    provenance = {
+        "versions": info["versions"],
+        "git": info["git"],
+        "experiment": exp.name,
+        "spec_hash": exp.spec_hash,
+        "run_function": info["run_function"],
+    }
+    bar = _progress(len(exp.runs), result.skipped, progress)
+    try:
+        _execute(exp, store, executor, fn, pending, provenance, result, bar, window)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    t_reduce = time.perf_counter()
+    reduced = analysis.reduce_experiment(exp, store)
+    result.reduce_s = time.perf_counter() - t_reduce
+    result.tables = reduced.paths
+    result.notes = exp.notes + reduced.notes
+    result.wall_s = time.perf_counter() - t_start
+    _finish_info(info, result, reduced.failed, executor_name)
+    # checksums of the combined tables, so a reader can refuse a folder mixed since (issue 16)
+    info["sha256"] = {name: sha256_file(path) for name, path in reduced.paths.items()}
+    store.write_experiment(info)
+    return result
+
+
+def _experiment_info(
+    exp: Experiment, fn: RunFn, executor_name: str, previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What ``experiment.json`` records while the experiment runs."""
+    return {
         "name": exp.name,
         "description": exp.model.description,
         "spec": str(exp.path),
@@ -140,23 +182,20 @@ def run_experiment(
         "timings": {"started": now()},
         "sessions": (previous or {}).get("sessions", []),
     }
-    store.write_experiment(info)
 
-    pending = [r for r in exp.runs if not (resume and store.is_finished(r.run_id, r.config_hash))]
-    result = Outcome(
-        out_dir=store.root,
-        total=len(exp.runs),
-        skipped=len(exp.runs) - len(pending),
-        executor=executor_name,
-    )
-    provenance = {
-        "versions": info["versions"],
-        "git": info["git"],
-        "experiment": exp.name,
-        "spec_hash": exp.spec_hash,
-        "run_function": info["run_function"],
-    }
-    bar = _progress(len(exp.runs), result.skipped, progress)
+
+def _execute(
+    exp: Experiment,
+    store: ExperimentDir,
+    executor: Executor,
+    fn: RunFn,
+    pending: list[RunSpec],
+    provenance: dict[str, Any],
+    result: Outcome,
+    bar: Any,
+    window: int,
+) -> None:
+    """Run ``pending`` on ``executor``, writing each run as it finishes."""
     todo = iter(pending)
     inflight: dict[Future, RunSpec] = {}
 
@@ -169,29 +208,22 @@ def run_experiment(
                 return
             inflight[executor.submit(execute_run, run, fn)] = run
 
-    try:
+    fill()
+    while inflight:
+        finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+        for fut in finished:
+            run = inflight.pop(fut)
+            _record(store, exp, run, _result_of(fut), provenance, result)
+            if bar is not None:
+                bar.set_postfix_str(f"failed={result.failed}", refresh=False)
+                bar.update(1)
         fill()
-        while inflight:
-            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                run = inflight.pop(fut)
-                _record(store, exp, run, _result_of(fut), provenance, result)
-                if bar is not None:
-                    bar.set_postfix_str(f"failed={result.failed}", refresh=False)
-                    bar.update(1)
-            fill()
-    finally:
-        if bar is not None:
-            bar.close()
 
-    t_reduce = time.perf_counter()
-    reduced = analysis.reduce_experiment(exp, store)
-    result.reduce_s = time.perf_counter() - t_reduce
-    result.tables = reduced.paths
-    result.notes = exp.notes + reduced.notes
-    result.wall_s = time.perf_counter() - t_start
+
+def _finish_info(info: dict[str, Any], result: Outcome, failed_total: int, executor_name: str) -> None:
+    """Status, timings and this session's record in ``experiment.json``."""
     info.update(
-        status="complete" if reduced.failed == 0 else "complete_with_failures",
+        status="complete" if failed_total == 0 else "complete_with_failures",
         notes=result.notes,
     )
     info["timings"].update(
@@ -213,9 +245,7 @@ def run_experiment(
         }
         | {"executor": executor_name},
     ]
-    info["runs_failed_total"] = reduced.failed
-    store.write_experiment(info)
-    return result
+    info["runs_failed_total"] = failed_total
 
 
 def _result_of(fut: Future) -> dict[str, Any]:
@@ -243,6 +273,9 @@ def _record(
 ) -> None:
     """Write one finished run (tables, then manifest) and count it."""
     tables = res.pop("tables")
+    warnings = (tables or {}).get("warnings")
+    if isinstance(warnings, pd.DataFrame) and len(warnings):
+        res["warnings"] = warnings.to_dict(orient="records")  # knobs clipped back into range
     timing = (tables or {}).get("timings")
     if isinstance(timing, pd.DataFrame) and len(timing) == 1:
         res["model_timings"] = {k: float(v) for k, v in timing.iloc[0].items()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
@@ -22,23 +23,29 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from sim.config import CITY, COUNTIES, Config, describe_validation_error, read_toml
 from sim.core.errors import InputError
+from sim.core.inputs import STRICT
 from sim.experiments.metrics import known_metrics, known_targets, probe_metrics, target_threshold
 from sim.experiments.params import Parameter, apply_overrides, flatten, parse_parameters
-from sim.scenario import load_config
+from sim.scenario import MAX_CHILDREN, check_run_size, load_config
 
 MAX_SAMPLES = 100_000
+MAX_RUNS = 20_000  # default cap on runs in one experiment; --max-runs
+# Memory the planned runs take in the parent (resolved config per run): 43 KB measured on
+# experiments/sensitivity.toml (896 runs, tracemalloc); rounded up.
+PLAN_BYTES_PER_RUN = 45_000
 MAX_REPLICATES = 1_000
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FOLDER_NAME = re.compile(r"^\w[\w.-]{0,59}\Z")  # \w includes Chinese; no separators, no leading dot
 # Which stream of the master SeedSequence feeds the design (replicates use spawn keys 0..R-1).
 _DESIGN_STREAM = 0x5A4D
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
 
 class DesignSpec(_Strict):
@@ -165,6 +172,17 @@ class SpecModel(_Strict):
     outcomes: list[OutcomeSpec] = Field(default_factory=list)
     prim: PrimSpec | None = None
 
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, v: str | None) -> str | None:
+        # the name is the default output folder results/experiments/<name>: one plain folder
+        if v is not None and not _FOLDER_NAME.match(v):
+            raise ValueError(
+                "must be a plain folder name: letters, digits, _ - . (not first), at most 60 "
+                "characters, no / or .."
+            )
+        return v
+
 
 @dataclass(frozen=True)
 class RunSpec:
@@ -212,6 +230,8 @@ class Experiment:
     runs: list[RunSpec] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    n_runs: int = 0  # scenarios x samples x replicates, known before the runs are built
+    peak_children: int = 0  # children of the largest run (estimate, sim.scenario.peak_children)
 
     @property
     def spec_hash(self) -> str:
@@ -276,14 +296,76 @@ def _read_model(path: Path, data: dict[str, Any]) -> SpecModel:
         raise describe_validation_error(exc, SpecModel, str(path)) from None
 
 
-def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Experiment:
-    """Read, validate and expand an experiment spec; raises ``InputError`` on any problem."""
+@dataclass(frozen=True)
+class Limits:
+    """Caps checked before anything is built (``--max-runs``, ``--max-children``)."""
+
+    max_runs: int = MAX_RUNS
+    max_children: int = MAX_CHILDREN
+
+
+def load_spec(
+    path: str | Path,
+    overrides: SpecOverrides | None = None,
+    limits: Limits | None = None,
+    *,
+    expand: bool = True,
+) -> Experiment:
+    """Read, validate and (with ``expand``) expand an experiment spec; ``InputError`` on any problem.
+
+    The design's size, the number of runs and the children of the largest run are computed
+    and checked against ``limits`` before any sample or run is built, so an oversized spec
+    fails in a second whatever its size. ``expand=False`` (``--check``) leaves ``runs``
+    empty; ``n_runs`` still says how many there would be.
+    """
     path = Path(path)
     data = read_toml(path)
     text = path.read_text(encoding="utf-8")
     src = str(path)
     ov = overrides or SpecOverrides()
+    lim = limits or Limits()
     notes: list[str] = []
+    _apply_cli_overrides(data, ov, notes)
+    model = _read_model(path, data)
+    scenarios = _resolve_scenarios(model, path, ov)
+    untils = {c.until for c in scenarios.values()}
+    if len(untils) > 1:
+        raise InputError(
+            f"scenarios end in different years ({sorted(untils)}); set until = YEAR in the spec",
+            source=src,
+            key="until",
+        )
+    params, probes = _resolve_parameters(model, scenarios, src)
+    n_runs = _check_size(model, params, len(scenarios), lim, src)
+    children = max(check_run_size(c, lim.max_children, src) for c in [*scenarios.values(), *probes])
+    unit, samples = _sample_design(model, params, src)
+    shrunk = ov.until is not None
+    outcomes = _check_outcomes(model.outcomes, scenarios, min(untils), src, notes, shrunk=shrunk)
+    _check_prim(model, outcomes, params, src)
+    exp = Experiment(
+        path=path.resolve(),
+        name=model.name or path.stem,
+        text=text,
+        model=model,
+        scenarios=scenarios,
+        parameters=params,
+        outcomes=outcomes,
+        unit_samples=unit,
+        samples=samples,
+        replicate_seeds=replicate_seeds(model.seed, model.replicates),
+        until=min(untils),
+        overrides=ov.active(),
+        notes=notes,
+        n_runs=n_runs,
+        peak_children=children,
+    )
+    if expand:
+        exp.runs = _expand(exp, src)
+    return exp
+
+
+def _apply_cli_overrides(data: dict[str, Any], ov: SpecOverrides, notes: list[str]) -> None:
+    """Write ``--replicates``, ``--until`` and ``--samples`` into the spec's data."""
     if ov.replicates is not None:
         data["replicates"] = ov.replicates
     if ov.until is not None:
@@ -300,14 +382,16 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
                 for pdef in flatten(data.get(section) or {}, stop_at_params=True).values():
                     if isinstance(pdef, dict):
                         pdef.pop("levels", None)
-                        if "values" in pdef:
+                        if isinstance(pdef.get("values"), list):
                             pdef["values"] = pdef["values"][: ov.samples]
         else:
             design["samples"] = ov.samples
         data["design"] = design
-    model = _read_model(path, data)
 
-    # Scenarios: each is a full config (base or its own), then constants, then its overrides.
+
+def _resolve_scenarios(model: SpecModel, path: Path, ov: SpecOverrides) -> dict[str, Config]:
+    """Each scenario as a full config: base or its own, then constants, then its overrides."""
+    src = str(path)
     base = load_config(_resolve_path(model.base, path, "base")) if model.base else Config()
     constants = flatten(model.constants)
     if ov.counties is not None:
@@ -344,26 +428,27 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
         if model.until is not None:
             cfg = apply_overrides(cfg, {"until": model.until}, src, key_prefix="")
         scenarios[name] = cfg
-    untils = {c.until for c in scenarios.values()}
-    if len(untils) > 1:
-        raise InputError(
-            f"scenarios end in different years ({sorted(untils)}); set until = YEAR in the spec",
-            source=src,
-            key="until",
-        )
-    until = untils.pop()
+    return scenarios
 
-    # Parameters: resolve names, check ranges and that every reachable value fits the config.
+
+def _resolve_parameters(
+    model: SpecModel, scenarios: dict[str, Config], src: str
+) -> tuple[list[Parameter], list[Config]]:
+    """Parameters with names resolved, and each scenario's config at each parameter's extremes.
+
+    Applying the extremes checks that every reachable value fits the config's bounds (and
+    the levers' own checks); the configs serve the size estimate.
+    """
     params = parse_parameters(model.uncertainties, "uncertainties", src) + parse_parameters(
         model.levers, "levers", src
     )
     seen: set[str] = set()
+    probes: list[Config] = []
     for p in params:
+        key = f"{_section(p)}.{p.name}"
         if p.name in seen:
             raise InputError(
-                "parameter given twice (uncertainties and levers are one namespace)",
-                source=src,
-                key=f"{_section(p)}.{p.name}",
+                "parameter given twice (uncertainties and levers are one namespace)", source=src, key=key
             )
         seen.add(p.name)
         for s in p.scenarios or ():
@@ -371,55 +456,72 @@ def load_spec(path: str | Path, overrides: SpecOverrides | None = None) -> Exper
                 raise InputError(
                     f"unknown scenario {s!r} (scenarios: {', '.join(scenarios)})",
                     source=src,
-                    key=f"{_section(p)}.{p.name}.scenarios",
+                    key=f"{key}.scenarios",
                 )
         if p.spec.integer is False and p.spec.values is None and _is_int_field(p.name):
-            raise InputError(
-                "this config value is an integer; add integer = true",
-                source=src,
-                key=f"{_section(p)}.{p.name}",
-            )
+            raise InputError("this config value is an integer; add integer = true", source=src, key=key)
         for sname, cfg in scenarios.items():
             if not p.applies_to(sname):
                 continue
             for value in p.probe_values():
-                apply_overrides(
-                    cfg,
-                    {p.name: value},
-                    f"{src} [{_section(p)}.{p.name} = {value!r} in scenario {sname}]",
-                )
-    unit, samples = _sample_design(model, params, src)
+                where = f"{src} [{key} = {value!r} in scenario {sname}]"
+                probes.append(apply_overrides(cfg, {p.name: value}, where))
+    return params, probes
 
-    outcomes = _check_outcomes(model.outcomes, scenarios, until, src, notes, shrunk=ov.until is not None)
-    if model.prim is not None:
-        names = {o.name for o in outcomes}
-        for o in model.prim.outcomes or []:
-            if o not in names:
-                raise InputError(
-                    f"unknown outcome {o!r} (outcomes: {', '.join(sorted(names))})",
-                    source=src,
-                    key="prim.outcomes",
-                )
-        if not params:
-            raise InputError("PRIM needs sampled uncertainties or levers", source=src, key="prim")
 
-    exp = Experiment(
-        path=path.resolve(),
-        name=model.name or path.stem,
-        text=text,
-        model=model,
-        scenarios=scenarios,
-        parameters=params,
-        outcomes=outcomes,
-        unit_samples=unit,
-        samples=samples,
-        replicate_seeds=replicate_seeds(model.seed, model.replicates),
-        until=until,
-        overrides=ov.active(),
-        notes=notes,
-    )
-    exp.runs = _expand(exp, src)
-    return exp
+def design_size(design: DesignSpec, params: list[Parameter]) -> int:
+    """Samples the design will draw, computed from its settings alone (nothing is sampled).
+
+    grid: the product of each parameter's levels; lhs: N; sobol: N(2D+2), or N(D+2)
+    without second order; morris: N(D+1) (SALib's sizes). 0 when samples is missing.
+    """
+    D = len(params)
+    if design.kind == "none":
+        return 1
+    if design.kind == "grid":
+        return math.prod(len(p.grid_values(design.num_levels)) for p in params)
+    n = design.samples or 0
+    if design.kind == "sobol":
+        return n * (2 * D + 2 if design.second_order else D + 2)
+    if design.kind == "morris":
+        return n * (D + 1)
+    return n
+
+
+def _check_size(model: SpecModel, params: list[Parameter], n_scenarios: int, lim: Limits, src: str) -> int:
+    """Total runs, checked against the sample and run caps before anything is built."""
+    n_samples = design_size(model.design, params)
+    if n_samples > MAX_SAMPLES:
+        raise InputError(
+            f"the {model.design.kind} design has {n_samples:,} points (at most {MAX_SAMPLES:,})",
+            source=src,
+            key="design",
+        )
+    n_runs = n_scenarios * max(n_samples, 1) * model.replicates
+    if n_runs > lim.max_runs:
+        raise InputError(
+            f"the plan has {n_runs:,} runs ({n_scenarios} scenario(s) x {max(n_samples, 1):,} "
+            f"sample(s) x {model.replicates} replicate(s)), about {n_runs * PLAN_BYTES_PER_RUN / 1e9:.1f} GB "
+            f"to hold; the cap is {lim.max_runs:,} (raise it with --max-runs)",
+            source=src,
+            key="design",
+        )
+    return n_runs
+
+
+def _check_prim(model: SpecModel, outcomes: list[OutcomeSpec], params: list[Parameter], src: str) -> None:
+    if model.prim is None:
+        return
+    names = {o.name for o in outcomes}
+    for o in model.prim.outcomes or []:
+        if o not in names:
+            raise InputError(
+                f"unknown outcome {o!r} (outcomes: {', '.join(sorted(names))})",
+                source=src,
+                key="prim.outcomes",
+            )
+    if not params:
+        raise InputError("PRIM needs sampled uncertainties or levers", source=src, key="prim")
 
 
 def _section(p: Parameter) -> str:
@@ -481,7 +583,6 @@ def _sample_design(
 ) -> tuple[np.ndarray, list[dict[str, Any]]]:
     """Draw the unit-cube design and map it to parameter values."""
     d = model.design
-    D = len(params)
     if d.kind == "none":
         if params:
             raise InputError(
@@ -497,35 +598,49 @@ def _sample_design(
         raise InputError(
             f"a {d.kind} design needs [uncertainties] or [levers]", source=src, key="design.kind"
         )
-    seed = design_seed(model.seed)
     if d.kind == "grid":
-        if d.samples is not None:
-            raise InputError(
-                "a grid takes levels (per parameter or in [design]), not samples",
-                source=src,
-                key="design.samples",
-            )
-        import itertools
+        return _grid_design(d, params, src)
+    return _sampled_design(model, params, src)
 
-        axes = [p.grid_values(d.num_levels) for p in params]
-        values = [
-            dict(zip([p.name for p in params], combo, strict=True)) for combo in itertools.product(*axes)
-        ]
-        if len(values) > MAX_SAMPLES:
-            raise InputError(
-                f"the grid has {len(values)} points (at most {MAX_SAMPLES})",
-                source=src,
-                key="design",
-            )
-        # unit coordinates of grid points, for analysis
-        unit = np.array(
-            [
-                [_grid_unit(ax, v) for ax, v in zip(axes, combo, strict=True)]
-                for combo in itertools.product(*axes)
-            ],
-            dtype=float,
+
+def _grid_design(d: DesignSpec, params: list[Parameter], src: str) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Every combination of the parameters' levels (the size was checked before)."""
+    if d.samples is not None:
+        raise InputError(
+            "a grid takes levels (per parameter or in [design]), not samples",
+            source=src,
+            key="design.samples",
         )
-        return unit, values
+    import itertools
+
+    axes = [p.grid_values(d.num_levels) for p in params]
+    values = [
+        dict(zip([p.name for p in params], combo, strict=True)) for combo in itertools.product(*axes)
+    ]
+    if len(values) > MAX_SAMPLES:
+        raise InputError(
+            f"the grid has {len(values)} points (at most {MAX_SAMPLES})",
+            source=src,
+            key="design",
+        )
+    # unit coordinates of grid points, for analysis
+    unit = np.array(
+        [
+            [_grid_unit(ax, v) for ax, v in zip(axes, combo, strict=True)]
+            for combo in itertools.product(*axes)
+        ],
+        dtype=float,
+    )
+    return unit, values
+
+
+def _sampled_design(
+    model: SpecModel, params: list[Parameter], src: str
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """An LHS, Sobol or Morris sample drawn from the design's own seed stream."""
+    d = model.design
+    D = len(params)
+    seed = design_seed(model.seed)
     if d.samples is None:
         raise InputError(f"a {d.kind} design needs samples = N", source=src, key="design.samples")
     problem = {"num_vars": D, "names": [p.name for p in params], "bounds": [[0.0, 1.0]] * D}
@@ -609,6 +724,7 @@ def _check_outcomes(
     *,
     shrunk: bool,
 ) -> list[OutcomeSpec]:
+    """Each outcome checked: unique name, what it measures, where, and in which year."""
     names: set[str] = set()
     checker = _MetricChecker(scenarios)
     out = []
@@ -618,62 +734,8 @@ def _check_outcomes(
         if o.name in names:
             raise InputError(f"outcome name {o.name!r} is used twice", source=src, key=f"{key}.name")
         names.add(o.name)
-        if (o.metric is None) == (o.target is None):
-            raise InputError(
-                "give exactly one of metric = ... (a county-year metric) or target = ... (a plan target)",
-                source=src,
-                key=key,
-            )
-        for attr in ("metric", "divide_by"):
-            name = getattr(o, attr)
-            if name is not None and not checker.knows(name):
-                raise InputError(checker.unknown(name), source=src, key=f"{key}.{attr}")
-        if o.divide_by is not None and o.metric is None:
-            raise InputError("divide_by applies to a metric", source=src, key=f"{key}.divide_by")
-        targets = known_targets()
-        if o.target is not None and targets is not None and o.target not in targets:
-            raise InputError(
-                f"unknown plan target {o.target!r} (known: {', '.join(sorted(targets))})",
-                source=src,
-                key=f"{key}.target",
-            )
-        if o.target is not None and o.threshold is None:
-            o = o.model_copy(update={"threshold": target_threshold(o.target)})
-        if o.target is not None and o.reduce != "value":
-            raise InputError(
-                "a plan target is one number; reduce applies to metrics only",
-                source=src,
-                key=f"{key}.reduce",
-            )
-        if o.county not in (*COUNTIES, CITY):
-            raise InputError(
-                f"unknown county {o.county!r} (allowed: {', '.join((*COUNTIES, CITY))})",
-                source=src,
-                key=f"{key}.county",
-            )
-        if o.reduce != "value" and o.county != CITY:
-            raise InputError(
-                f"reduce = {o.reduce!r} runs over the counties; leave county out",
-                source=src,
-                key=f"{key}.county",
-            )
-        if o.county != CITY:
-            for sname, cfg in scenarios.items():
-                if o.county not in cfg.counties:
-                    raise InputError(
-                        f"county {o.county!r} is not simulated in scenario {sname!r} "
-                        f"(its counties: {', '.join(cfg.counties)})",
-                        source=src,
-                        key=f"{key}.county",
-                    )
-        if o.county_sense != ">=" and o.county_threshold is None:
-            raise InputError("county_sense needs county_threshold", source=src, key=f"{key}.county_sense")
-        if o.county_threshold is not None and o.reduce != "count_counties":
-            raise InputError(
-                "county_threshold applies only to reduce = 'count_counties'",
-                source=src,
-                key=f"{key}.county_threshold",
-            )
+        o = _check_measure(o, checker, src, key)
+        _check_place(o, scenarios, src, key)
         if o.year <= start or o.year > until:
             if shrunk and o.year > until:
                 notes.append(f"outcome {o.name}: year {o.year} moved to {until} by --until")
@@ -686,6 +748,67 @@ def _check_outcomes(
                 )
         out.append(o)
     return out
+
+
+def _check_measure(o: OutcomeSpec, checker: _MetricChecker, src: str, key: str) -> OutcomeSpec:
+    """What the outcome measures: one metric (or a share of two) or one plan target."""
+    if (o.metric is None) == (o.target is None):
+        raise InputError(
+            "give exactly one of metric = ... (a county-year metric) or target = ... (a plan target)",
+            source=src,
+            key=key,
+        )
+    for attr in ("metric", "divide_by"):
+        name = getattr(o, attr)
+        if name is not None and not checker.knows(name):
+            raise InputError(checker.unknown(name), source=src, key=f"{key}.{attr}")
+    if o.divide_by is not None and o.metric is None:
+        raise InputError("divide_by applies to a metric", source=src, key=f"{key}.divide_by")
+    targets = known_targets()
+    if o.target is not None and targets is not None and o.target not in targets:
+        raise InputError(
+            f"unknown plan target {o.target!r} (known: {', '.join(sorted(targets))})",
+            source=src,
+            key=f"{key}.target",
+        )
+    if o.target is not None and o.threshold is None:
+        o = o.model_copy(update={"threshold": target_threshold(o.target)})
+    if o.target is not None and o.reduce != "value":
+        raise InputError(
+            "a plan target is one number; reduce applies to metrics only", source=src, key=f"{key}.reduce"
+        )
+    return o
+
+
+def _check_place(o: OutcomeSpec, scenarios: dict[str, Config], src: str, key: str) -> None:
+    """Where the outcome is read: a simulated county or the city, and how counties combine."""
+    if o.county not in (*COUNTIES, CITY):
+        raise InputError(
+            f"unknown county {o.county!r} (allowed: {', '.join((*COUNTIES, CITY))})",
+            source=src,
+            key=f"{key}.county",
+        )
+    if o.reduce != "value" and o.county != CITY:
+        raise InputError(
+            f"reduce = {o.reduce!r} runs over the counties; leave county out", source=src, key=f"{key}.county"
+        )
+    if o.county != CITY:
+        for sname, cfg in scenarios.items():
+            if o.county not in cfg.counties:
+                raise InputError(
+                    f"county {o.county!r} is not simulated in scenario {sname!r} "
+                    f"(its counties: {', '.join(cfg.counties)})",
+                    source=src,
+                    key=f"{key}.county",
+                )
+    if o.county_sense != ">=" and o.county_threshold is None:
+        raise InputError("county_sense needs county_threshold", source=src, key=f"{key}.county_sense")
+    if o.county_threshold is not None and o.reduce != "count_counties":
+        raise InputError(
+            "county_threshold applies only to reduce = 'count_counties'",
+            source=src,
+            key=f"{key}.county_threshold",
+        )
 
 
 def _expand(exp: Experiment, src: str) -> list[RunSpec]:

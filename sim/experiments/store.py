@@ -29,6 +29,7 @@ from sim.core.provenance import (
     atomic_write_parquet,
     utc_now,
 )
+from sim.core.rundir import sha256_file
 
 RUNS = "runs"
 MANIFEST = "manifest.json"
@@ -109,22 +110,29 @@ class ExperimentDir:
         old = d / MANIFEST
         if old.exists():
             old.unlink()  # a redone run is unfinished until its new manifest lands
-        files = {}
+        files, sums = {}, {}
         for name in save:
             frame = tables.get(name)
             if frame is None:
                 continue
             atomic_write_parquet(d / f"{name}.parquet", frame)
             files[name] = f"{name}.parquet"
-        manifest = dict(manifest, files=files)
+            sums[name] = sha256_file(d / files[name])
+        manifest = dict(manifest, files=files, sha256=sums)
         atomic_write_json(d / MANIFEST, manifest)
 
     def is_finished(self, run_id: str, config_hash: str) -> bool:
-        """A run is finished when its manifest says ok for the same config and its files exist."""
+        """A run is finished when its manifest says ok for the same config and its tables match
+        the manifest's checksums (a table rewritten by another process makes it unfinished)."""
         m = self.manifest(run_id)
         if m is None or m.get("status") != "ok" or m.get("config_hash") != config_hash:
             return False
-        return all((self.run_dir(run_id) / f).is_file() for f in (m.get("files") or {}).values())
+        sums = m.get("sha256") if isinstance(m.get("sha256"), dict) else {}
+        for name, file in (m.get("files") or {}).items():
+            path = self.run_dir(run_id) / str(file)
+            if not path.is_file() or sha256_file(path) != sums.get(name):
+                return False
+        return True
 
     def write_experiment(self, info: dict[str, Any]) -> None:
         """The experiment's own record (``experiment.json``), atomically."""

@@ -21,10 +21,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from sim.config import COUNTIES, Config, describe_validation_error
 from sim.core.errors import InputError
+from sim.core.inputs import STRICT
 from sim.core.names import SCHOOL_TYPES
 from sim.world.schools import type_mask
 
@@ -38,7 +39,7 @@ LAST_LEVER_YEAR = 2100
 class LeverParams(BaseModel):
     """Keys every lever accepts; each lever adds its own intensity and effect-size keys."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(**STRICT, frozen=True)
 
     type: str = Field(description="Registered lever name (see the README table).")
     start_year: int = Field(
@@ -70,9 +71,13 @@ class LeverParams(BaseModel):
 
     @field_validator("counties", "exclude_counties")
     @classmethod
-    def _known_counties(cls, value: list[str] | None) -> list[str] | None:
+    def _known_counties(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
         if value is None:
             return None
+        if not value and info.field_name == "counties":
+            raise ValueError(
+                "an empty list would act on no county; leave counties out for every county of the run"
+            )
         unknown = [c for c in value if c not in COUNTIES]
         if unknown:
             raise ValueError(f"unknown county {unknown[0]!r}; allowed: {', '.join(COUNTIES)}")

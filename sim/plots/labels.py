@@ -13,6 +13,7 @@ labels are Chinese only to keep axes short.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -345,8 +346,8 @@ def metric(name: str, lang: str = "en", *, unit: bool = False) -> str:
 
 def fmt_value(name: str, value: float) -> str:
     """Format a metric value for text: shares as percent, coefficients to 2 decimals."""
-    if value != value:  # NaN
-        return "–"
+    if not math.isfinite(value):  # NaN: not defined that year (e.g. a ratio over zero)
+        return "n/a"
     unit = metric_label(name).unit
     if unit == "share":
         return f"{100 * value:.1f}".rstrip("0").rstrip(".") + "%"

@@ -308,7 +308,10 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
                   f"Design: {design}; scenarios: {', '.join(exp.scenarios)}.")
     summary = Section("summary", titles["summary"], css_class="summary")
     summary.p(reading_guide(lang, "experiment"))
-    status = sm.run_status_line(exp.runs, lang)
+    design_info = exp.experiment.get("design")
+    planned = design_info.get("runs") if isinstance(design_info, dict) else None
+    status = sm.run_status_line(exp.runs, lang, planned if isinstance(planned, int) else None,
+                                unfinished=exp.experiment.get("status") == "running")
     if status:
         summary.p(status)
     tp = exp.target_probability

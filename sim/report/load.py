@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.errors import InputError
+from sim.core.rundir import sha256_file, verify_run
 
 COUNTY_YEAR_COLUMNS = ("year", "county", "metric", "value")
 TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
@@ -181,8 +182,9 @@ def detect_kind(path: str | Path) -> str:
 
 
 def load_run(path: str | Path) -> RunData:
-    """Load a run directory."""
+    """Load a run directory, refusing one whose tables do not match its manifest's checksums."""
     path = Path(path)
+    verify_run(path)
     cy = _tidy(_read_parquet(path / "county_year.parquet", COUNTY_YEAR_COLUMNS))
     if not len(cy):
         raise InputError("the table is empty", source=path / "county_year.parquet")
@@ -217,11 +219,12 @@ def load_experiment(path: str | Path) -> ExperimentData:
         tp = tp.assign(year=tp["year"].astype(int), scenario=tp["scenario"].astype(str))
     spec = path / "spec.toml"
     experiment = _read_json(path / "experiment.json")
+    _verify_tables(path, experiment)
     return ExperimentData(
         path=path,
         name=str(experiment.get("name") or path.name),
         experiment=experiment,
-        runs=_optional(path / "runs.parquet", ("run_id", "scenario", "status")),
+        runs=runs_on_disk(path, _optional(path / "runs.parquet", ("run_id", "scenario", "status"))),
         bands=bands,
         target_probability=tp,
         outcomes=_optional(path / "outcomes.parquet", ("run_id", "scenario")),
@@ -229,6 +232,43 @@ def load_experiment(path: str | Path) -> ExperimentData:
         prim=_optional(path / "prim.parquet", ("outcome", "box", "parameter", "low", "high")),
         spec_text=spec.read_text(encoding="utf-8") if spec.is_file() else None,
     )
+
+
+def _verify_tables(path: Path, experiment: dict[str, Any]) -> None:
+    """Refuse an experiment whose combined tables differ from the checksums it recorded."""
+    sums = experiment.get("sha256")
+    if not isinstance(sums, dict):
+        return  # unfinished, or written before checksums were recorded
+    for name, digest in sums.items():
+        table = path / f"{name}.parquet"
+        if not table.is_file() or sha256_file(table) != digest:
+            raise InputError(
+                f"{table.name} is missing or does not match the checksum in experiment.json "
+                "(changed since the experiment finished?); rerun it with --resume",
+                source=path,
+            )
+
+
+def runs_on_disk(path: Path, runs: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``runs.parquet`` with each run's status read from its own folder under ``runs/``.
+
+    Why: ``runs.parquet`` is a summary written at the end; after a kill or a partial rerun it
+    can say "ok" for runs whose folders are gone or unfinished (issue 16). A run is "ok" or
+    "failed" only when its own manifest says so (and an ok run's tables exist), else "missing".
+    """
+    if runs is None or not (path / "runs").is_dir():
+        return runs
+    from sim.experiments.store import ExperimentDir
+
+    store = ExperimentDir(path)
+    status = []
+    for run_id in runs["run_id"].astype(str):
+        m = store.manifest(run_id) or {}
+        files = m.get("files") if isinstance(m.get("files"), dict) else {}
+        present = all((store.run_dir(run_id) / str(f)).is_file() for f in files.values())
+        ok = m.get("status") == "ok" and present
+        status.append("ok" if ok else ("failed" if m.get("status") == "failed" else "missing"))
+    return runs.assign(status=status)
 
 
 def load(path: str | Path) -> RunData | ExperimentData:

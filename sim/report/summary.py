@@ -318,14 +318,22 @@ def probability_lines(tp: pd.DataFrame, lang: str) -> list[str]:
     return out
 
 
-def run_status_line(runs: pd.DataFrame | None, lang: str) -> str | None:
+def run_status_line(runs: pd.DataFrame | None, lang: str, planned: int | None = None,
+                    unfinished: bool = False) -> str | None:
+    """How many runs finished, failed or are missing, counted from the run folders on disk."""
     if runs is None or not len(runs):
         return None
-    n = len(runs)
-    ok = int((runs["status"].astype(str) == "ok").sum())
+    status = runs["status"].astype(str)
+    n, ok, failed = len(runs), int((status == "ok").sum()), int((status == "failed").sum())
+    missing = n - ok - failed + max((planned or n) - n, 0)
     scen = runs["scenario"].nunique()
-    return tr(lang, f"共 {n} 次运行({scen} 个情景),成功 {ok} 次,失败 {n - ok} 次。",
-              f"{n} runs over {scen} scenarios: {ok} finished, {n - ok} failed.")
+    zh = f"共 {max(n, planned or n)} 次运行({scen} 个情景),成功 {ok} 次,失败 {failed} 次"
+    en = f"{max(n, planned or n)} runs over {scen} scenarios: {ok} finished, {failed} failed"
+    if missing:
+        zh, en = zh + f",缺失 {missing} 次", en + f", {missing} missing"
+    if unfinished:
+        zh, en = zh + "(实验未完成)", en + " (the experiment did not finish)"
+    return tr(lang, zh + "。", en + ".")
 
 
 def sensitivity_lines(sens: pd.DataFrame | None, lang: str) -> list[str]:

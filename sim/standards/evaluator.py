@@ -216,9 +216,9 @@ class CompulsoryEvaluation:
         parts = [{**p, "county": names[p["ci"]], "status": status_names(p["code"])} for p in self._parts]
         return stack(parts, CRITERIA_COLUMNS)
 
-    @property
+    @cached_property
     def gaps(self) -> pd.DataFrame:
-        """The failing criteria, worst first within each county."""
+        """The failing criteria, worst first within each county (cached: renderers ask per county)."""
         failed = self.criteria[self.criteria["status"] == FAILED]
         return failed.sort_values(
             ["county", "rel_gap"], ascending=[True, False], na_position="last", kind="stable"

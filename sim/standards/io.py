@@ -12,6 +12,7 @@ synthetic); a UTF-8 byte-order mark (Excel's "CSV UTF-8") is accepted.
 from __future__ import annotations
 
 import csv
+import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,24 @@ class _Problems:
         raise InputError(f"{len(self.items)} problems: " + "; ".join(shown) + tail, source=self.source)
 
 
+def _collect(reader: Any, at: list[int]) -> tuple[list[str] | None, list[tuple[int, list[str]]]]:
+    """Header and data rows with their first line numbers; ``at[0]`` follows the reader."""
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for record in reader:
+        line = at[0]
+        at[0] = reader.line_num + 1
+        if not record or all(not cell.strip() for cell in record):
+            continue
+        if record[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [cell.strip() for cell in record]
+            continue
+        rows.append((line, record))
+    return header, rows
+
+
 def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]], Path]:
     """Header and data rows with their physical line numbers (comments skipped)."""
     path = Path(path)
@@ -64,21 +83,19 @@ def _read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text (save the spreadsheet as 'CSV UTF-8')", source=path) from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError("a NUL byte: not a text CSV", source=path, key=f"line {line}")
     reader = csv.reader(text.splitlines(keepends=True))
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    start = 1
-    for record in reader:
-        line = start
-        start = reader.line_num + 1
-        if not record or all(not cell.strip() for cell in record):
-            continue
-        if record[0].lstrip().startswith("#"):
-            continue
-        if header is None:
-            header = [cell.strip() for cell in record]
-            continue
-        rows.append((line, record))
+    at = [1]  # first line of the record being read, for the message on a broken quote
+    try:
+        header, rows = _collect(reader, at)
+    except csv.Error as exc:
+        raise InputError(
+            f'{exc}: a field opened with " here never closes (check the quotes from this line on)',
+            source=path,
+            key=f"line {at[0]}",
+        ) from None
     if header is None:
         raise InputError("empty file: no header line", source=path)
     dupes = sorted({h for h in header if header.count(h) > 1 and h})
@@ -121,11 +138,14 @@ def _parse_table(
     """Parse the columns named in ``spec``; unknown extra columns are kept as text."""
     missing = [c for c in required if c not in header]
     if missing:
+        extra = [h for h in header if h not in required and h not in spec]
+        close = {m: difflib.get_close_matches(m, extra, n=1, cutoff=0.75) for m in missing}
+        hint = "; ".join(f"{c[0]!r} looks like {m!r}" for m, c in close.items() if c)
         problems.add(
-            1 if rows else None,
+            None,
             missing[0],
-            f"required column(s) missing: {', '.join(missing)} "
-            f"(required: {', '.join(required)}; found: {', '.join(header)})",
+            f"required column(s) missing: {', '.join(missing)}"
+            f"{f' ({hint})' if hint else ''} (required: {', '.join(required)}; found: {', '.join(header)})",
         )
         problems.raise_if_any()
     pos = {name: i for i, name in enumerate(header)}

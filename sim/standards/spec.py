@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.core.errors import InputError
-from sim.core.inputs import describe_validation_error, read_toml
+from sim.core.inputs import STRICT, describe_validation_error, read_toml
 
 HERE = Path(__file__).parent
 LEVELS: tuple[str, str] = ("primary", "junior")
@@ -23,7 +23,7 @@ Op = Literal[">=", "<=", "true", "false"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(**STRICT, frozen=True)
 
 
 class Meta(_Strict):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.core.inputs import describe_validation_error, read_toml
+from sim.core.inputs import STRICT, describe_validation_error, read_toml
 from sim.core.names import CITY
 
 TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "note")
@@ -26,7 +26,7 @@ TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met"
 class Target(BaseModel):
     """One plan target."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(**STRICT, frozen=True)
     id: str
     name_zh: str
     name_en: str
@@ -39,7 +39,7 @@ class Target(BaseModel):
 
 
 class _Targets(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(**STRICT, frozen=True)
     targets: list[Target]
 
 

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.columns import count_by, rank_within_groups
-from sim.core.errors import InputError
 from sim.core.names import TYPE_CODES
 from sim.processes.workforce import rotation, training
 from sim.processes.workforce.retirement import retirement_age_months, retiring_by
@@ -88,27 +87,38 @@ FLOWS: tuple[str, ...] = (
 )
 
 
-def check_policy(model: QingyuanModel) -> None:
-    """Reject workforce knobs a lever set outside their range, naming knob and county."""
+POLICY_BOUNDS = {
+    "salary_parity": (0.0, 1.5),
+    "hiring_budget_share": (0.0, 1.0),
+    "rotation_rate": (0.0, 1.0),
+    "rotation_backbone_share": (0.0, 1.0),
+    "training_places": (0.0, 1.0),
+    "directed_places": (0.0, 10000.0),
+}
+
+
+def clip_policy(model: QingyuanModel, year: int) -> None:
+    """Clip workforce knobs that levers pushed out of range, recording a warning for each.
+
+    Why: each lever's settings are valid alone, but levers adding to one shared knob (training
+    places from two levers on top of ``training_places = 1.0``) can push it past what it means.
+    Stopping mid-run lost the whole run (issue 16); the run goes on at the limit instead, and
+    ``model.warnings`` (the manifest's ``warnings``) says where, when and by how much.
+    """
     p = model.policy
-    bounds = {
-        "salary_parity": (0.0, 1.5),
-        "hiring_budget_share": (0.0, 1.0),
-        "rotation_rate": (0.0, 1.0),
-        "rotation_backbone_share": (0.0, 1.0),
-        "training_places": (0.0, 1.0),
-        "directed_places": (0.0, 10000.0),
-    }
-    for name, (lo, hi) in bounds.items():
+    for name, (lo, hi) in POLICY_BOUNDS.items():
         values = np.asarray(getattr(p, name), dtype=float)
-        bad = ~((values >= lo) & (values <= hi))
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                f"{float(values[i])} for {model.counties[i]} is out of range; allowed: >= {lo} and <= {hi}",
-                source="policy (set by levers)",
-                key=name,
+        if np.isnan(values).any():
+            raise ValueError(f"policy knob {name} is NaN after the levers (a bug in a lever)")
+        out = np.flatnonzero((values < lo) | (values > hi))
+        for i in out:
+            limit = lo if values[i] < lo else hi
+            model.warnings.append(
+                {"year": year, "knob": name, "county": model.counties[i], "value": float(values[i]),
+                 "clipped_to": limit}
             )
+        if len(out):
+            setattr(p, name, np.clip(values, lo, hi).astype(np.asarray(getattr(p, name)).dtype))
 
 
 def retiring(model: QingyuanModel, year: int) -> np.ndarray:
@@ -382,7 +392,7 @@ def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
 
 def separations(model: QingyuanModel, year: int) -> None:
     """The first half of the workforce year: leavers, closed schools' staff, service, transfers."""
-    check_policy(model)
+    clip_policy(model, year)
     leave(model, year, model.streams.get("workforce", year))
     s = model.schools
     if (s.status[model.teachers.school] != 0).any() or (

@@ -1,0 +1,172 @@
+"""Bounded resources (issue 16): sizes are known before anything is built, and capped."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.config import Config
+from sim.core.errors import InputError
+from sim.experiments.spec import Limits, design_size, load_spec
+from sim.scenario import check_run_size, peak_children
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SPEC = """
+name = "sized"
+seed = 1
+replicates = {replicates}
+[scenarios]
+baseline = {{ counties = ["连山壮族瑶族自治县"] }}
+[design]
+{design}
+[uncertainties]
+"demography.births_trend" = {{ low = -0.05, high = 0.0 }}
+"demography.urbanisation_gain" = {{ low = 0.0, high = 0.02 }}
+"workforce.rotation_rate" = {{ low = 0.0, high = 0.2 }}
+"""
+
+
+def spec(tmp_path: Path, design: str, replicates: int = 1) -> Path:
+    path = tmp_path / "s.toml"
+    path.write_text(SPEC.format(design=design, replicates=replicates), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "design",
+    [
+        'kind = "grid"\nlevels = 4',
+        'kind = "lhs"\nsamples = 7',
+        'kind = "sobol"\nsamples = 8',
+        'kind = "sobol"\nsamples = 8\nsecond_order = false',
+        'kind = "morris"\nsamples = 3',
+    ],
+)
+def test_design_size_is_what_the_sampler_draws(tmp_path, design):
+    exp = load_spec(spec(tmp_path, design, replicates=2))
+    assert design_size(exp.design, exp.parameters) == len(exp.samples)
+    assert exp.n_runs == len(exp.runs) == 2 * len(exp.samples)
+
+
+def test_run_cap_names_the_count_and_the_option(tmp_path):
+    with pytest.raises(InputError, match=r"2,000 runs .* cap is 1,000 \(raise it with --max-runs\)"):
+        load_spec(spec(tmp_path, 'kind = "lhs"\nsamples = 1000', replicates=2), limits=Limits(max_runs=1000))
+
+
+def test_children_estimate_is_close_to_the_model():
+    from sim.model import QingyuanModel
+
+    config = Config(counties=["连山壮族瑶族自治县"], until=2023)
+    model = QingyuanModel(config)
+    actual = len(model.pop.stage)
+    assert 0.85 < peak_children(config) / actual < 1.15, (peak_children(config), actual)
+
+
+def test_children_cap_refuses_a_population_explosion():
+    grow = Config().with_overrides({"demography.births_trend": 0.3, "until": 2040})
+    assert peak_children(grow) > 10_000_000  # the issue's 13 M children by 2040
+    with pytest.raises(InputError, match=r"about 13,\d{3},\d{3} children .* --max-children"):
+        check_run_size(grow, 5_000_000, "c.toml")
+    assert check_run_size(Config(), 5_000_000, "c.toml") > 1_000_000
+
+
+def test_check_on_a_huge_spec_is_fast_and_small(tmp_path):
+    """--check of a 5.7-million-run Sobol plan: under 5 s of CPU and 500 MB, and says what it needs."""
+    path = spec(tmp_path, 'kind = "sobol"\nsamples = 65536', replicates=10)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert proc.returncode == 2 and "524,288 points (at most 100,000)" in proc.stderr  # over MAX_SAMPLES
+    path = spec(tmp_path, 'kind = "sobol"\nsamples = 8192', replicates=50)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    assert proc.returncode == 0, proc.stderr
+    assert "= 3276800 runs" in proc.stderr and "MB per run" in proc.stderr and "GB in all" in proc.stderr
+    assert cpu < 2 * 5.0, cpu  # two processes, each under 5 s of CPU
+    assert after.ru_maxrss < 500 * 1024, after.ru_maxrss  # KB on Linux: the larger child's peak
+
+
+def test_a_valid_config_whose_levers_overshoot_a_knob_runs_with_a_warning():
+    """training_places = 1.0 (its maximum) with the plan's levers used to stop in year one at 1.11."""
+    from sim.scenario import load_config, run
+
+    config = load_config(ROOT / "configs" / "plan.toml").with_overrides(
+        {"workforce.training_places": 1.0, "counties": ["连山壮族瑶族自治县"], "until": 2024}
+    )
+    tables = run(config)
+    warnings = tables["warnings"]
+    assert len(warnings) and set(warnings["knob"]) == {"training_places"}
+    assert (warnings["value"] > 1.0).all() and (warnings["clipped_to"] == 1.0).all()
+
+
+def test_a_ratio_over_zero_is_nan_never_inf():
+    import pandas as pd
+
+    from sim.model import QingyuanModel
+    from sim.plots.labels import fmt_value
+
+    model = QingyuanModel(
+        Config(counties=["连山壮族瑶族自治县"], until=2023).with_overrides(
+            {"enrolment.preschool_enrolment": 0.0}
+        )
+    )
+    model.run(2023)
+    # what the preschool evaluator reports for children but no teachers
+    model.county_rows.append(
+        pd.DataFrame(
+            {
+                "year": [2023],
+                "county": ["全市"],
+                "metric": ["children_per_teacher_preschool"],
+                "value": [float("inf")],
+            }
+        )
+    )
+    cy = model.county_year()
+    assert not cy["value"].isin([float("inf"), float("-inf")]).any()
+    assert cy["value"].iloc[-1] != cy["value"].iloc[-1]  # NaN
+    assert fmt_value("children_per_teacher_preschool", float("nan")) == "n/a"
+
+
+def test_experiment_status_counts_the_run_folders_on_disk(tmp_path):
+    """A kill in the final step left runs.parquet saying every run finished."""
+    import json
+
+    from sim.report.load import load
+    from sim.report.summary import run_status_line
+    from tests import test_report_fixtures as fx
+
+    d = fx.write_experiment(tmp_path / "exp", replicates=3)
+    ids = list(load(d).runs["run_id"])
+    for i, run_id in enumerate(ids[:-1]):  # the last run's folder is gone
+        folder = d / "runs" / run_id
+        folder.mkdir(parents=True)
+        (folder / "county_year.parquet").write_bytes(b"x")
+        status = "failed" if i == 0 else "ok"
+        manifest = {"status": status, "files": {"county_year": "county_year.parquet"}}
+        (folder / "manifest.json").write_text(json.dumps(manifest))
+    (d / "runs" / ids[1] / "county_year.parquet").unlink()  # listed but missing: not finished
+    info = json.loads((d / "experiment.json").read_text())
+    (d / "experiment.json").write_text(json.dumps({**info, "status": "running"}))
+    runs = load(d).runs
+    assert list(runs["status"]).count("ok") == len(ids) - 3
+    line = run_status_line(runs, "en", unfinished=True)
+    assert f"{len(ids) - 3} finished, 1 failed, 2 missing (the experiment did not finish)" in line
