@@ -15,6 +15,7 @@ are Mesa agents whose state is a row of ``model.schools`` (``sim.world.schools``
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import mesa
@@ -31,6 +32,7 @@ from sim.processes import boarding, demography, enrolment, school_dynamics
 from sim.processes.policy import PolicyState
 from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
+from sim.world import cache as world_cache
 from sim.world.build import (
     START_YEAR,
     build_schools,
@@ -98,6 +100,12 @@ STANDARD_FLOWS = (
 )
 
 
+@functools.cache
+def _mesa_attributes() -> frozenset[str]:
+    """Attributes ``mesa.Model`` keeps itself (agent registry, id counter): never cached."""
+    return frozenset(vars(mesa.Model(rng=0)))
+
+
 class QingyuanModel(mesa.Model):
     """Basic education in the selected Qingyuan counties, one step per school year."""
 
@@ -117,7 +125,7 @@ class QingyuanModel(mesa.Model):
         self.school_rows: list[pd.DataFrame] = []
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._declare_process_state()
-        self._build_world()
+        self._build_or_restore_world()
         self.levers = build_levers(config.levers, config, "config")
         # lever book-keeping (model.lever_state), lever metrics and each lever's setup
         install(self, self.levers)
@@ -155,6 +163,33 @@ class QingyuanModel(mesa.Model):
         # lever book-keeping, set by sim.levers.install
         self.lever_state: LeverState | None = None
 
+    def _build_or_restore_world(self) -> None:
+        """The 2022 world, from the per-process cache when this config and seed built one.
+
+        What the build sets (every attribute it assigns) is cached; the policy knobs are not
+        (they hold this config) and the Mesa school agents are re-created for this model.
+        """
+        key = world_cache.world_key(self.config, self.seed_used)
+        state = world_cache.get(key)
+        if state is None:
+            before = dict(vars(self))
+            self._build_world()
+            mesa_own = _mesa_attributes()
+            state = {
+                k: v
+                for k, v in vars(self).items()
+                if before.get(k, before) is not v and k != "policy" and k not in mesa_own
+            }
+            world_cache.put(key, state)
+            return
+        vars(self).update(state)
+        self._init_policy_state()  # the status quo of this config (levers act later)
+        self._add_school_agents()
+
+    def _add_school_agents(self) -> None:
+        for i, name in enumerate(self.school_names):
+            School(self, i, name)
+
     def _build_world(self) -> None:
         cfg = self.config
         self.geo = build_geography(self.counties, self.streams.get("geography"))
@@ -177,8 +212,7 @@ class QingyuanModel(mesa.Model):
         )
         self.school_level = school_levels(self.schools)
         self._init_policy_state()
-        for i, name in enumerate(self.school_names):
-            School(self, i, name)
+        self._add_school_agents()
         self.merge_target = np.full(len(self.schools), -1, dtype=np.int32)
         # initial placement: everyone enrolled is placed as if entering now
         self.flows = Flows(len(self.counties))

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.scenario import load_config
 
 SUMMARY_METRICS = (
     ("new_births", "births"),
@@ -32,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the scenario, write its tables and manifest, print a short summary."""
-    from sim.scenario import build_manifest, now, run, write_run
+    # the model is imported here, not at the top: ``python -m sim --help`` must not pay for Mesa
+    from sim.scenario import build_manifest, load_config, now, run, write_run
 
     overrides = {}
     if args.seed is not None:

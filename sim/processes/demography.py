@@ -46,10 +46,12 @@ class AggregatePopulation:
 def step(model: QingyuanModel, year: int) -> None:
     """Run the demography phase for ``year``."""
     births(model, year)
-    exits(model, year)
+    gone = exits(model, year)
     if model.config.demography.migration:
-        migrate(model, year)
+        migrate(model, year, gone)  # drops the children gone, in the same compaction
         left_behind(model, year)
+    else:
+        model.pop.keep(~gone)
     model.aggregate.step(model.config.demography.migration)
 
 
@@ -88,8 +90,11 @@ def births(model: QingyuanModel, year: int) -> None:
         )
 
 
-def exits(model: QingyuanModel, year: int) -> None:
-    """Deaths, and 18-year-olds leaving the child population."""
+def exits(model: QingyuanModel, year: int) -> np.ndarray:
+    """Deaths, and 18-year-olds leaving the child population: the mask of those gone.
+
+    They are dropped with the year's single compaction (in ``migrate``), not here.
+    """
     pop, flows = model.pop, model.flows
     rng = model.streams.get("deaths", year)
     aged_out = pop.age(year) >= LEAVING_AGE
@@ -98,20 +103,25 @@ def exits(model: QingyuanModel, year: int) -> None:
     flows.add("new_aged_out", pop.county[aged_out])
     flows.add("new_deaths", pop.county[dies])
     flows.add("new_student_leavers", pop.county[(aged_out | dies) & enrolled])
-    pop.keep(~(aged_out | dies))
+    return aged_out | dies
 
 
-def migrate(model: QingyuanModel, year: int) -> None:
-    """Household moves: up the settlement ladder, into the centre, out of the city, and in."""
+def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
+    """Household moves: up the settlement ladder, into the centre, out of the city, and in.
+
+    ``gone`` marks children who left this year already (``exits``); they do not move, and
+    they, the out-migrants and the arrivals make one compaction of the columns.
+    """
     pop, geo, flows, dp = model.pop, model.geo, model.flows, model.config.demography
     rng = model.streams.get("migration", year)
     n = len(pop)
     tier = geo.place_tier[pop.place]
     r = model.aggregate.rural_to_urban[pop.county]
     u = rng.random(n)
+    stays = ~gone
     # 1. village → town or seat; town → seat
-    from_village = (tier == VILLAGE) & (u < r)
-    from_town = (tier == TOWN) & (u < r * dp.town_to_seat_share)
+    from_village = (tier == VILLAGE) & (u < r) & stays
+    from_town = (tier == TOWN) & (u < r * dp.town_to_seat_share) & stays
     to_seat = from_town | (from_village & (rng.random(n) < dp.town_to_seat_share))
     to_town = from_village & ~to_seat
     movers = np.flatnonzero(to_seat)
@@ -124,7 +134,7 @@ def migrate(model: QingyuanModel, year: int) -> None:
     # 2. into 清城/清新 from the other counties
     centre = [geo.counties.index(c) for c in CENTRE if c in geo.counties]
     if centre:
-        outside = ~np.isin(pop.county, centre)
+        outside = ~np.isin(pop.county, centre) & stays
         into = np.flatnonzero(outside & (rng.random(n) < dp.into_centre))
         if len(into):
             weights = np.array([INTO_CENTRE_SPLIT[geo.counties[c]] for c in centre])
@@ -142,12 +152,12 @@ def migrate(model: QingyuanModel, year: int) -> None:
             moved[into] = True
     pop.needs_school[moved] = True
     # 3. out of the city with the family
-    out = rng.random(n) < dp.out_with_children
+    out = (rng.random(n) < dp.out_with_children) & stays
     flows.add("new_outflow", pop.county[out])
     flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
-    pop.keep(~out)
     # 4. families arriving (returning or new), mostly into towns and seats
-    arrivals(model, year, rng)
+    keep = ~(gone | out)
+    pop.keep(keep, append=arrivals(model, year, rng, keep))
 
 
 def random_place(model: QingyuanModel, county: np.ndarray, tier: int, rng: np.random.Generator) -> np.ndarray:
@@ -161,15 +171,17 @@ def random_place(model: QingyuanModel, county: np.ndarray, tier: int, rng: np.ra
     return out
 
 
-def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
-    """Children arriving with their families, as a share of each county's children."""
-    pop, geo = model.pop, model.geo
-    counts = np.bincount(pop.county, minlength=len(geo.counties))
+def arrivals(
+    model: QingyuanModel, year: int, rng: np.random.Generator, staying: np.ndarray
+) -> dict[str, np.ndarray] | None:
+    """Columns of the children arriving with their families (a share of the ``staying`` children)."""
+    geo = model.geo
+    counts = np.bincount(model.pop.county[staying], minlength=len(geo.counties))
     n = rng.poisson(model.config.demography.inflow_children * counts)
     county = np.repeat(np.arange(len(geo.counties), dtype=np.int8), n)
     total = len(county)
     if total == 0:
-        return
+        return None
     age = rng.integers(0, LEAVING_AGE, size=total)
     # L: arrivals settle in seats (80%) and towns; a county without towns uses its seat
     has_town = np.array([model.places_by_county_tier[(ci, TOWN)].size > 0 for ci in range(len(geo.counties))])
@@ -192,9 +204,9 @@ def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
         preschool_attendance=model.calib.preschool_attendance,
     )
     cols["left_behind"] = np.zeros(total, dtype=bool)
-    pop.append(**cols)
     for ci in range(len(geo.counties)):
         model.flows.add_count("new_inflow", ci, int(n[ci]))
+    return cols
 
 
 def left_behind(model: QingyuanModel, year: int) -> None:

@@ -124,8 +124,18 @@ def county_wide_choice(
     return out
 
 
-def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Generator) -> None:
+def assign(
+    model: QingyuanModel,
+    who: np.ndarray,
+    stage: int,
+    rng: np.random.Generator,
+    used: np.ndarray | None = None,
+) -> None:
     """Give the children ``who`` (indices) a school of ``stage``.
+
+    ``used`` (optional) is the seats taken per school by the children not being placed; the
+    caller keeps it, and this function adds its placements, so that placing every stage
+    costs one count of the enrolled instead of one per stage.
 
     Compulsory stages: the nearest school (就近入学), except that quality-seeking families
     get the county's best school while it has free seats. Kindergarten: the nearest public
@@ -147,17 +157,25 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
     if stage == PRESCHOOL:
         public = model.catchment(("kg_public",))[pop.place[who]]
         wants = rng.random(len(who)) < model.config.enrolment.public_kindergarten_preference
-        got = admit_where_free(school, public, wants, spare_seats(model, who), rng)
+        got = admit_where_free(school, public, wants, _spare(model, who, used), rng)
         school[got] = public[got]
     seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[county]
     if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
         best = best_school_by_county(model, types)[county]
         wants = rng.random(len(who)) < seek_p
-        got = admit_where_free(school, best, wants, spare_seats(model, who), rng)
+        got = admit_where_free(school, best, wants, _spare(model, who, used), rng)
         school[got] = best[got]
         model.flows.add("new_choice_transfers", county[got])
     pop.stage[who] = stage
     pop.school[who] = school
+    if used is not None:
+        used += count_by(school, len(used))
+
+
+def _spare(model: QingyuanModel, who: np.ndarray, used: np.ndarray | None) -> np.ndarray:
+    if used is None:
+        return spare_seats(model, who)
+    return np.maximum(model.schools.capacity.astype(np.int64) - used, 0)
 
 
 def step(model: QingyuanModel, year: int) -> None:
@@ -229,8 +247,9 @@ def step(model: QingyuanModel, year: int) -> None:
     # entrants, and pupils who moved house or lost their school, get a school of their stage
     placing = (new_stage != pop.stage) | (relocate & ~leave)
     pop.school[placing] = -1  # so seat counts see only pupils who stay put
+    used = count_by(pop.school, len(model.schools))
     for stage in STAGE_TYPES:
-        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng)
+        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng, used)
     pop.needs_school[:] = False
     top_outflow(model, to_gen, rng)
 

@@ -225,12 +225,13 @@ def split_general_vocational(
     pop: Population, entering: np.ndarray, general_share: float, rng: np.random.Generator
 ) -> np.ndarray:
     """中考: the top ``general_share`` of entrants by (noisy) achievement go general, per county."""
-    score = pop.achievement + rng.normal(0, 0.5, len(pop)).astype(np.float32)
     idx = np.flatnonzero(entering)
+    # noise only for the entrants (about 4% of the children), not for every row
+    score = pop.achievement[idx] + rng.normal(0, 0.5, len(idx)).astype(np.float32)
     stage = np.full(len(idx), VOCATIONAL, dtype=np.int8)
     county = pop.county[idx]
     # rank within county: sort by (county, -score)
-    order = np.lexsort((-score[idx], county))
+    order = np.lexsort((-score, county))
     counts = np.bincount(county, minlength=int(county.max(initial=0)) + 1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.empty(len(idx), dtype=np.int64)
