@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config
+from sim.core.crn import CRN
 from sim.core.rng import Streams
 from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
@@ -115,6 +116,7 @@ class QingyuanModel(mesa.Model):
         self.config = config
         self.seed_used = seed
         self.streams = Streams(seed)
+        self.crn = CRN(seed)  # per-individual draws (sim.crn)
         self.counties = list(config.counties)
         self.year = START_YEAR
         self.calib = calibrate(config.demography, config.enrolment)
@@ -204,9 +206,7 @@ class QingyuanModel(mesa.Model):
         self.town_of_township = np.full(n_t, -1, dtype=np.int32)
         urbanish = np.flatnonzero(self.geo.place_tier != 2)
         self.town_of_township[self.geo.place_township[urbanish[::-1]]] = urbanish[::-1]
-        self.pop = initial_children(
-            cfg, self.geo, self.calib, self.place_weight, self.streams.get("children")
-        )
+        self.pop = initial_children(cfg, self.geo, self.calib, self.place_weight, self.crn.at(START_YEAR))
         self.schools, self.school_names = build_schools(
             cfg, self.geo, self.calib, self.pop, self.streams.get("schools")
         )
@@ -216,10 +216,10 @@ class QingyuanModel(mesa.Model):
         self.merge_target = np.full(len(self.schools), -1, dtype=np.int32)
         # initial placement: everyone enrolled is placed as if entering now
         self.flows = Flows(len(self.counties))
-        rng = self.streams.get("initial-enrolment")
+        draws = self.crn.at(START_YEAR)
         stages = self.pop.stage.copy()
         for stage in enrolment.STAGE_TYPES:
-            enrolment.assign(self, np.flatnonzero(stages == stage), stage, rng)
+            enrolment.assign(self, np.flatnonzero(stages == stage), stage, draws)
         self.pop.stage[:] = stages
         # size capacities and stocks on 2022 enrolment, then boarding and classes
         counts = measure.pupil_counts(self)

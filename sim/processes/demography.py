@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import data
+from sim.core.crn import ARRIVED, BORN, Draws, new_ids, poisson_quantile
+from sim.core.names import COUNTIES
 from sim.world.build import CENTRE, MIGRANT_SHARE_CENTRE, MIGRANT_SHARE_OTHER, new_child_columns
 from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.population import LEAVING_AGE, NOT_ENROLLED
@@ -58,17 +60,22 @@ def step(model: QingyuanModel, year: int) -> None:
 def births(model: QingyuanModel, year: int) -> None:
     """New babies by county, living where the county's youngest children live."""
     pop, geo = model.pop, model.geo
-    rng = model.streams.get("births", year)
+    draws = model.crn.at(year)
     age = pop.age(year)
     young = np.flatnonzero((age >= 1) & (age <= 5))
-    counties, places = [], []
+    counties, places, ids = [], [], []
     for ci, county in enumerate(geo.counties):
         n = round(model.calib.births[year][county])
         cand = young[pop.county[young] == ci]
         if n == 0:
             continue
+        # the n babies of a county are the ids 0..n-1 of its year: a change in n adds or
+        # removes babies at the end and leaves the others' draws as they were
+        new = new_ids(year, BORN, COUNTIES.index(county), n)
+        ids.append(new)
         if len(cand):
-            place = pop.place[rng.choice(cand, size=n)]
+            pick = (draws.uniform("birth-place", new) * len(cand)).astype(np.int64)
+            place = pop.place[cand[np.minimum(pick, len(cand) - 1)]]
         else:
             place = np.full(n, model.places_by_county_tier[(ci, URBAN)][0])
         counties.append(np.full(n, ci, dtype=np.int8))
@@ -78,8 +85,8 @@ def births(model: QingyuanModel, year: int) -> None:
         place = np.concatenate(places)
         pop.append(
             **new_child_columns(
-                rng,
-                len(place),
+                draws,
+                np.concatenate(ids),
                 birth_year=year,
                 county=np.concatenate(counties),
                 place=place,
@@ -96,9 +103,8 @@ def exits(model: QingyuanModel, year: int) -> np.ndarray:
     They are dropped with the year's single compaction (in ``migrate``), not here.
     """
     pop, flows = model.pop, model.flows
-    rng = model.streams.get("deaths", year)
     aged_out = pop.age(year) >= LEAVING_AGE
-    dies = ~aged_out & (rng.random(len(pop)) < model.config.demography.child_mortality)
+    dies = ~aged_out & (model.crn.uniform("deaths", year, pop.id) < model.config.demography.child_mortality)
     enrolled = pop.stage != NOT_ENROLLED
     flows.add("new_aged_out", pop.county[aged_out])
     flows.add("new_deaths", pop.county[dies])
@@ -113,19 +119,25 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     they, the out-migrants and the arrivals make one compaction of the columns.
     """
     pop, geo, flows, dp = model.pop, model.geo, model.flows, model.config.demography
-    rng = model.streams.get("migration", year)
+    draws = model.crn.at(year)
     n = len(pop)
     tier = geo.place_tier[pop.place]
-    r = model.aggregate.rural_to_urban[pop.county]
-    u = rng.random(n)
     stays = ~gone
-    # 1. village → town or seat; town → seat
-    from_village = (tier == VILLAGE) & (u < r) & stays
-    from_town = (tier == TOWN) & (u < r * dp.town_to_seat_share) & stays
-    to_seat = from_town | (from_village & (rng.random(n) < dp.town_to_seat_share))
-    to_town = from_village & ~to_seat
+    # 1. village → town or seat; town → seat (draws only for the non-urban)
+    rural = np.flatnonzero((tier != URBAN) & stays)
+    u = draws.uniform("move-up", pop.id[rural])
+    r = model.aggregate.rural_to_urban[pop.county[rural]]
+    village = tier[rural] == VILLAGE
+    up = u < np.where(village, r, r * dp.town_to_seat_share)
+    from_village = rural[up & village]
+    seat_too = draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share
+    to_seat = np.zeros(n, dtype=bool)
+    to_seat[rural[up & ~village]] = True
+    to_seat[from_village[seat_too]] = True
+    to_town = np.zeros(n, dtype=bool)
+    to_town[from_village[~seat_too]] = True
     movers = np.flatnonzero(to_seat)
-    pop.place[movers] = random_place(model, pop.county[movers], URBAN, rng)
+    pop.place[movers] = random_place(model, pop.county[movers], URBAN, draws, pop.id[movers], "seat-place")
     movers_t = np.flatnonzero(to_town)
     pop.place[movers_t] = model.town_of_township[geo.place_township[pop.place[movers_t]]]
     moved = to_seat | to_town
@@ -134,68 +146,68 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     # 2. into 清城/清新 from the other counties
     centre = [geo.counties.index(c) for c in CENTRE if c in geo.counties]
     if centre:
-        outside = ~np.isin(pop.county, centre) & stays
-        into = np.flatnonzero(outside & (rng.random(n) < dp.into_centre))
+        outside = np.flatnonzero(~np.isin(pop.county, centre) & stays)
+        into = outside[draws.uniform("into-centre", pop.id[outside]) < dp.into_centre]
         if len(into):
             weights = np.array([INTO_CENTRE_SPLIT[geo.counties[c]] for c in centre])
-            dest = np.asarray(centre, dtype=np.int8)[
-                rng.choice(len(centre), size=len(into), p=weights / weights.sum())
-            ]
+            dest = np.asarray(centre, dtype=np.int8)[draws.choice("into-centre", pop.id[into], weights, 1)]
             enrolled = pop.stage[into] != NOT_ENROLLED
             flows.add("new_moved_out_county", pop.county[into])
             flows.add("new_student_outmigrants", pop.county[into[enrolled]])
             flows.add("new_moved_in_county", dest)
             flows.add("new_student_inmigrants", dest[enrolled])
             pop.county[into] = dest
-            pop.place[into] = random_place(model, dest, URBAN, rng)
+            pop.place[into] = random_place(model, dest, URBAN, draws, pop.id[into], "centre-place")
             pop.left_behind[into] = False
             moved[into] = True
     pop.needs_school[moved] = True
     # 3. out of the city with the family
-    out = (rng.random(n) < dp.out_with_children) & stays
+    out = (draws.uniform("out-of-city", pop.id) < dp.out_with_children) & stays
     flows.add("new_outflow", pop.county[out])
     flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
     # 4. families arriving (returning or new), mostly into towns and seats
     keep = ~(gone | out)
-    pop.keep(keep, append=arrivals(model, year, rng, keep))
+    pop.keep(keep, append=arrivals(model, year, keep))
 
 
-def random_place(model: QingyuanModel, county: np.ndarray, tier: int, rng: np.random.Generator) -> np.ndarray:
-    """A random place of ``tier`` in each given county, weighted by place size."""
+def random_place(
+    model: QingyuanModel, county: np.ndarray, tier: int, draws: Draws, ids: np.ndarray, process: str
+) -> np.ndarray:
+    """A random place of ``tier`` in each given county, weighted by place size (per-id draws)."""
     out = np.empty(len(county), dtype=np.int32)
     for ci in np.unique(county):
         sel = county == ci
         places = model.places_by_county_tier[(int(ci), tier)]
-        w = model.place_weight[places]
-        out[sel] = rng.choice(places, size=int(sel.sum()), p=w / w.sum())
+        out[sel] = places[draws.choice(process, ids[sel], model.place_weight[places])]
     return out
 
 
-def arrivals(
-    model: QingyuanModel, year: int, rng: np.random.Generator, staying: np.ndarray
-) -> dict[str, np.ndarray] | None:
+def arrivals(model: QingyuanModel, year: int, staying: np.ndarray) -> dict[str, np.ndarray] | None:
     """Columns of the children arriving with their families (a share of the ``staying`` children)."""
     geo = model.geo
     counts = np.bincount(model.pop.county[staying], minlength=len(geo.counties))
-    n = rng.poisson(model.config.demography.inflow_children * counts)
+    codes = np.array([COUNTIES.index(c) for c in geo.counties])
+    draws = model.crn.at(year)
+    n = poisson_quantile(draws.uniform("arrivals", codes), model.config.demography.inflow_children * counts)
     county = np.repeat(np.arange(len(geo.counties), dtype=np.int8), n)
     total = len(county)
     if total == 0:
         return None
-    age = rng.integers(0, LEAVING_AGE, size=total)
+    ids = np.concatenate([new_ids(year, ARRIVED, codes[ci], int(k)) for ci, k in enumerate(n)])
+    age = np.minimum((draws.uniform("arrival", ids) * LEAVING_AGE).astype(np.int64), LEAVING_AGE - 1)
     # L: arrivals settle in seats (80%) and towns; a county without towns uses its seat
     has_town = np.array([model.places_by_county_tier[(ci, TOWN)].size > 0 for ci in range(len(geo.counties))])
-    tier = np.where((rng.random(total) < 0.8) | ~has_town[county], URBAN, TOWN)
+    tier = np.where((draws.uniform("arrival", ids, 1) < 0.8) | ~has_town[county], URBAN, TOWN)
     place = np.empty(total, dtype=np.int32)
     for t in (URBAN, TOWN):
         sel = tier == t
         if sel.any():
-            place[sel] = random_place(model, county[sel], t, rng)
+            place[sel] = random_place(model, county[sel], t, draws, ids[sel], "arrival-place")
     in_centre = np.array([c in CENTRE for c in geo.counties])
     share = np.where(in_centre[county], MIGRANT_SHARE_CENTRE * 3, MIGRANT_SHARE_OTHER * 3)
     cols = new_child_columns(
-        rng,
-        total,
+        draws,
+        ids,
         birth_year=year - age,
         county=county,
         place=place,
@@ -212,11 +224,9 @@ def arrivals(
 def left_behind(model: QingyuanModel, year: int) -> None:
     """Parents leave for work without the child, or come back (留守 status)."""
     pop, dp = model.pop, model.config.demography
-    rng = model.streams.get("left_behind", year)
-    n = len(pop)
     urban = model.geo.place_tier[pop.place] == URBAN
     p_leave = dp.parents_leave * np.where(urban, URBAN_PARENTS_LEAVE_FACTOR, 1.0)
-    u = rng.random(n)
+    u = model.crn.uniform("left-behind", year, pop.id)
     becomes = ~pop.left_behind & (u < p_leave)
     returns = pop.left_behind & (u < dp.parents_return)
     pop.left_behind[becomes] = True

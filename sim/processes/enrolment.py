@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.columns import count_by, rank_within_groups
+from sim.core.crn import Draws
 from sim.processes import boarding
 from sim.world.build import split_general_vocational
 from sim.world.geography import URBAN
@@ -90,19 +91,24 @@ def spare_seats(model: QingyuanModel, exclude: np.ndarray) -> np.ndarray:
 
 
 def admit_where_free(
-    school: np.ndarray, target: np.ndarray, wants: np.ndarray, spare: np.ndarray, rng: np.random.Generator
+    school: np.ndarray,
+    target: np.ndarray,
+    wants: np.ndarray,
+    spare: np.ndarray,
+    ids: np.ndarray,
+    draws: Draws,
 ) -> np.ndarray:
-    """Mask of the children who want ``target`` and get one of its free seats (random order)."""
+    """Mask of the children ``ids`` who want ``target`` and get one of its free seats (random order)."""
     cand = np.flatnonzero(wants & (target >= 0) & (target != school))
     admitted = np.zeros(len(school), dtype=bool)
     if len(cand):
-        rank = rank_within_groups(target[cand], rng.random(len(cand)))
+        rank = rank_within_groups(target[cand], draws.uniform("admission", ids[cand]))
         admitted[cand[rank < spare[target[cand]]]] = True
     return admitted
 
 
 def county_wide_choice(
-    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], rng: np.random.Generator
+    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], draws: Draws
 ) -> np.ndarray:
     """A school of ``types`` anywhere in the child's county, in proportion to its seats.
 
@@ -119,8 +125,8 @@ def county_wide_choice(
         if len(cand) == 0:
             continue
         w = s.capacity[cand].astype(float)
-        w = w / w.sum() if w.sum() > 0 else np.full(len(cand), 1 / len(cand))
-        out[sel] = rng.choice(cand, size=int(sel.sum()), p=w)
+        w = w if w.sum() > 0 else np.ones(len(cand))
+        out[sel] = cand[draws.choice("senior-school", pop.id[who[sel]], w)]
     return out
 
 
@@ -128,7 +134,7 @@ def assign(
     model: QingyuanModel,
     who: np.ndarray,
     stage: int,
-    rng: np.random.Generator,
+    draws: Draws,
     used: np.ndarray | None = None,
 ) -> None:
     """Give the children ``who`` (indices) a school of ``stage``.
@@ -147,8 +153,9 @@ def assign(
     pop = model.pop
     types = STAGE_TYPES[stage]
     county = pop.county[who]
+    ids = pop.id[who]
     if stage in (SENIOR_GENERAL, VOCATIONAL):
-        school = county_wide_choice(model, who, types, rng)
+        school = county_wide_choice(model, who, types, draws)
     else:
         nearest = model.catchment(types)[pop.place[who]]
         # a county without such a school nearby sends children to its best one anywhere
@@ -156,14 +163,14 @@ def assign(
         school = np.where(nearest >= 0, nearest, fallback)
     if stage == PRESCHOOL:
         public = model.catchment(("kg_public",))[pop.place[who]]
-        wants = rng.random(len(who)) < model.config.enrolment.public_kindergarten_preference
-        got = admit_where_free(school, public, wants, _spare(model, who, used), rng)
+        wants = draws.uniform("kg-preference", ids) < model.config.enrolment.public_kindergarten_preference
+        got = admit_where_free(school, public, wants, _spare(model, who, used), ids, draws)
         school[got] = public[got]
     seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[county]
     if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
         best = best_school_by_county(model, types)[county]
-        wants = rng.random(len(who)) < seek_p
-        got = admit_where_free(school, best, wants, _spare(model, who, used), rng)
+        wants = draws.uniform("quality-seeking", ids) < seek_p
+        got = admit_where_free(school, best, wants, _spare(model, who, used), ids, draws)
         school[got] = best[got]
         model.flows.add("new_choice_transfers", county[got])
     pop.stage[who] = stage
@@ -181,7 +188,7 @@ def _spare(model: QingyuanModel, who: np.ndarray, used: np.ndarray | None) -> np
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
-    rng = model.streams.get("enrolment", year)
+    draws = model.crn.at(year)
     age = pop.age(year)
     enrolled_before = pop.stage != NOT_ENROLLED
 
@@ -190,18 +197,15 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    junior = pop.stage == JUNIOR
-    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
-    drop = (
-        junior
-        & (age > ENTRY_AGE_JUNIOR)
-        & (rng.random(len(pop)) < p_drop * model.policy.dropout_factor[pop.county])
+    # draws only for those at risk, each from its own per-id random number (sim.crn)
+    junior = np.flatnonzero((pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR))
+    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind[junior]
+    drop = happens(draws, "dropout", pop, junior, p_drop * model.policy.dropout_factor[pop.county[junior]])
+    senior = np.flatnonzero(
+        ((pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)) & (age > ENTRY_AGE_SENIOR)
     )
-    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
-    drop |= (
-        senior
-        & (age > ENTRY_AGE_SENIOR)
-        & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
+    drop |= happens(
+        draws, "dropout", pop, senior, cfg.senior_dropout * model.policy.dropout_factor[pop.county[senior]]
     )
     flows.add("new_dropouts", pop.county[drop])
 
@@ -211,12 +215,23 @@ def step(model: QingyuanModel, year: int) -> None:
     at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
     late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
     to_pri = at6 | late6
-    special_entry = to_pri & pop.special_needs & (rng.random(len(pop)) < model.calib.special_school_share)
+    special_entry = happens(
+        draws,
+        "special-entry",
+        pop,
+        np.flatnonzero(to_pri & pop.special_needs),
+        model.calib.special_school_share,
+    )
     to_pri &= ~special_entry
     to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
     finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
-    cont = finishing & (
-        rng.random(len(pop)) < model.calib.senior_continuation * model.policy.continuation_factor[pop.county]
+    fin = np.flatnonzero(finishing)
+    cont = happens(
+        draws,
+        "continuation",
+        pop,
+        fin,
+        model.calib.senior_continuation * model.policy.continuation_factor[pop.county[fin]],
     )
     not_cont = finishing & ~cont
     flows.add("new_zhongkao", pop.county[finishing])
@@ -230,7 +245,7 @@ def step(model: QingyuanModel, year: int) -> None:
 
     # senior split: general or vocational by achievement rank within county
     senior_stage = np.full(len(pop), NOT_ENROLLED, dtype=np.int8)
-    senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, rng)
+    senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, draws)
     to_gen = senior_stage == SENIOR_GENERAL
     to_voc = senior_stage == VOCATIONAL
 
@@ -249,9 +264,9 @@ def step(model: QingyuanModel, year: int) -> None:
     pop.school[placing] = -1  # so seat counts see only pupils who stay put
     used = count_by(pop.school, len(model.schools))
     for stage in STAGE_TYPES:
-        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng, used)
+        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, draws, used)
     pop.needs_school[:] = False
-    top_outflow(model, to_gen, rng)
+    top_outflow(model, to_gen, draws)
 
     entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)
     left = enrolled_before & (pop.stage == NOT_ENROLLED)
@@ -260,7 +275,14 @@ def step(model: QingyuanModel, year: int) -> None:
     boarding.update_boarding(model, year)
 
 
-def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Generator) -> None:
+def happens(draws: Draws, process: str, pop, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """Mask over all children: True for those of ``idx`` whose own draw falls below ``p``."""
+    out = np.zeros(len(pop), dtype=bool)
+    out[idx[draws.uniform(process, pop.id[idx]) < p]] = True
+    return out
+
+
+def top_outflow(model: QingyuanModel, new_general: np.ndarray, draws: Draws) -> None:
     """Top 中考 students outside 清城 leave their county high school for a city school."""
     pop = model.pop
     if "清城区" not in model.geo.counties:
@@ -276,7 +298,7 @@ def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Ge
     size = np.bincount(pop.county[idx], minlength=len(model.geo.counties))
     top = rank < np.ceil(size[pop.county[idx]] * TOP_DECILE)
     p_leave = model.config.enrolment.top_outflow * model.policy.top_outflow_factor[pop.county[idx]]
-    leaving = idx[top & (rng.random(len(idx)) < p_leave)]
+    leaving = idx[top & (draws.uniform("top-outflow", pop.id[idx]) < p_leave)]
     best = city[np.argmax(model.schools.quality[city])]
     pop.school[leaving] = best
     model.flows.add("new_top_outflow", pop.county[leaving])

@@ -121,7 +121,6 @@ def update_quality(model: QingyuanModel, year: int) -> None:
 def update_achievement(model: QingyuanModel, year: int) -> None:
     """Latent achievement: AR(1) toward school quality, with the left-behind gap."""
     pop, s = model.pop, model.schools
-    rng = model.streams.get("achievement", year)
     rho = model.config.schools.achievement_persistence
     idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
     school = pop.school[idx]
@@ -136,7 +135,7 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
         + CLASS_SIZE_PENALTY * large
         + EARLY_BOARDING_PENALTY * (pop.boarding[idx] & (grade <= 3))
     )
-    noise = rng.normal(0.0, np.sqrt(1 - rho**2) * 0.6, len(idx))
+    noise = np.sqrt(1 - rho**2) * 0.6 * model.crn.normal("achievement", year, pop.id[idx])
     pop.achievement[idx] = (rho * pop.achievement[idx] + (1 - rho) * q + shock + noise).astype(np.float32)
 
 
