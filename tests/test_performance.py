@@ -148,3 +148,22 @@ def test_help_and_evaluate_do_not_import_mesa_the_model_or_plotting():
     assert _heavy_modules_after(["evaluate", str(EXAMPLE_SCHOOLS), "--no-schools"]) == []
     # the check sees an import when there is one
     assert "mesa" in _heavy_modules_after(["--help"], preamble="import sim.model\n")
+
+
+def test_beds_go_to_the_farthest_eligible_pupils_of_each_school(small_model):
+    """update_boarding's shortcut (rank only where pupils outnumber beds) = ranking everyone."""
+    from sim.core.columns import rank_within_groups
+    from sim.processes import boarding
+
+    model = small_model
+    pop, s, cfg = model.pop, model.schools, model.config.enrolment
+    boarding.update_boarding(model, model.year)
+    dist = model.student_distance
+    grade = boarding.school_grade(pop.age(model.year))
+    rule = model.policy.boarding_distance_km[pop.county]
+    eligible = (pop.school >= 0) & boarding.may_board(dist, grade, pop.stage, rule, cfg.boarding_min_grade)
+    cand = np.flatnonzero(eligible)
+    expected = np.zeros(len(pop), dtype=bool)
+    expected[cand[rank_within_groups(pop.school[cand], -dist[cand]) < s.beds[pop.school[cand]]]] = True
+    assert np.array_equal(pop.boarding, expected)
+    assert 0 < expected.sum() < len(cand)

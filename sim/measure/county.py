@@ -174,7 +174,7 @@ class CountyMetrics:
 
 # bits of the per-child key that ``child_metrics`` counts in one pass
 _FLAG_COLUMNS = ("boarding", "long_commute", "left_behind", "migrant")
-_AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int64)  # <3, 3-5, 6-14, rest
+_AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  # <3, 3-5, 6-14, rest
 
 
 def child_counts(model: QingyuanModel, year: int) -> np.ndarray:
@@ -186,14 +186,19 @@ def child_counts(model: QingyuanModel, year: int) -> np.ndarray:
     """
     pop, s = model.pop, model.schools
     nc = len(model.counties)
-    key = pop.county.astype(np.int64)
-    key = key * 4 + _AGE_BANDS[np.clip(pop.age(year), 0, len(_AGE_BANDS) - 1)]
-    key = key * 7 + pop.stage
-    tier = s.tier[pop.school] + 1  # school -1 reads the last school's tier: masked next
-    key = key * 4 + np.where(pop.school >= 0, tier, 0)
+    # int32 arithmetic in place: the key stays below nc * 1,792, and the passes move half
+    # the bytes of int64 ones
+    key = _AGE_BANDS[np.clip(pop.age(year), 0, len(_AGE_BANDS) - 1)]
+    key += pop.county.astype(np.int32) * 4
+    key *= 7
+    key += pop.stage
+    key *= 4
+    tier = s.tier.astype(np.int32)[pop.school] + 1  # school -1 reads the last tier: masked next
+    tier *= pop.school >= 0
+    key += tier
     for name in _FLAG_COLUMNS:
-        values = model.long_commute if name == "long_commute" else getattr(pop, name)
-        key = key * 2 + values
+        key *= 2
+        key += model.long_commute if name == "long_commute" else getattr(pop, name)
     size = nc * 4 * 7 * 4 * 16
     return np.bincount(key, minlength=size).reshape(nc, 4, 7, 4, 2, 2, 2, 2)
 

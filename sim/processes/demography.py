@@ -104,7 +104,7 @@ def exits(model: QingyuanModel, year: int) -> np.ndarray:
     """
     pop, flows = model.pop, model.flows
     aged_out = pop.age(year) >= LEAVING_AGE
-    dies = ~aged_out & (model.crn.uniform("deaths", year, pop.id) < model.config.demography.child_mortality)
+    dies = ~aged_out & model.crn.below("deaths", year, pop.id, model.config.demography.child_mortality)
     enrolled = pop.stage != NOT_ENROLLED
     flows.add("new_aged_out", pop.county[aged_out])
     flows.add("new_deaths", pop.county[dies])
@@ -147,7 +147,7 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     centre = [geo.counties.index(c) for c in CENTRE if c in geo.counties]
     if centre:
         outside = np.flatnonzero(~np.isin(pop.county, centre) & stays)
-        into = outside[draws.uniform("into-centre", pop.id[outside]) < dp.into_centre]
+        into = outside[model.crn.below("into-centre", year, pop.id[outside], dp.into_centre)]
         if len(into):
             weights = np.array([INTO_CENTRE_SPLIT[geo.counties[c]] for c in centre])
             dest = np.asarray(centre, dtype=np.int8)[draws.choice("into-centre", pop.id[into], weights, 1)]
@@ -162,7 +162,7 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
             moved[into] = True
     pop.needs_school[moved] = True
     # 3. out of the city with the family
-    out = (draws.uniform("out-of-city", pop.id) < dp.out_with_children) & stays
+    out = model.crn.below("out-of-city", year, pop.id, dp.out_with_children) & stays
     flows.add("new_outflow", pop.county[out])
     flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
     # 4. families arriving (returning or new), mostly into towns and seats
