@@ -53,11 +53,13 @@ def load_run_fn(ref: str) -> RunFn:
     return fn
 
 
-def execute_run(run: RunSpec, run_fn: RunFn) -> dict[str, Any]:
+def execute_run(run: RunSpec, run_fn: RunFn, keep: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Run one model run in a worker; never raises for a failing model.
 
     Returns the manifest fields and, when the run succeeded, its tables. The parent writes
-    them, so a remote Dask worker needs no shared disk.
+    them, so a remote Dask worker needs no shared disk. With ``keep`` (the spec's ``save``)
+    only those tables and the timings travel back: a full-scale ``school_year`` is 3 MB a
+    run that nobody asked for.
     """
     started = now()
     t0 = time.perf_counter()
@@ -69,6 +71,8 @@ def execute_run(run: RunSpec, run_fn: RunFn) -> dict[str, Any]:
             raise TypeError(
                 f"the run function returned {type(tables).__name__}, not a dict of tables with 'county_year'"
             )
+        if keep is not None:
+            tables = {k: v for k, v in tables.items() if k in keep or k == "timings"}
         out.update(status="ok", tables=tables, error=None, traceback=None)
     except Exception as exc:
         out.update(
@@ -167,7 +171,7 @@ def run_experiment(
             run = next(todo, None)
             if run is None:
                 return
-            inflight[executor.submit(execute_run, run, fn)] = run
+            inflight[executor.submit(execute_run, run, fn, tuple(exp.model.save))] = run
 
     try:
         fill()
