@@ -186,3 +186,81 @@ def test_a_run_sends_back_only_the_tables_the_spec_saves(tmp_path):
 def _run_with_school_year(config, *, seed, until):
     frame = pd.DataFrame({"year": [until], "county": [CITY], "metric": ["new_births"], "value": [1.0]})
     return {"county_year": frame, "school_year": pd.DataFrame({"x": range(10)}), "timings": pd.DataFrame()}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_sweep_on_a_scheduler_and_two_workers_started_by_hand(tmp_path):
+    """The README recipe: ``dask scheduler`` and two ``dask worker`` on 127.0.0.1, then
+    ``python -m sim experiment --dask tcp://...``; same tables as inline, no malloc trim."""
+    from distributed import Client
+
+    from sim.experiments.executors import DASK_WORKER_CONFIG
+
+    config_dir = tmp_path / "dask-config"
+    config_dir.mkdir()
+    (config_dir / "sim.yaml").write_text(DASK_WORKER_CONFIG, encoding="utf-8")
+    env = {**os.environ, "DASK_CONFIG": str(config_dir), "PYTHONPATH": str(ROOT)}
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    dask_cli = str(Path(sys.executable).with_name("dask"))
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    port = address.rsplit(":", 1)[1]
+    scheduler = subprocess.Popen(
+        [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    worker_cmd = [dask_cli, "worker", address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"]
+    workers = [
+        subprocess.Popen(worker_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(2)
+    ]
+    try:
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+            assert set(client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+        spec = tmp_path / "spec.toml"
+        spec.write_text(
+            'seed = 4\nreplicates = 2\nuntil = 2024\n[constants]\ncounties = ["连山壮族瑶族自治县"]\n'
+            '[scenarios]\na = {}\nb = { overrides = { "demography.births_trend" = -0.1 } }\n',
+            encoding="utf-8",
+        )
+        for label, extra in (("dask", ["--dask", address]), ("inline", [])):
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "sim",
+                    "experiment",
+                    str(spec),
+                    "--out",
+                    str(tmp_path / label),
+                    "--no-progress",
+                    *extra,
+                ],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=env,
+                timeout=600,
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+        info = json.loads((tmp_path / "dask" / "experiment.json").read_text(encoding="utf-8"))
+        assert info["executor"] == f"dask scheduler {address} (2 workers)"
+        for table in ("county_year", "outcomes", "bands"):
+            a = pd.read_parquet(tmp_path / "dask" / f"{table}.parquet")
+            b = pd.read_parquet(tmp_path / "inline" / f"{table}.parquet")
+            pd.testing.assert_frame_equal(a, b)
+    finally:
+        for proc in (*workers, scheduler):
+            proc.terminate()
+        for proc in (*workers, scheduler):
+            proc.wait(timeout=30)
