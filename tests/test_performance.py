@@ -167,3 +167,14 @@ def test_beds_go_to_the_farthest_eligible_pupils_of_each_school(small_model):
     expected[cand[rank_within_groups(pop.school[cand], -dist[cand]) < s.beds[pop.school[cand]]]] = True
     assert np.array_equal(pop.boarding, expected)
     assert 0 < expected.sum() < len(cand)
+
+
+def test_bench_measures_model_mesa_loop_and_floor_in_one_process():
+    from sim.cli import bench
+
+    r = bench.measure(small_config(until=2024), 2024, repeat=2)
+    assert len(r["model_s_all"]) == len(r["mesa_loop_s_all"]) == len(r["floor_s_all"]) == 2
+    assert r["years"] == 2 and r["agents"] > 10_000 and r["setup_cached"]
+    assert r["ratio"] == pytest.approx(r["model_s_median"] / r["mesa_loop_s_median"])
+    assert r["ratio_to_floor"] == pytest.approx(r["model_s_median"] / r["floor_s_median"])
+    assert 0 < r["floor_s_median"] < r["model_s_median"]

@@ -33,6 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--until", type=int, default=2027)
     parser.add_argument("--cold", action="store_true", help="build the world afresh in every repetition")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument(
+        "--suite", action="store_true", help="time run, set-up, a year, the report and a 16-run sweep"
+    )
+    parser.add_argument("--out", default="bench.json", help="JSON file the suite writes (with --suite)")
 
 
 def mesa_loop(n_agents: int, steps: int, seed: int = 0) -> float:
@@ -120,6 +124,10 @@ def main(args: argparse.Namespace) -> int:
 
     if args.repeat < 1:
         raise InputError("must be >= 1", source="--repeat", key="repeat")
+    if args.suite:
+        from sim.cli import bench_suite
+
+        return bench_suite.main(args)
     from sim.config import Config
 
     config = load_config(args.config) if args.config else Config()
