@@ -168,5 +168,6 @@ reduce = "sum_counties"
     )
     run_experiment(load_spec(spec), tmp_path / "out", InlineExecutor(), progress=False)
     sens = pd.read_parquet(tmp_path / "out" / "sensitivity.parquet").set_index("parameter")
+    print(sens[["S1", "ST"]])
     assert sens.loc["demography.births_trend", "ST"] < 0.02
     assert sens.loc["enrolment.junior_dropout", "ST"] > 0.9
