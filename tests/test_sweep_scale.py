@@ -77,7 +77,9 @@ from sim.experiments.spec import load_spec
 from sim.experiments.store import ExperimentDir
 t0 = time.perf_counter()
 reduced = reduce_experiment(load_spec(sys.argv[1]), ExperimentDir(sys.argv[2]))
-print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+# VmHWM, not ru_maxrss: on Linux ru_maxrss survives exec and can report the parent's size
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"peak_mb": hwm / 1024,
                   "seconds": time.perf_counter() - t0, "failed": reduced.failed,
                   "missing": reduced.missing}))
 """
