@@ -30,6 +30,7 @@ from sim.world.population import (
     SENIOR_GENERAL,
     SPECIAL,
     VOCATIONAL,
+    Population,
 )
 from sim.world.schools import JUNIOR_TYPES, KINDERGARTEN_TYPES, PRIMARY_TYPES, SENIOR_TYPES
 
@@ -197,16 +198,7 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    # draws only for those at risk, each from its own per-id random number (sim.crn)
-    junior = np.flatnonzero((pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR))
-    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind[junior]
-    drop = happens(draws, "dropout", pop, junior, p_drop * model.policy.dropout_factor[pop.county[junior]])
-    senior = np.flatnonzero(
-        ((pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)) & (age > ENTRY_AGE_SENIOR)
-    )
-    drop |= happens(
-        draws, "dropout", pop, senior, cfg.senior_dropout * model.policy.dropout_factor[pop.county[senior]]
-    )
+    drop = dropouts(model, draws, age)
     flows.add("new_dropouts", pop.county[drop])
 
     # -- transitions ------------------------------------------------------------------
@@ -275,7 +267,26 @@ def step(model: QingyuanModel, year: int) -> None:
     boarding.update_boarding(model, year)
 
 
-def happens(draws: Draws, process: str, pop, idx: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+def dropouts(model: QingyuanModel, draws: Draws, age: np.ndarray) -> np.ndarray:
+    """Mask of juniors and seniors past their entry year who drop out this year.
+
+    Draws are made only for those at risk, each from its own per-id random number
+    (``sim.core.crn``), so a change elsewhere does not change who drops out.
+    """
+    pop, cfg, factor = model.pop, model.config.enrolment, model.policy.dropout_factor
+    junior = np.flatnonzero((pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR))
+    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind[junior]
+    drop = happens(draws, "dropout", pop, junior, p_drop * factor[pop.county[junior]])
+    senior = np.flatnonzero(
+        ((pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)) & (age > ENTRY_AGE_SENIOR)
+    )
+    drop |= happens(draws, "dropout", pop, senior, cfg.senior_dropout * factor[pop.county[senior]])
+    return drop
+
+
+def happens(
+    draws: Draws, process: str, pop: Population, idx: np.ndarray, p: np.ndarray | float
+) -> np.ndarray:
     """Mask over all children: True for those of ``idx`` whose own draw falls below ``p``."""
     out = np.zeros(len(pop), dtype=bool)
     out[idx[draws.uniform(process, pop.id[idx]) < p]] = True
