@@ -19,6 +19,7 @@ school leaves the agent set.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 import mesa
@@ -26,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config
+from sim.core.crn import CRN
 from sim.core.rng import Streams
 from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
@@ -35,6 +37,7 @@ from sim.processes import boarding, demography, enrolment, school_dynamics
 from sim.processes.policy import PolicyState
 from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
+from sim.world import cache as world_cache
 from sim.world.build import (
     START_YEAR,
     build_schools,
@@ -105,6 +108,12 @@ STANDARD_FLOWS = (
 )
 
 
+@functools.cache
+def _mesa_attributes() -> frozenset[str]:
+    """Attributes ``mesa.Model`` keeps itself (agent registry, id counter): never cached."""
+    return frozenset(vars(mesa.Model(rng=0)))
+
+
 class QingyuanModel(mesa.Model):
     """Basic education in the selected Qingyuan counties, one step per school year."""
 
@@ -114,6 +123,7 @@ class QingyuanModel(mesa.Model):
         self.config = config
         self.seed_used = seed
         self.streams = Streams(seed)
+        self.crn = CRN(seed)  # per-individual draws (sim.crn)
         self.counties = list(config.counties)
         self.year = START_YEAR
         self.calib = calibrate(config.demography, config.enrolment)
@@ -126,7 +136,7 @@ class QingyuanModel(mesa.Model):
         self.school_rows: list[pd.DataFrame] = []
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._declare_process_state()
-        self._build_world()
+        self._build_or_restore_world()
         self.levers = build_levers(config.levers, config, "config")
         # lever book-keeping (model.lever_state), lever metrics and each lever's setup
         install(self, self.levers)
@@ -164,6 +174,33 @@ class QingyuanModel(mesa.Model):
         # lever book-keeping, set by sim.levers.install
         self.lever_state: LeverState | None = None
 
+    def _build_or_restore_world(self) -> None:
+        """The 2022 world, from the per-process cache when this config and seed built one.
+
+        What the build sets (every attribute it assigns) is cached; the policy knobs are not
+        (they hold this config) and the Mesa school agents are re-created for this model.
+        """
+        key = world_cache.world_key(self.config, self.seed_used)
+        state = world_cache.get(key)
+        if state is None:
+            before = dict(vars(self))
+            self._build_world()
+            mesa_own = _mesa_attributes()
+            state = {
+                k: v
+                for k, v in vars(self).items()
+                if before.get(k, before) is not v and k != "policy" and k not in mesa_own
+            }
+            world_cache.put(key, state)
+            return
+        vars(self).update(state)
+        self._init_policy_state()  # the status quo of this config (levers act later)
+        self._add_school_agents()
+
+    def _add_school_agents(self) -> None:
+        for i, name in enumerate(self.school_names):
+            School(self, i, name)
+
     def _build_world(self) -> None:
         cfg = self.config
         self.geo = build_geography(self.counties, self.streams.get("geography"))
@@ -178,23 +215,20 @@ class QingyuanModel(mesa.Model):
         self.town_of_township = np.full(n_t, -1, dtype=np.int32)
         urbanish = np.flatnonzero(self.geo.place_tier != 2)
         self.town_of_township[self.geo.place_township[urbanish[::-1]]] = urbanish[::-1]
-        self.pop = initial_children(
-            cfg, self.geo, self.calib, self.place_weight, self.streams.get("children")
-        )
+        self.pop = initial_children(cfg, self.geo, self.calib, self.place_weight, self.crn.at(START_YEAR))
         self.schools, self.school_names = build_schools(
             cfg, self.geo, self.calib, self.pop, self.streams.get("schools")
         )
         self.school_level = school_levels(self.schools)
         self._init_policy_state()
-        for i, name in enumerate(self.school_names):
-            School(self, i, name)
+        self._add_school_agents()
         self.merge_target = np.full(len(self.schools), -1, dtype=np.int32)
         # initial placement: everyone enrolled is placed as if entering now
         self.flows = Flows(len(self.counties))
-        rng = self.streams.get("initial-enrolment")
+        draws = self.crn.at(START_YEAR)
         stages = self.pop.stage.copy()
         for stage in enrolment.STAGE_TYPES:
-            enrolment.assign(self, np.flatnonzero(stages == stage), stage, rng)
+            enrolment.assign(self, np.flatnonzero(stages == stage), stage, draws)
         self.pop.stage[:] = stages
         # size capacities and stocks on 2022 enrolment, then boarding and classes
         counts = measure.pupil_counts(self)

@@ -63,7 +63,9 @@ def peak_children(config: Config) -> int:
     Why: a config can ask for a population that does not fit in memory (births_trend = +0.3
     to 2050 grows to tens of millions), and this is known before anything is built. Births
     of the 17 years before each simulated year plus that year, times the simulated counties'
-    share; migration and mortality are ignored (they move the number by a few per cent).
+    share. Migration, mortality and the children of a cohort not present in the city (the
+    fitted presence curve, ``sim.world.ages``) are ignored, so this is an upper estimate,
+    about 20% above the children a run holds: on the safe side for a cap.
     """
     years = np.arange(config.start_year - CHILD_AGES + 1, config.until + 1)
     births = city_births(years, config.demography)

@@ -58,19 +58,21 @@ def test_run_cap_names_the_count_and_the_option(tmp_path):
         load_spec(spec(tmp_path, 'kind = "lhs"\nsamples = 1000', replicates=2), limits=Limits(max_runs=1000))
 
 
-def test_children_estimate_is_close_to_the_model():
+def test_children_estimate_is_a_close_upper_bound_of_the_model():
+    """Births of 18 cohorts bound the children present (presence below 1 at most ages) closely."""
     from sim.model import QingyuanModel
 
     config = Config(counties=["连山壮族瑶族自治县"], until=2023)
     model = QingyuanModel(config)
     actual = len(model.pop.stage)
-    assert 0.85 < peak_children(config) / actual < 1.15, (peak_children(config), actual)
+    assert 1.0 <= peak_children(config) / actual < 1.3, (peak_children(config), actual)
 
 
 def test_children_cap_refuses_a_population_explosion():
     grow = Config().with_overrides({"demography.births_trend": 0.3, "until": 2040})
-    assert peak_children(grow) > 10_000_000  # the issue's 13 M children by 2040
-    with pytest.raises(InputError, match=r"about 13,\d{3},\d{3} children .* --max-children"):
+    # the issue measured 13 M children by 2040 on the births before 2025's published fall
+    assert peak_children(grow) > 8_000_000
+    with pytest.raises(InputError, match=r"about \d,\d{3},\d{3} children .* --max-children"):
         check_run_size(grow, 5_000_000, "c.toml")
     assert check_run_size(Config(), 5_000_000, "c.toml") > 1_000_000
 

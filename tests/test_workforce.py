@@ -168,7 +168,9 @@ def test_rotation_metrics_report_rate_share_and_returns(levers_model):
     # stints last rotation_length (3) years: 2023's rotations come home in 2026
     new, back = metric(levers_model, "new_rotations"), metric(levers_model, "new_rotation_returns")
     assert back.loc[2023:2025].sum() == 0
-    assert 0.85 * new.loc[2023] <= back.loc[2026] <= new.loc[2023]
+    # less those who retired or left in three years: about 13%, with binomial noise of about
+    # 2 points on some 250 rotating teachers (their draws are their own since issue 15)
+    assert 0.8 * new.loc[2023] <= back.loc[2026] <= new.loc[2023]
     t = levers_model.teachers
     away = t.on_rotation
     assert (t.home_school[away] >= 0).all() and (t.home_school[away] != t.school[away]).all()

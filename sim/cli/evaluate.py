@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim.core.errors import InputError
 from sim.core.provenance import atomic_write_bytes
 from sim.core.rundir import check_writable
+
+if TYPE_CHECKING:  # pandas is imported when the command runs: --help stays light
+    import pandas as pd
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

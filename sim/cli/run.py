@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.scenario import load_config
 
 SUMMARY_METRICS = (
     ("new_births", "births"),
@@ -51,11 +50,13 @@ def main(args: argparse.Namespace) -> int:
     ``--out`` is checked and locked before simulating, so a bad folder costs no model time
     and two runs never write one folder at once.
     """
+    # the model is imported here, not at the top: ``python -m sim --help`` must not pay for Mesa
     from sim.core.rundir import RunLock, check_out
     from sim.scenario import (
         MAX_CHILDREN,
         build_manifest,
         check_run_size,
+        load_config,
         now,
         run,
         run_memory_bytes,

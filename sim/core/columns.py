@@ -57,6 +57,11 @@ class ColumnTable:
 
     def append(self, **values: np.ndarray) -> None:
         """Add rows; every column must be given (scalars broadcast to the arrays' length)."""
+        new = self._new_rows(values)
+        for name in self.COLUMNS:
+            self.cols[name] = np.concatenate([self.cols[name], new[name]])
+
+    def _new_rows(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         missing = set(self.COLUMNS) - set(values)
         if missing:
             raise ValueError(f"missing columns: {sorted(missing)}")
@@ -64,14 +69,28 @@ class ColumnTable:
         if len(lengths) != 1:
             raise ValueError(f"columns of unequal or unknown length: {sorted(lengths)}")
         n = lengths.pop()
-        for name, dtype in self.COLUMNS.items():
-            new = np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
-            self.cols[name] = np.concatenate([self.cols[name], new])
+        return {
+            name: np.broadcast_to(np.asarray(values[name], dtype=dtype), (n,))
+            for name, dtype in self.COLUMNS.items()
+        }
 
-    def keep(self, mask: np.ndarray) -> None:
-        """Drop every row where ``mask`` is False (one copy per column)."""
+    def keep(self, mask: np.ndarray, append: dict[str, np.ndarray] | None = None) -> None:
+        """Drop every row where ``mask`` is False, then add the rows ``append`` if given.
+
+        One copy per column for both: the yearly exits and arrivals are one compaction,
+        not one copy of a million rows each.
+        """
+        new = self._new_rows(append) if append is not None else None
+        kept = np.flatnonzero(mask)
         for name in self.COLUMNS:
-            self.cols[name] = self.cols[name][mask]
+            col = self.cols[name]
+            if new is None:
+                self.cols[name] = col[kept]
+            else:
+                out = np.empty(len(kept) + len(new[name]), dtype=col.dtype)
+                np.take(col, kept, out=out[: len(kept)])
+                out[len(kept) :] = new[name]
+                self.cols[name] = out
 
     def copy(self):
         """A deep copy."""

@@ -3,6 +3,9 @@
 Every process draws from its own child generator, derived from the run seed and the
 process name. Switching a lever on therefore leaves unrelated draws (births, migration)
 exactly as they were, so a lever's effect is measured against the same demographic path.
+Draws for individual children and teachers come from ``sim.core.crn`` instead (keyed by
+each one's id, so they do not shift when the number of individuals changes); these
+streams serve the world's layout, schools, county-level counts and levers.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ Every table is sorted by its keys, so it does not depend on the order in which r
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from sim.config import CITY, COUNTIES
 from sim.experiments import prim as prim_mod
 from sim.experiments.spec import Experiment, OutcomeSpec, design_seed
 from sim.experiments.store import ExperimentDir
+from sim.experiments.streaming import stream_county_year
 
 ID_COLUMNS = ["run_id", "scenario", "sample", "replicate"]
 BAND_COLUMNS = ["scenario", "county", "metric", "year", "median", "p10", "p90", "n"]
@@ -81,15 +83,23 @@ def reduce_experiment(exp: Experiment, store: ExperimentDir) -> Reduced:
         out.notes.append(f"{out.failed} run(s) failed; see runs/<run_id>/manifest.json")
     out.paths["runs"] = store.write_table("runs", runs)
     ok = runs.loc[runs["status"] == "ok", ID_COLUMNS]
-    cy = stack(store, ok, "county_year")
-    out.paths["county_year"] = store.write_table("county_year", cy)
     targets = stack(store, ok, "targets")
     if "targets" in exp.model.save and len(targets):
         out.paths["targets"] = store.write_table("targets", targets)
-    outcomes = outcome_table(exp.outcomes, cy, targets, runs[ID_COLUMNS], out.notes)
+    # county_year is the big table: one streamed pass (sim.experiments.streaming)
+    metric_outcomes = {o.name: _run_outcome(o) for o in exp.outcomes if o.target is None}
+    streamed = stream_county_year(
+        run_files(store, ok, "county_year"), store.root / "county_year.parquet", metric_outcomes
+    )
+    if streamed.path is None:
+        out.paths["county_year"] = store.write_table("county_year", pd.DataFrame(columns=ID_COLUMNS))
+    else:
+        out.paths["county_year"] = streamed.path
+    outcomes = outcome_table(exp.outcomes, None, targets, runs[ID_COLUMNS], out.notes, streamed.outcomes)
     out.paths["outcomes"] = store.write_table("outcomes", outcomes)
     order = {name: i for i, name in enumerate(exp.scenarios)}
-    out.paths["bands"] = store.write_table("bands", bands(cy, order))
+    band_frame = _sort(streamed.bands[BAND_COLUMNS], ["scenario", "county", "metric", "year"], order)
+    out.paths["bands"] = store.write_table("bands", band_frame)
     out.paths["target_probability"] = store.write_table(
         "target_probability", target_probability(exp.outcomes, outcomes, targets, order)
     )
@@ -140,6 +150,22 @@ def runs_table(exp: Experiment, store: ExperimentDir) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=cols)
     frame["seed"] = frame["seed"].astype("uint64")
     return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def run_files(store: ExperimentDir, ok: pd.DataFrame, table: str) -> list[tuple[tuple, Path]]:
+    """((run_id, scenario, sample, replicate), file) of the finished runs that wrote ``table``."""
+    out = []
+    for row in ok.sort_values("run_id").itertuples(index=False):
+        path = store.run_dir(row.run_id) / f"{table}.parquet"
+        if path.is_file():
+            out.append(((row.run_id, row.scenario, row.sample, row.replicate), path))
+    return out
+
+
+def _run_outcome(o: OutcomeSpec) -> Callable[[pd.DataFrame], pd.Series]:
+    """One run's value of a metric outcome, from that run's rows."""
+    empty = pd.DataFrame()
+    return lambda frame: outcome_value(o, frame, empty)
 
 
 def stack(store: ExperimentDir, ok: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -220,15 +246,24 @@ def outcome_value(o: OutcomeSpec, cy: pd.DataFrame, targets: pd.DataFrame) -> pd
 
 def outcome_table(
     outcomes: list[OutcomeSpec],
-    cy: pd.DataFrame,
+    cy: pd.DataFrame | None,
     targets: pd.DataFrame,
     ids: pd.DataFrame,
     notes: list[str] | None = None,
+    precomputed: dict[str, pd.Series] | None = None,
 ) -> pd.DataFrame:
-    """Runs × outcomes (NaN for a failed run or missing data)."""
+    """Runs × outcomes (NaN for a failed run or missing data).
+
+    ``precomputed`` holds outcome values already taken run by run (the streamed reduction);
+    the others are computed from ``cy`` and ``targets``.
+    """
     frame = ids.sort_values("run_id").reset_index(drop=True).copy()
     for o in outcomes:
-        frame[o.name] = frame["run_id"].map(outcome_value(o, cy, targets)).astype(float)
+        if precomputed is not None and o.name in precomputed:
+            values = precomputed[o.name]
+        else:
+            values = outcome_value(o, cy if cy is not None else pd.DataFrame(), targets)
+        frame[o.name] = frame["run_id"].map(values).astype(float)
         if notes is not None and frame[o.name].isna().all() and len(frame):
             source = f"plan target {o.target!r}" if o.target else f"metric {o.metric!r}"
             notes.append(f"outcome {o.name}: no run has a value ({source} not in the run tables)")

@@ -43,11 +43,14 @@ def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
     """Pupils by stage and boarders per school (all schools, by id)."""
     pop, n = model.pop, len(model.schools)
     enrolled = pop.school >= 0
-    school = pop.school[enrolled]
-    stage = pop.stage[enrolled]
-    out = {f"students_{STAGE_NAMES[k]}": count_by(school[stage == k], n) for k in STAGES_REPORTED}
-    out["students"] = count_by(school, n)
-    out["boarders"] = count_by(school[pop.boarding[enrolled]], n)
+    # one composite key (school, stage, boarding) and one bincount for all the counts
+    key = (pop.school[enrolled].astype(np.int64) * len(STAGE_NAMES) + pop.stage[enrolled]) * 2
+    key += pop.boarding[enrolled]
+    counts = np.bincount(key, minlength=n * len(STAGE_NAMES) * 2).reshape(n, len(STAGE_NAMES), 2)
+    by_stage = counts.sum(axis=2)
+    out = {f"students_{STAGE_NAMES[k]}": by_stage[:, k] for k in STAGES_REPORTED}
+    out["students"] = by_stage.sum(axis=1)
+    out["boarders"] = counts[:, :, 1].sum(axis=1)
     return out
 
 
@@ -169,39 +172,75 @@ class CountyMetrics:
         )
 
 
+# bits of the per-child key that ``child_metrics`` counts in one pass
+_FLAG_COLUMNS = ("boarding", "long_commute", "left_behind", "migrant")
+_AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  # <3, 3-5, 6-14, rest
+
+
+def child_counts(model: QingyuanModel, year: int) -> np.ndarray:
+    """Children per (county, age band, stage, school tier, four flags): one ``bincount``.
+
+    One composite key and one pass replace a boolean mask and a ``bincount`` per metric
+    (about 30 passes over a million rows a year); every child metric is a sum over axes
+    of the returned array of shape (county, band 4, stage 7, tier 4, flags 16).
+    """
+    pop, s = model.pop, model.schools
+    nc = len(model.counties)
+    # int32 arithmetic in place: the key stays below nc * 1,792, and the passes move half
+    # the bytes of int64 ones
+    key = _AGE_BANDS[np.clip(pop.age(year), 0, len(_AGE_BANDS) - 1)]
+    key += pop.county.astype(np.int32) * 4
+    key *= 7
+    key += pop.stage
+    key *= 4
+    tier = s.tier.astype(np.int32)[pop.school] + 1  # school -1 reads the last tier: masked next
+    tier *= pop.school >= 0
+    key += tier
+    for name in _FLAG_COLUMNS:
+        key *= 2
+        key += model.long_commute if name == "long_commute" else getattr(pop, name)
+    size = nc * 4 * 7 * 4 * 16
+    return np.bincount(key, minlength=size).reshape(nc, 4, 7, 4, 2, 2, 2, 2)
+
+
+def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
+    """The per-child county metrics, read off ``child_counts``."""
+    pop = model.pop
+    nc = len(model.counties)
+    c = child_counts(model, year)
+    by_stage = c.sum(axis=(1, 3, 4, 5, 6, 7))  # county x stage
+    enrolled = by_stage[:, 1:].sum(axis=1)
+    m.count("n_children", by_stage.sum(axis=1))
+    m.count("n_children_3_5", c[:, 1].sum(axis=(1, 2, 3, 4, 5, 6)))
+    m.count("n_children_6_14", c[:, 2].sum(axis=(1, 2, 3, 4, 5, 6)))
+    m.count("n_students", enrolled)
+    by_tier = c.sum(axis=(1, 4, 5, 6, 7))  # county x stage x (none, urban, town, village)
+    for k in STAGES_REPORTED:
+        m.count(f"n_students_{STAGE_NAMES[k]}", by_stage[:, k])
+        if k in (PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL):
+            for ti, tier in enumerate(TIER_NAMES):
+                m.count(f"n_students_{STAGE_NAMES[k]}_{tier}", by_tier[:, k, ti + 1])
+    flags = c.sum(axis=(1, 3))  # county x stage x boarding x long commute x left-behind x migrant
+    m.count("n_boarding", flags[:, :, 1].sum(axis=(1, 2, 3, 4)))
+    m.count("n_long_commute", flags[:, :, :, 1].sum(axis=(1, 2, 3, 4)))
+    m.count("n_left_behind", flags[:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
+    m.count("n_left_behind_students", flags[:, 1:, :, :, 1].sum(axis=(1, 2, 3, 4)))
+    m.count("n_migrant_students", flags[:, 1:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
+    is_enrolled = pop.stage != NOT_ENROLLED
+    achievement = np.where(is_enrolled, pop.achievement, 0).astype(float)
+    m.ratio("mean_achievement", np.bincount(pop.county, achievement, nc), enrolled)
+
+
 def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> CountyMetrics:
     """All per-county metrics of the year (see module docstring)."""
-    pop, s, t = model.pop, model.schools, model.teachers
+    s, t = model.schools, model.teachers
     nc = len(model.counties)
     m = CountyMetrics(nc)
-    by = lambda mask: np.bincount(pop.county[mask], minlength=nc)  # noqa: E731
-    age = pop.age(year)
     for name, values in model.flows.items():
         m.count(name, values)
     m.count("population", model.aggregate.total)
     m.ratio("urbanisation_rate", model.aggregate.total * model.aggregate.urban_share, model.aggregate.total)
-    m.count("n_children", by(np.ones(len(pop), bool)))
-    m.count("n_children_3_5", by((age >= 3) & (age <= 5)))
-    m.count("n_children_6_14", by((age >= 6) & (age <= 14)))
-    enrolled = pop.stage != NOT_ENROLLED
-    m.count("n_students", by(enrolled))
-    school_tier = np.where(enrolled, s.tier[np.maximum(pop.school, 0)], -1)
-    for k in STAGES_REPORTED:
-        at = pop.stage == k
-        m.count(f"n_students_{STAGE_NAMES[k]}", by(at))
-        if k in (PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL):
-            for ti, tier in enumerate(TIER_NAMES):
-                m.count(f"n_students_{STAGE_NAMES[k]}_{tier}", by(at & (school_tier == ti)))
-    m.count("n_boarding", by(pop.boarding))
-    m.count("n_long_commute", by(model.long_commute))
-    m.count("n_left_behind", by(pop.left_behind))
-    m.count("n_left_behind_students", by(pop.left_behind & enrolled))
-    m.count("n_migrant_students", by(pop.migrant & enrolled))
-    m.ratio(
-        "mean_achievement",
-        np.bincount(pop.county[enrolled], pop.achievement[enrolled].astype(float), nc),
-        by(enrolled),
-    )
+    child_metrics(model, m, year)
     open_ = s.is_open
     sc = lambda mask: np.bincount(s.county[mask], minlength=nc)  # noqa: E731
     sw = lambda values: np.bincount(s.county, weights=np.where(open_, values, 0).astype(float), minlength=nc)  # noqa: E731

@@ -75,9 +75,14 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
     rule_km = model.policy.boarding_distance_km[pop.county]
     grade = school_grade(pop.age(year))
     eligible = enrolled & may_board(dist, grade, pop.stage, rule_km, cfg.boarding_min_grade)
-    cand = np.flatnonzero(eligible)
-    rank = rank_within_groups(pop.school[cand], -dist[cand])
-    gets_bed = rank < s.beds[pop.school[cand]]
+    # only pupils of schools with beds compete, and only where they outnumber the beds is
+    # the farthest-first ranking needed (the same beds go to the same pupils, faster)
+    cand = np.flatnonzero(eligible & (s.beds[pop.school] > 0))
+    school = pop.school[cand]
+    short = np.bincount(school, minlength=len(s))[school] > s.beds[school]
+    gets_bed = ~short
+    sub = np.flatnonzero(short)
+    gets_bed[sub] = rank_within_groups(school[sub], -dist[cand[sub]]) < s.beds[school[sub]]
     pop.boarding[:] = False
     pop.boarding[cand[gets_bed]] = True
     model.long_commute = far & ~pop.boarding

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import data
+from sim.core.crn import ARRIVED, BORN, Draws, new_ids, poisson_quantile
+from sim.core.names import COUNTIES
 from sim.world.ages import SCHOOL_AGE
 from sim.world.build import CENTRE, MIGRANT_SHARE_CENTRE, MIGRANT_SHARE_OTHER, new_child_columns
 from sim.world.geography import TOWN, URBAN, VILLAGE
@@ -47,20 +49,22 @@ class AggregatePopulation:
 def step(model: QingyuanModel, year: int) -> None:
     """Run the demography phase for ``year``."""
     births(model, year)
-    exits(model, year)
+    gone = exits(model, year)
     if model.config.demography.migration:
-        migrate(model, year)
+        migrate(model, year, gone)  # drops the children gone, in the same compaction
         left_behind(model, year)
+    else:
+        model.pop.keep(~gone)
     model.aggregate.step(model.config.demography.migration)
 
 
 def births(model: QingyuanModel, year: int) -> None:
     """New babies by county, living where the county's youngest children live."""
     pop, geo = model.pop, model.geo
-    rng = model.streams.get("births", year)
+    draws = model.crn.at(year)
     age = pop.age(year)
     young = np.flatnonzero((age >= 1) & (age <= 5))
-    counties, places = [], []
+    counties, places, ids = [], [], []
     for ci, county in enumerate(geo.counties):
         # newborns present = births × the county's presence at age 0 (sim.world.ages), so the
         # youngest cohorts continue the 2022 age profile without a step
@@ -71,8 +75,13 @@ def births(model: QingyuanModel, year: int) -> None:
         cand = young[pop.county[young] == ci]
         if n == 0:
             continue
+        # the n babies of a county are the ids 0..n-1 of its year: a change in n adds or
+        # removes babies at the end and leaves the others' draws as they were
+        new = new_ids(year, BORN, COUNTIES.index(county), n)
+        ids.append(new)
         if len(cand):
-            place = pop.place[rng.choice(cand, size=n)]
+            pick = (draws.uniform("birth-place", new) * len(cand)).astype(np.int64)
+            place = pop.place[cand[np.minimum(pick, len(cand) - 1)]]
         else:
             place = np.full(n, model.places_by_county_tier[(ci, URBAN)][0])
         counties.append(np.full(n, ci, dtype=np.int8))
@@ -81,8 +90,8 @@ def births(model: QingyuanModel, year: int) -> None:
         place = np.concatenate(places)
         pop.append(
             **new_child_columns(
-                rng,
-                len(place),
+                draws,
+                np.concatenate(ids),
                 birth_year=year,
                 county=np.concatenate(counties),
                 place=place,
@@ -93,34 +102,47 @@ def births(model: QingyuanModel, year: int) -> None:
         )
 
 
-def exits(model: QingyuanModel, year: int) -> None:
-    """Deaths, and 18-year-olds leaving the child population."""
+def exits(model: QingyuanModel, year: int) -> np.ndarray:
+    """Deaths, and 18-year-olds leaving the child population: the mask of those gone.
+
+    They are dropped with the year's single compaction (in ``migrate``), not here.
+    """
     pop, flows = model.pop, model.flows
-    rng = model.streams.get("deaths", year)
     aged_out = pop.age(year) >= LEAVING_AGE
-    dies = ~aged_out & (rng.random(len(pop)) < model.config.demography.child_mortality)
+    dies = ~aged_out & model.crn.below("deaths", year, pop.id, model.config.demography.child_mortality)
     enrolled = pop.stage != NOT_ENROLLED
     flows.add("new_aged_out", pop.county[aged_out])
     flows.add("new_deaths", pop.county[dies])
     flows.add("new_student_leavers", pop.county[(aged_out | dies) & enrolled])
-    pop.keep(~(aged_out | dies))
+    return aged_out | dies
 
 
-def migrate(model: QingyuanModel, year: int) -> None:
-    """Household moves: up the settlement ladder, into the centre, out of the city, and in."""
+def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
+    """Household moves: up the settlement ladder, into the centre, out of the city, and in.
+
+    ``gone`` marks children who left this year already (``exits``); they do not move, and
+    they, the out-migrants and the arrivals make one compaction of the columns.
+    """
     pop, geo, flows, dp = model.pop, model.geo, model.flows, model.config.demography
-    rng = model.streams.get("migration", year)
+    draws = model.crn.at(year)
     n = len(pop)
     tier = geo.place_tier[pop.place]
-    r = model.aggregate.rural_to_urban[pop.county]
-    u = rng.random(n)
-    # 1. village → town or seat; town → seat
-    from_village = (tier == VILLAGE) & (u < r)
-    from_town = (tier == TOWN) & (u < r * dp.town_to_seat_share)
-    to_seat = from_town | (from_village & (rng.random(n) < dp.town_to_seat_share))
-    to_town = from_village & ~to_seat
+    stays = ~gone
+    # 1. village → town or seat; town → seat (draws only for the non-urban)
+    rural = np.flatnonzero((tier != URBAN) & stays)
+    u = draws.uniform("move-up", pop.id[rural])
+    r = model.aggregate.rural_to_urban[pop.county[rural]]
+    village = tier[rural] == VILLAGE
+    up = u < np.where(village, r, r * dp.town_to_seat_share)
+    from_village = rural[up & village]
+    seat_too = draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share
+    to_seat = np.zeros(n, dtype=bool)
+    to_seat[rural[up & ~village]] = True
+    to_seat[from_village[seat_too]] = True
+    to_town = np.zeros(n, dtype=bool)
+    to_town[from_village[~seat_too]] = True
     movers = np.flatnonzero(to_seat)
-    pop.place[movers] = random_place(model, pop.county[movers], URBAN, rng)
+    pop.place[movers] = random_place(model, pop.county[movers], URBAN, draws, pop.id[movers], "seat-place")
     movers_t = np.flatnonzero(to_town)
     pop.place[movers_t] = model.town_of_township[geo.place_township[pop.place[movers_t]]]
     moved = to_seat | to_town
@@ -129,68 +151,70 @@ def migrate(model: QingyuanModel, year: int) -> None:
     # 2. into 清城/清新 from the other counties
     centre = [geo.counties.index(c) for c in CENTRE if c in geo.counties]
     if centre:
-        outside = ~np.isin(pop.county, centre)
-        into = np.flatnonzero(outside & (rng.random(n) < dp.into_centre))
+        outside = np.flatnonzero(~np.isin(pop.county, centre) & stays)
+        into = outside[model.crn.below("into-centre", year, pop.id[outside], dp.into_centre)]
         if len(into):
             weights = np.array([INTO_CENTRE_SPLIT[geo.counties[c]] for c in centre])
-            dest = np.asarray(centre, dtype=np.int8)[
-                rng.choice(len(centre), size=len(into), p=weights / weights.sum())
-            ]
+            dest = np.asarray(centre, dtype=np.int8)[draws.choice("into-centre", pop.id[into], weights, 1)]
             enrolled = pop.stage[into] != NOT_ENROLLED
             flows.add("new_moved_out_county", pop.county[into])
             flows.add("new_student_outmigrants", pop.county[into[enrolled]])
             flows.add("new_moved_in_county", dest)
             flows.add("new_student_inmigrants", dest[enrolled])
             pop.county[into] = dest
-            pop.place[into] = random_place(model, dest, URBAN, rng)
+            pop.place[into] = random_place(model, dest, URBAN, draws, pop.id[into], "centre-place")
             pop.left_behind[into] = False
             moved[into] = True
     pop.needs_school[moved] = True
     # 3. out of the city with the family
-    out = rng.random(n) < dp.out_with_children
+    out = model.crn.below("out-of-city", year, pop.id, dp.out_with_children) & stays
     flows.add("new_outflow", pop.county[out])
     flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
-    pop.keep(~out)
     # 4. families arriving (returning or new), mostly into towns and seats
-    arrivals(model, year, rng)
+    keep = ~(gone | out)
+    pop.keep(keep, append=arrivals(model, year, keep))
     # 5. young children coming back to the county as they near school age
-    young_returns(model, year, rng)
+    young_returns(model, year)
 
 
-def random_place(model: QingyuanModel, county: np.ndarray, tier: int, rng: np.random.Generator) -> np.ndarray:
-    """A random place of ``tier`` in each given county, weighted by place size."""
+def random_place(
+    model: QingyuanModel, county: np.ndarray, tier: int, draws: Draws, ids: np.ndarray, process: str
+) -> np.ndarray:
+    """A random place of ``tier`` in each given county, weighted by place size (per-id draws)."""
     out = np.empty(len(county), dtype=np.int32)
     for ci in np.unique(county):
         sel = county == ci
         places = model.places_by_county_tier[(int(ci), tier)]
-        w = model.place_weight[places]
-        out[sel] = rng.choice(places, size=int(sel.sum()), p=w / w.sum())
+        out[sel] = places[draws.choice(process, ids[sel], model.place_weight[places])]
     return out
 
 
-def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
-    """Children arriving with their families, as a share of each county's children."""
-    pop, geo = model.pop, model.geo
-    counts = np.bincount(pop.county, minlength=len(geo.counties))
-    n = rng.poisson(model.config.demography.inflow_children * counts)
+def arrivals(model: QingyuanModel, year: int, staying: np.ndarray) -> dict[str, np.ndarray] | None:
+    """Columns of the children arriving with their families (a share of the ``staying`` children)."""
+    geo = model.geo
+    counts = np.bincount(model.pop.county[staying], minlength=len(geo.counties))
+    codes = np.array([COUNTIES.index(c) for c in geo.counties])
+    draws = model.crn.at(year)
+    n = poisson_quantile(draws.uniform("arrivals", codes), model.config.demography.inflow_children * counts)
     county = np.repeat(np.arange(len(geo.counties), dtype=np.int8), n)
     total = len(county)
     if total == 0:
-        return
-    age = rng.integers(0, LEAVING_AGE, size=total)
+        return None
+    ids = np.concatenate([new_ids(year, ARRIVED, codes[ci], int(k)) for ci, k in enumerate(n)])
+    age = np.minimum((draws.uniform("arrival", ids) * LEAVING_AGE).astype(np.int64), LEAVING_AGE - 1)
     # L: arrivals settle in seats (80%) and towns; a county without towns uses its seat
     has_town = np.array([model.places_by_county_tier[(ci, TOWN)].size > 0 for ci in range(len(geo.counties))])
-    tier = np.where((rng.random(total) < 0.8) | ~has_town[county], URBAN, TOWN)
+    tier = np.where((draws.uniform("arrival", ids, 1) < 0.8) | ~has_town[county], URBAN, TOWN)
     place = np.empty(total, dtype=np.int32)
     for t in (URBAN, TOWN):
         sel = tier == t
         if sel.any():
-            place[sel] = random_place(model, county[sel], t, rng)
+            place[sel] = random_place(model, county[sel], t, draws, ids[sel], "arrival-place")
     in_centre = np.array([c in CENTRE for c in geo.counties])
     share = np.where(in_centre[county], MIGRANT_SHARE_CENTRE * 3, MIGRANT_SHARE_OTHER * 3)
     cols = new_child_columns(
-        rng,
-        total,
+        draws,
+        ids,
         birth_year=year - age,
         county=county,
         place=place,
@@ -199,44 +223,62 @@ def arrivals(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
         preschool_attendance=model.calib.preschool_attendance,
     )
     cols["left_behind"] = np.zeros(total, dtype=bool)
-    pop.append(**cols)
     for ci in range(len(geo.counties)):
         model.flows.add_count("new_inflow", ci, int(n[ci]))
+    return cols
 
 
-def young_returns(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
+# Young returns take ids after the arrivals' of the same county and year (never the same id),
+# numbered within each age, so more returns at one age leave the others' ids and draws alone.
+YOUNG_RETURN_ID_OFFSET = 1 << 23
+YOUNG_RETURN_IDS_PER_AGE = 1 << 19
+
+
+def young_returns(model: QingyuanModel, year: int) -> None:
     """Children aged 1-6 joining their home county, at the rate the 2022 age profile implies.
 
     The fitted presence curve rises below school age (``sim.world.ages.curve``): children
     born to parents working elsewhere come back to grandparents or parents before
     kindergarten and school. Each cohort aged 1-6 grows by exp(-young_slope) - 1 a year, so
     the simulated cohorts keep the shape the 2022 stock was fitted to (no step at age 6).
+    Counts and homes are per-cell and per-id draws (``sim.core.crn``).
     """
     rate = float(np.exp(-model.calib.presence_fit.young_slope) - 1.0)
     if rate <= 0:
         return
     pop, geo = model.pop, model.geo
+    ages = SCHOOL_AGE + 1
     age = pop.age(year)
-    young = (age >= 1) & (age <= SCHOOL_AGE)
-    nc = len(geo.counties)
-    idx = np.flatnonzero(young)
-    cell = pop.county[idx].astype(np.int64) * (SCHOOL_AGE + 1) + age[idx]
-    counts = np.bincount(cell, minlength=nc * (SCHOOL_AGE + 1))
-    n = rng.poisson(counts * rate)
+    idx = np.flatnonzero((age >= 1) & (age <= SCHOOL_AGE))
+    cell = pop.county[idx].astype(np.int64) * ages + age[idx]
+    counts = np.bincount(cell, minlength=len(geo.counties) * ages)
+    codes = np.array([COUNTIES.index(c) for c in geo.counties], dtype=np.int64)
+    draws = model.crn.at(year)
+    cell_keys = np.repeat(codes, ages) * ages + np.tile(np.arange(ages), len(codes))
+    n = poisson_quantile(draws.uniform("young-returns", cell_keys), counts * rate)
     if n.sum() == 0:
         return
     cells = np.repeat(np.arange(len(n)), n)
+    ids = np.concatenate(
+        [
+            new_ids(year, ARRIVED, int(codes[c // ages]), int(k))
+            + YOUNG_RETURN_ID_OFFSET
+            + (c % ages) * YOUNG_RETURN_IDS_PER_AGE
+            for c, k in enumerate(n)
+        ]
+    )
+    u = draws.uniform("young-return-home", ids)
     donors = np.empty(len(cells), dtype=np.int64)
     for c in np.unique(cells):  # a returning child lives where children of its age already live
         sel = cells == c
         pool = idx[cell == c]
-        donors[sel] = rng.choice(pool, size=int(sel.sum()))
+        donors[sel] = pool[np.minimum((u[sel] * len(pool)).astype(np.int64), len(pool) - 1)]
     place = pop.place[donors]
     county = pop.county[donors]
     cols = new_child_columns(
-        rng,
-        len(donors),
-        birth_year=year - (cells % (SCHOOL_AGE + 1)),
+        draws,
+        ids,
+        birth_year=year - (cells % ages),
         county=county,
         place=place,
         tier=geo.place_tier[place],
@@ -250,11 +292,9 @@ def young_returns(model: QingyuanModel, year: int, rng: np.random.Generator) -> 
 def left_behind(model: QingyuanModel, year: int) -> None:
     """Parents leave for work without the child, or come back (留守 status)."""
     pop, dp = model.pop, model.config.demography
-    rng = model.streams.get("left_behind", year)
-    n = len(pop)
     urban = model.geo.place_tier[pop.place] == URBAN
     p_leave = dp.parents_leave * np.where(urban, URBAN_PARENTS_LEAVE_FACTOR, 1.0)
-    u = rng.random(n)
+    u = model.crn.uniform("left-behind", year, pop.id)
     becomes = ~pop.left_behind & (u < p_leave)
     returns = pop.left_behind & (u < dp.parents_return)
     pop.left_behind[becomes] = True

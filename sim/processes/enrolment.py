@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core.columns import count_by, rank_within_groups
+from sim.core.crn import Draws
 from sim.processes import boarding
 from sim.world.build import split_general_vocational
 from sim.world.geography import URBAN
@@ -29,6 +30,7 @@ from sim.world.population import (
     SENIOR_GENERAL,
     SPECIAL,
     VOCATIONAL,
+    Population,
 )
 from sim.world.schools import JUNIOR_TYPES, KINDERGARTEN_TYPES, PRIMARY_TYPES, SENIOR_TYPES
 
@@ -90,19 +92,24 @@ def spare_seats(model: QingyuanModel, exclude: np.ndarray) -> np.ndarray:
 
 
 def admit_where_free(
-    school: np.ndarray, target: np.ndarray, wants: np.ndarray, spare: np.ndarray, rng: np.random.Generator
+    school: np.ndarray,
+    target: np.ndarray,
+    wants: np.ndarray,
+    spare: np.ndarray,
+    ids: np.ndarray,
+    draws: Draws,
 ) -> np.ndarray:
-    """Mask of the children who want ``target`` and get one of its free seats (random order)."""
+    """Mask of the children ``ids`` who want ``target`` and get one of its free seats (random order)."""
     cand = np.flatnonzero(wants & (target >= 0) & (target != school))
     admitted = np.zeros(len(school), dtype=bool)
     if len(cand):
-        rank = rank_within_groups(target[cand], rng.random(len(cand)))
+        rank = rank_within_groups(target[cand], draws.uniform("admission", ids[cand]))
         admitted[cand[rank < spare[target[cand]]]] = True
     return admitted
 
 
 def county_wide_choice(
-    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], rng: np.random.Generator
+    model: QingyuanModel, who: np.ndarray, types: tuple[str, ...], draws: Draws
 ) -> np.ndarray:
     """A school of ``types`` anywhere in the child's county, in proportion to its seats.
 
@@ -119,13 +126,23 @@ def county_wide_choice(
         if len(cand) == 0:
             continue
         w = s.capacity[cand].astype(float)
-        w = w / w.sum() if w.sum() > 0 else np.full(len(cand), 1 / len(cand))
-        out[sel] = rng.choice(cand, size=int(sel.sum()), p=w)
+        w = w if w.sum() > 0 else np.ones(len(cand))
+        out[sel] = cand[draws.choice("senior-school", pop.id[who[sel]], w)]
     return out
 
 
-def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Generator) -> None:
+def assign(
+    model: QingyuanModel,
+    who: np.ndarray,
+    stage: int,
+    draws: Draws,
+    used: np.ndarray | None = None,
+) -> None:
     """Give the children ``who`` (indices) a school of ``stage``.
+
+    ``used`` (optional) is the seats taken per school by the children not being placed; the
+    caller keeps it, and this function adds its placements, so that placing every stage
+    costs one count of the enrolled instead of one per stage.
 
     Compulsory stages: the nearest school (就近入学), except that quality-seeking families
     get the county's best school while it has free seats. Kindergarten: the nearest public
@@ -137,8 +154,9 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
     pop = model.pop
     types = STAGE_TYPES[stage]
     county = pop.county[who]
+    ids = pop.id[who]
     if stage in (SENIOR_GENERAL, VOCATIONAL):
-        school = county_wide_choice(model, who, types, rng)
+        school = county_wide_choice(model, who, types, draws)
     else:
         nearest = model.catchment(types)[pop.place[who]]
         # a county without such a school nearby sends children to its best one anywhere
@@ -146,21 +164,29 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
         school = np.where(nearest >= 0, nearest, fallback)
     if stage == PRESCHOOL:
         public = model.catchment(("kg_public",))[pop.place[who]]
-        wants = rng.random(len(who)) < model.config.enrolment.public_kindergarten_preference
-        got = admit_where_free(school, public, wants, spare_seats(model, who), rng)
+        wants = draws.uniform("kg-preference", ids) < model.config.enrolment.public_kindergarten_preference
+        got = admit_where_free(school, public, wants, _spare(model, who, used), ids, draws)
         school[got] = public[got]
     seek_p = model.config.enrolment.quality_seeking * model.policy.choice_factor[county]
     if stage in (PRIMARY, JUNIOR, SENIOR_GENERAL) and np.any(seek_p > 0):
         best = best_school_by_county(model, types)[county]
-        wants = rng.random(len(who)) < seek_p
-        got = admit_where_free(school, best, wants, spare_seats(model, who), rng)
+        wants = draws.uniform("quality-seeking", ids) < seek_p
+        got = admit_where_free(school, best, wants, _spare(model, who, used), ids, draws)
         school[got] = best[got]
         model.flows.add("new_choice_transfers", county[got])
     pop.stage[who] = stage
     pop.school[who] = school
+    if used is not None:
+        used += count_by(school, len(used))
 
 
-def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, rng: np.random.Generator) -> None:
+def _spare(model: QingyuanModel, who: np.ndarray, used: np.ndarray | None) -> np.ndarray:
+    if used is None:
+        return spare_seats(model, who)
+    return np.maximum(model.schools.capacity.astype(np.int64) - used, 0)
+
+
+def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, draws: Draws) -> None:
     """From the waiver's first autumn, some 5-year-olds outside kindergarten join for the free year.
 
     The waiver is the public fee in both public and approved private kindergartens
@@ -170,31 +196,17 @@ def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, rng: np.ra
     cfg, pop = model.config.enrolment, model.pop
     if cfg.free_final_year_from is None or year < cfg.free_final_year_from:
         return
-    outside = (age == ENTRY_AGE_PRIMARY - 1) & ~pop.attends_preschool & (pop.stage == NOT_ENROLLED)
-    joins = outside & (rng.random(len(pop)) < cfg.free_final_year_uptake)
+    five = (age == ENTRY_AGE_PRIMARY - 1) & (pop.stage == NOT_ENROLLED)
+    outside = np.flatnonzero(five & ~pop.attends_preschool)
+    joins = outside[draws.uniform("free-final-year", pop.id[outside]) < cfg.free_final_year_uptake]
     pop.attends_preschool[joins] = True
     model.flows.add("new_free_final_year_joiners", pop.county[joins])
-
-
-def dropouts(model: QingyuanModel, age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Junior and senior pupils beyond their first year who drop out this year (a mask).
-
-    Left-behind juniors drop out more (``left_behind_dropout_extra``); levers scale both
-    rates through ``policy.dropout_factor``.
-    """
-    pop, cfg = model.pop, model.config.enrolment
-    factor = model.policy.dropout_factor[pop.county]
-    p_junior = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind
-    drop = (pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR) & (rng.random(len(pop)) < p_junior * factor)
-    senior = (pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)
-    drop |= senior & (age > ENTRY_AGE_SENIOR) & (rng.random(len(pop)) < cfg.senior_dropout * factor)
-    return drop
 
 
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
-    rng = model.streams.get("enrolment", year)
+    draws = model.crn.at(year)
     age = pop.age(year)
     enrolled_before = pop.stage != NOT_ENROLLED
 
@@ -203,10 +215,10 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    drop = dropouts(model, age, rng)
+    drop = dropouts(model, draws, age)
     flows.add("new_dropouts", pop.county[drop])
 
-    free_final_year(model, year, age, rng)
+    free_final_year(model, year, age, draws)
 
     # -- transitions ------------------------------------------------------------------
     at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
@@ -214,12 +226,23 @@ def step(model: QingyuanModel, year: int) -> None:
     at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
     late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
     to_pri = at6 | late6
-    special_entry = to_pri & pop.special_needs & (rng.random(len(pop)) < model.calib.special_school_share)
+    special_entry = happens(
+        draws,
+        "special-entry",
+        pop,
+        np.flatnonzero(to_pri & pop.special_needs),
+        model.calib.special_school_share,
+    )
     to_pri &= ~special_entry
     to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
     finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
-    cont = finishing & (
-        rng.random(len(pop)) < model.calib.senior_continuation * model.policy.continuation_factor[pop.county]
+    fin = np.flatnonzero(finishing)
+    cont = happens(
+        draws,
+        "continuation",
+        pop,
+        fin,
+        model.calib.senior_continuation * model.policy.continuation_factor[pop.county[fin]],
     )
     not_cont = finishing & ~cont
     flows.add("new_zhongkao", pop.county[finishing])
@@ -233,7 +256,7 @@ def step(model: QingyuanModel, year: int) -> None:
 
     # senior split: general or vocational by achievement rank within county
     senior_stage = np.full(len(pop), NOT_ENROLLED, dtype=np.int8)
-    senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, rng)
+    senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, draws)
     to_gen = senior_stage == SENIOR_GENERAL
     to_voc = senior_stage == VOCATIONAL
 
@@ -250,10 +273,11 @@ def step(model: QingyuanModel, year: int) -> None:
     # entrants, and pupils who moved house or lost their school, get a school of their stage
     placing = (new_stage != pop.stage) | (relocate & ~leave)
     pop.school[placing] = -1  # so seat counts see only pupils who stay put
+    used = count_by(pop.school, len(model.schools))
     for stage in STAGE_TYPES:
-        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng)
+        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, draws, used)
     pop.needs_school[:] = False
-    top_outflow(model, to_gen, rng)
+    top_outflow(model, to_gen, draws)
 
     entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)
     left = enrolled_before & (pop.stage == NOT_ENROLLED)
@@ -262,7 +286,33 @@ def step(model: QingyuanModel, year: int) -> None:
     boarding.update_boarding(model, year)
 
 
-def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Generator) -> None:
+def dropouts(model: QingyuanModel, draws: Draws, age: np.ndarray) -> np.ndarray:
+    """Mask of juniors and seniors past their entry year who drop out this year.
+
+    Draws are made only for those at risk, each from its own per-id random number
+    (``sim.core.crn``), so a change elsewhere does not change who drops out.
+    """
+    pop, cfg, factor = model.pop, model.config.enrolment, model.policy.dropout_factor
+    junior = np.flatnonzero((pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR))
+    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind[junior]
+    drop = happens(draws, "dropout", pop, junior, p_drop * factor[pop.county[junior]])
+    senior = np.flatnonzero(
+        ((pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)) & (age > ENTRY_AGE_SENIOR)
+    )
+    drop |= happens(draws, "dropout", pop, senior, cfg.senior_dropout * factor[pop.county[senior]])
+    return drop
+
+
+def happens(
+    draws: Draws, process: str, pop: Population, idx: np.ndarray, p: np.ndarray | float
+) -> np.ndarray:
+    """Mask over all children: True for those of ``idx`` whose own draw falls below ``p``."""
+    out = np.zeros(len(pop), dtype=bool)
+    out[idx[draws.uniform(process, pop.id[idx]) < p]] = True
+    return out
+
+
+def top_outflow(model: QingyuanModel, new_general: np.ndarray, draws: Draws) -> None:
     """Top 中考 students outside 清城 leave their county high school for a city school."""
     pop = model.pop
     if "清城区" not in model.geo.counties:
@@ -278,7 +328,7 @@ def top_outflow(model: QingyuanModel, new_general: np.ndarray, rng: np.random.Ge
     size = np.bincount(pop.county[idx], minlength=len(model.geo.counties))
     top = rank < np.ceil(size[pop.county[idx]] * TOP_DECILE)
     p_leave = model.config.enrolment.top_outflow * model.policy.top_outflow_factor[pop.county[idx]]
-    leaving = idx[top & (rng.random(len(idx)) < p_leave)]
+    leaving = idx[top & (draws.uniform("top-outflow", pop.id[idx]) < p_leave)]
     best = city[np.argmax(model.schools.quality[city])]
     pop.school[leaving] = best
     model.flows.add("new_top_outflow", pop.county[leaving])

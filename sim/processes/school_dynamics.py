@@ -121,23 +121,21 @@ def update_quality(model: QingyuanModel, year: int) -> None:
 def update_achievement(model: QingyuanModel, year: int) -> None:
     """Latent achievement: AR(1) toward school quality, with the left-behind gap."""
     pop, s = model.pop, model.schools
-    rng = model.streams.get("achievement", year)
     rho = model.config.schools.achievement_persistence
     idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
     school = pop.school[idx]
-    q = s.quality[school] - model.quality_mean_2022
-    large = model.school_large_classes[school] > 0
-    grade = pop.age(year)[idx] - 5
-    shock = (
-        (1 - rho)
-        * LEFT_BEHIND_GAP
-        * pop.left_behind[idx]
-        * model.policy.left_behind_gap_factor[pop.county[idx]]
-        + CLASS_SIZE_PENALTY * large
-        + EARLY_BOARDING_PENALTY * (pop.boarding[idx] & (grade <= 3))
+    # school and county terms are computed once per school and county, then gathered (float32)
+    per_school = (1 - rho) * (s.quality - model.quality_mean_2022) + CLASS_SIZE_PENALTY * (
+        model.school_large_classes > 0
     )
-    noise = rng.normal(0.0, np.sqrt(1 - rho**2) * 0.6, len(idx))
-    pop.achievement[idx] = (rho * pop.achievement[idx] + (1 - rho) * q + shock + noise).astype(np.float32)
+    gap = (1 - rho) * LEFT_BEHIND_GAP * model.policy.left_behind_gap_factor
+    new = pop.achievement[idx] * np.float32(rho)
+    new += per_school.astype(np.float32)[school]
+    new += np.where(pop.left_behind[idx], gap.astype(np.float32)[pop.county[idx]], np.float32(0))
+    young = pop.boarding[idx] & (pop.age(year)[idx] - 5 <= 3)
+    new += np.float32(EARLY_BOARDING_PENALTY) * young
+    new += np.float32(np.sqrt(1 - rho**2) * 0.6) * model.crn.normal("achievement", year, pop.id[idx])
+    pop.achievement[idx] = new
 
 
 def step(model: QingyuanModel, year: int) -> None:

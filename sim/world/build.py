@@ -14,6 +14,7 @@ import numpy as np
 
 from sim import data
 from sim.config import COUNTIES, Config
+from sim.core.crn import BORN, Draws, new_ids
 from sim.core.names import SCHOOL_TYPES, START_YEAR, TYPE_CODES
 from sim.data.births import urbanisation_gain
 from sim.world.calibration import HARDSHIP_SHARE, SPECIAL_NEEDS_SHARE, Calibration
@@ -106,10 +107,11 @@ def draw_places(
     urban_share: float,
     seat_share: float,
     weights: np.ndarray,
-    n: int,
-    rng: np.random.Generator,
+    ids: np.ndarray,
+    draws: Draws,
 ) -> np.ndarray:
-    """Home places for ``n`` children of a county, by tier shares then place weights."""
+    """Home places for the children ``ids`` of a county, by tier shares then place weights."""
+    n = len(ids)
     in_c = geo.place_county == county_idx
     seat = in_c & (geo.place_tier == URBAN)
     town = in_c & (geo.place_tier == TOWN)
@@ -117,22 +119,25 @@ def draw_places(
     tier_p = np.array([urban_share * seat_share, urban_share * (1 - seat_share), 1 - urban_share])
     if not town.any():  # a county with only a seat township: its towns are its seat
         tier_p = np.array([urban_share, 0.0, 1 - urban_share])
-    tier = rng.choice(3, size=n, p=tier_p / tier_p.sum())
+    tier = draws.choice("home-tier", ids, tier_p)
     out = np.empty(n, dtype=np.int32)
     for t, mask in ((URBAN, seat), (TOWN, town), (VILLAGE, village)):
         sel = tier == t
         if not sel.any():
             continue
         idx = np.flatnonzero(mask)
-        w = weights[idx] / weights[idx].sum()
-        out[sel] = rng.choice(idx, size=int(sel.sum()), p=w)
+        out[sel] = idx[draws.choice("home-place", ids[sel], weights[idx])]
     return out
 
 
 def initial_children(
-    config: Config, geo: Geography, calib: Calibration, weights: np.ndarray, rng: np.random.Generator
+    config: Config, geo: Geography, calib: Calibration, weights: np.ndarray, draws: Draws
 ) -> Population:
-    """Children aged 0-17 in autumn 2022, with their stage (before school assignment)."""
+    """Children aged 0-17 in autumn 2022, with their stage (before school assignment).
+
+    Each child's id numbers it within its county (``sim.crn``), and every attribute is
+    drawn from its own per-id random numbers.
+    """
     facts = data.counties()
     urban = initial_urbanisation(config)
     pop = Population()
@@ -141,13 +146,15 @@ def initial_children(
         births = np.array([calib.births[START_YEAR - a][county] for a in ages])
         counts = np.rint(births * presence(calib, ages, county)).astype(np.int64)
         age = np.repeat(ages, counts)
-        n = len(age)
-        place = draw_places(geo, ci, urban[county], facts.loc[county, "seat_share_of_urban"], weights, n, rng)
+        ids = new_ids(START_YEAR, BORN, COUNTIES.index(county), len(age))
+        place = draw_places(
+            geo, ci, urban[county], facts.loc[county, "seat_share_of_urban"], weights, ids, draws
+        )
         tier = geo.place_tier[place]
         pop.append(
             **new_child_columns(
-                rng,
-                n,
+                draws,
+                ids,
                 birth_year=START_YEAR - age,
                 county=ci,
                 place=place,
@@ -156,13 +163,13 @@ def initial_children(
                 preschool_attendance=calib.preschool_attendance,
             )
         )
-    assign_initial_stages(pop, config, calib, rng)
+    assign_initial_stages(pop, config, calib, draws)
     return pop
 
 
 def new_child_columns(
-    rng: np.random.Generator,
-    n: int,
+    draws: Draws,
+    ids: np.ndarray,
     *,
     birth_year: np.ndarray | int,
     county: np.ndarray | int,
@@ -171,16 +178,23 @@ def new_child_columns(
     migrant_share: float | np.ndarray,
     preschool_attendance: float,
 ) -> dict[str, np.ndarray]:
-    """Attributes of new children (initial, born or arriving): one vectorised draw each."""
+    """Attributes of new children (initial, born or arriving): one per-id draw each."""
+
+    def u(draw: int) -> np.ndarray:
+        return draws.uniform("child-attributes", ids, draw)
+
     lb_p = np.select(
         [tier == URBAN, tier == TOWN],
         [LEFT_BEHIND_SHARE[URBAN], LEFT_BEHIND_SHARE[TOWN]],
         LEFT_BEHIND_SHARE[VILLAGE],
     )
-    left_behind = rng.random(n) < lb_p
-    hardship = rng.random(n) < HARDSHIP_SHARE * np.where(tier == VILLAGE, 1.5, 0.75)
-    achievement = rng.normal(0.0, 1.0, n) + LEFT_BEHIND_GAP * left_behind + HARDSHIP_GAP * hardship
+    left_behind = u(0) < lb_p
+    hardship = u(1) < HARDSHIP_SHARE * np.where(tier == VILLAGE, 1.5, 0.75)
+    achievement = (
+        draws.normal("child-attributes", ids, 2) + LEFT_BEHIND_GAP * left_behind + HARDSHIP_GAP * hardship
+    )
     return {
+        "id": ids,
         "birth_year": birth_year,
         "county": county,
         "place": place,
@@ -188,19 +202,17 @@ def new_child_columns(
         "school": -1,
         "boarding": False,
         "left_behind": left_behind,
-        "migrant": rng.random(n) < migrant_share,
-        "special_needs": rng.random(n) < SPECIAL_NEEDS_SHARE,
+        "migrant": u(3) < migrant_share,
+        "special_needs": u(4) < SPECIAL_NEEDS_SHARE,
         "hardship": hardship,
-        "female": rng.random(n) < FEMALE_SHARE,
-        "attends_preschool": rng.random(n) < preschool_attendance,
+        "female": u(5) < FEMALE_SHARE,
+        "attends_preschool": u(6) < preschool_attendance,
         "achievement": achievement,
         "needs_school": False,
     }
 
 
-def assign_initial_stages(
-    pop: Population, config: Config, calib: Calibration, rng: np.random.Generator
-) -> None:
+def assign_initial_stages(pop: Population, config: Config, calib: Calibration, draws: Draws) -> None:
     """Stages in 2022 consistent with the calibrated attendance, dropout and continuation."""
     age = pop.age(START_YEAR)
     n = len(pop)
@@ -209,32 +221,34 @@ def assign_initial_stages(
     stage[(age >= 6) & (age <= 11)] = PRIMARY
     d = config.enrolment.junior_dropout
     junior_age = (age >= 12) & (age <= 14)
-    stays = rng.random(n) < (1 - d) ** np.clip(age - 12, 0, None)
+    stays = draws.uniform("initial-stage", pop.id) < (1 - d) ** np.clip(age - 12, 0, None)
     stage[junior_age & stays] = JUNIOR
     senior_age = (age >= 15) & (age <= 17)
     s = config.enrolment.senior_dropout
     p_senior = calib.senior_continuation * (1 - d) ** 3 * (1 - s) ** np.clip(age - 15, 0, None)
-    in_senior = senior_age & (rng.random(n) < p_senior)
-    stage[in_senior] = split_general_vocational(pop, in_senior, config.enrolment.general_share, rng)
+    in_senior = senior_age & (draws.uniform("initial-stage", pop.id, 1) < p_senior)
+    stage[in_senior] = split_general_vocational(pop, in_senior, config.enrolment.general_share, draws)
     # exactly the calibrated share of enrolled special-needs pupils (a count of ~1,000 would
     # otherwise carry a few percent of binomial noise)
     cand = np.flatnonzero(pop.special_needs & (age >= 6) & (stage != NOT_ENROLLED))
     enrolled_6_17 = int(((age >= 6) & (stage != NOT_ENROLLED)).sum())
     k = min(round(calib.special_pupils_2022 * enrolled_6_17 / calib.enrolled_6_17_2022), len(cand))
-    stage[rng.permutation(cand)[:k]] = SPECIAL
+    # the k candidates with the smallest per-id draws (a random subset of size k)
+    stage[cand[np.argsort(draws.uniform("initial-special", pop.id[cand]), kind="stable")[:k]]] = SPECIAL
     pop.cols["stage"] = stage
 
 
 def split_general_vocational(
-    pop: Population, entering: np.ndarray, general_share: float, rng: np.random.Generator
+    pop: Population, entering: np.ndarray, general_share: float, draws: Draws
 ) -> np.ndarray:
     """中考: the top ``general_share`` of entrants by (noisy) achievement go general, per county."""
-    score = pop.achievement + rng.normal(0, 0.5, len(pop)).astype(np.float32)
     idx = np.flatnonzero(entering)
+    # noise only for the entrants (about 4% of the children), not for every row
+    score = pop.achievement[idx] + (0.5 * draws.normal("zhongkao", pop.id[idx])).astype(np.float32)
     stage = np.full(len(idx), VOCATIONAL, dtype=np.int8)
     county = pop.county[idx]
     # rank within county: sort by (county, -score)
-    order = np.lexsort((-score[idx], county))
+    order = np.lexsort((-score, county))
     counts = np.bincount(county, minlength=int(county.max(initial=0)) + 1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rank = np.empty(len(idx), dtype=np.int64)

@@ -45,14 +45,27 @@ class Geography:
         return len(self.place_county)
 
     def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Road distance in km between place arrays ``a`` and ``b`` (elementwise)."""
-        d = np.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b])
-        # within one place (same neighbourhood or village) children still walk a little
-        return np.maximum(d * self.tortuosity[self.place_county[a]], 0.8)
+        """Road distance in km between place arrays ``a`` and ``b`` (elementwise).
+
+        A lookup in the place x place table (about 1,000 places, so 8 MB), not a
+        recomputation: pupils' distances are read every year for a million pupils.
+        """
+        table = self.distance_table()
+        return np.take(table.ravel(), np.asarray(a, dtype=np.int64) * self.n_places + b)
+
+    def distance_table(self) -> np.ndarray:
+        """Road distance between every pair of places (built once, then cached)."""
+        table = self.__dict__.get("_distance_table")
+        if table is None:
+            every = np.arange(self.n_places)
+            table = self.distance_matrix(every, every)
+            self.__dict__["_distance_table"] = table
+        return table
 
     def distance_matrix(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Road distance between every place in ``a`` (rows) and every place in ``b``."""
         d = np.hypot(self.x[a][:, None] - self.x[b][None, :], self.y[a][:, None] - self.y[b][None, :])
+        # within one place (same neighbourhood or village) children still walk a little
         return np.maximum(d * self.tortuosity[self.place_county[a]][:, None], 0.8)
 
 

@@ -23,6 +23,7 @@ ENTRY_AGE_SENIOR = 15
 LEAVING_AGE = 18
 
 COLUMNS: dict[str, np.dtype] = {
+    "id": np.dtype(np.int64),  # stable (sim.crn): keys the child's random numbers
     "birth_year": np.dtype(np.int16),
     "county": np.dtype(np.int8),
     "place": np.dtype(np.int32),

@@ -17,7 +17,8 @@ import numpy as np
 
 from sim import data
 from sim.core.columns import ColumnTable
-from sim.core.names import SCHOOL_TYPES, TYPE_CODES
+from sim.core.crn import BORN, ids_by_county
+from sim.core.names import COUNTIES, SCHOOL_TYPES, TYPE_CODES
 from sim.world.geography import TOWN, URBAN, Geography
 from sim.world.schools import SchoolTable
 
@@ -30,8 +31,10 @@ LEVELS: tuple[str, ...] = tuple(dict.fromkeys(SCHOOL_TYPES.values()))
 LEVEL_OF_TYPE = np.array([LEVELS.index(v) for v in SCHOOL_TYPES.values()], dtype=np.int8)
 PRIMARY_LEVEL, JUNIOR_LEVEL = LEVELS.index("primary"), LEVELS.index("junior")
 PRIVATE_TYPES = (TYPE_CODES["kg_private"], TYPE_CODES["kg_puhui"])  # staff hired privately
+HIRE_ID_BASE = 1 << 56  # hires are numbered in order from here (initial ids are far below)
 
 COLUMNS: dict[str, np.dtype] = {
+    "id": np.dtype(np.int64),  # stable (sim.crn): keys the teacher's random numbers
     "school": np.dtype(np.int32),
     "birth_year": np.dtype(np.int16),
     "birth_month": np.dtype(np.int8),  # 1-12: the retirement reform counts months
@@ -120,6 +123,17 @@ class Teachers(ColumnTable):
     """The teachers; ``teachers.<column>[i]`` is teacher i's attribute."""
 
     COLUMNS = COLUMNS
+
+    def append(self, **values: np.ndarray) -> None:
+        """Add rows; teachers given no ``id`` get fresh ones, never used before in this run."""
+        if "id" not in values:
+            n = max((len(v) for v in values.values() if np.ndim(v)), default=0)
+            start = max(
+                int(self.cols["id"].max(initial=-1)) + 1, self.__dict__.get("_next_id", 0), HIRE_ID_BASE
+            )
+            values["id"] = start + np.arange(n, dtype=np.int64)
+            self.__dict__["_next_id"] = start + n
+        super().append(**values)
 
     def age(self, year: int) -> np.ndarray:
         """Age in September of ``year``."""
@@ -319,5 +333,8 @@ def initial_teachers(
     school = np.repeat(np.arange(len(schools), dtype=np.int32), need)
     teachers = Teachers()
     cols = new_teacher_columns(rng, school, schools, geo, year, hire=False, backbone_scale=backbone_scale)
+    # ids numbered within each county, so a county's teachers keep theirs in a subset run
+    codes = np.array([COUNTIES.index(c) for c in geo.counties])
+    cols["id"] = ids_by_county(year, BORN, codes[schools.county[school]])
     teachers.append(**cols)
     return teachers

@@ -185,13 +185,14 @@ def leaving_propensity(model: QingyuanModel, base: float) -> np.ndarray:
     return np.where(tier != URBAN, base * pay * remote * village * committed, 0.0)
 
 
-def leave(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
+def leave(model: QingyuanModel, year: int) -> None:
     """Retirements, then attrition out of the system; both leave the stock."""
     t, s, wp = model.teachers, model.schools, model.config.workforce
     retire = retiring(model, year)
     rural = s.tier[t.school] != URBAN
     p_leave = np.where(rural, leaving_propensity(model, wp.attrition_rural), wp.attrition_urban)
-    attrit = ~retire & (rng.random(len(t)) < np.minimum(p_leave, 1.0))
+    # each teacher's own draw (sim.crn): hires elsewhere do not reshuffle who leaves
+    attrit = ~retire & (model.crn.uniform("teacher-attrition", year, t.id) < np.minimum(p_leave, 1.0))
     add_by_level(model, "new_retirements", t.school[retire])
     add_by_level(model, "new_attrition", t.school[attrit])
     model.flows.add("new_attrition_rural", s.county[t.school[attrit & rural]])
@@ -309,7 +310,7 @@ def transfers_from_rural(model: QingyuanModel, year: int, rng: np.random.Generat
         & (t.commitment_years_left == 0)  # directed hires serve their rural years first
         & (age < TRANSFER_MAX_AGE)
         & (t.years_at_school >= TRANSFER_MIN_YEARS)
-        & (rng.random(len(t)) < p_seek)
+        & (model.crn.uniform("teacher-transfer", year, t.id) < p_seek)
     )
     n_levels = len(LEVELS)
     for dest_tier, from_tiers in ((URBAN, (TOWN, VILLAGE)), (TOWN, (VILLAGE,))):
@@ -393,7 +394,7 @@ def hire(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
 def separations(model: QingyuanModel, year: int) -> None:
     """The first half of the workforce year: leavers, closed schools' staff, service, transfers."""
     clip_policy(model, year)
-    leave(model, year, model.streams.get("workforce", year))
+    leave(model, year)
     s = model.schools
     if (s.status[model.teachers.school] != 0).any() or (
         model.teachers.on_rotation.any()
@@ -409,4 +410,4 @@ def recruitment(model: QingyuanModel, year: int) -> None:
     hire_directed(model, year, model.streams.get("directed", year))
     hire(model, year, model.streams.get("hiring", year))
     rotation.step(model, year, model.streams.get("rotation", year))
-    training.step(model, year, model.streams.get("training", year))
+    training.step(model, year)

@@ -52,7 +52,7 @@ SENIOR_SHARE_BY_LEVEL = np.array([SENIOR_POST_SHARE[lv] for lv in LEVELS])
 FLOWS = ("new_trained", "new_backbone_promotions", "new_degree_upgrades", "new_senior_titles")
 
 
-def trainees(model: QingyuanModel, year: int, rng: np.random.Generator) -> np.ndarray:
+def trainees(model: QingyuanModel, year: int) -> np.ndarray:
     """Mask of teachers given a training place this year.
 
     Each county's places (``training_places`` × its teachers) are spread evenly over its
@@ -66,7 +66,7 @@ def trainees(model: QingyuanModel, year: int, rng: np.random.Generator) -> np.nd
     can_gain = (t.age(year) < TRAINING_MAX_AGE) & ((t.backbone < CITY_BACKBONE) | (t.degree < BENKE))
     candidates = np.bincount(county[can_gain], minlength=nc)
     p = np.minimum(np.divide(places, candidates, out=np.zeros(nc), where=candidates > 0), 1.0)
-    return can_gain & (rng.random(len(t)) < p[county])
+    return can_gain & (model.crn.uniform("training", year, t.id) < p[county])
 
 
 def promote_titles(model: QingyuanModel) -> np.ndarray:
@@ -89,25 +89,36 @@ def promote_titles(model: QingyuanModel) -> np.ndarray:
     return mask
 
 
-def step(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
+def step(model: QingyuanModel, year: int) -> None:
     """Training places, then promotions, upgrades and titles for the year."""
     t, s, wp = model.teachers, model.schools, model.config.workforce
-    n = len(t)
     county = s.county[t.school]
     age = t.age(year)
-    trained = trainees(model, year, rng)
+    trained = trainees(model, year)
     model.flows.add("new_trained", county[trained])
     ladder = np.asarray(LADDER_FACTOR)[np.minimum(t.backbone, CITY_BACKBONE - 1)]
     p_up = wp.backbone_promotion * ladder + wp.training_backbone_effect * trained
-    rise = (age >= BACKBONE_MIN_AGE) & (t.backbone < CITY_BACKBONE) & (rng.random(n) < p_up)
+    rise = (
+        (age >= BACKBONE_MIN_AGE)
+        & (t.backbone < CITY_BACKBONE)
+        & (model.crn.uniform("training", year, t.id, 1) < p_up)
+    )
     model.flows.add("new_backbone_promotions", county[rise & (t.backbone == COUNTY_BACKBONE - 1)])
     t.backbone[rise] += 1
     p_deg = wp.degree_upgrade + wp.training_degree_effect * trained
-    upgrade = (age < DEGREE_UPGRADE_MAX_AGE) & (t.degree < BENKE) & (rng.random(n) < p_deg)
+    upgrade = (
+        (age < DEGREE_UPGRADE_MAX_AGE)
+        & (t.degree < BENKE)
+        & (model.crn.uniform("training", year, t.id, 2) < p_deg)
+    )
     t.degree[upgrade] += 1
     model.flows.add("new_degree_upgrades", county[upgrade])
     senior = promote_titles(model)
     t.title[senior] = 2
     model.flows.add("new_senior_titles", county[senior])
-    intermediate = (t.title == 0) & (age >= INTERMEDIATE_MIN_AGE) & (rng.random(n) < INTERMEDIATE_TITLE_RATE)
+    intermediate = (
+        (t.title == 0)
+        & (age >= INTERMEDIATE_MIN_AGE)
+        & (model.crn.uniform("training", year, t.id, 3) < INTERMEDIATE_TITLE_RATE)
+    )
     t.title[intermediate] = 1

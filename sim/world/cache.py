@@ -1,0 +1,58 @@
+"""Set-up cached per world config and seed: a sweep builds each 2022 world once per process.
+
+Building the autumn-2022 world (a million children, their schools, teachers and stocks)
+costs about as much as three simulated years. It depends only on the seed and on the
+config's world sections, not on the levers or the horizon, so the scenarios and lever
+samples of a sweep that share a seed share one world. The cache keeps the state the
+model's ``_build_world`` set, and hands each new model its own deep copy: a run never sees
+another run's changes. Process-pool and Dask workers are long-lived, so they reuse it too.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections import OrderedDict
+from typing import Any
+
+from sim.config import Config
+
+# config fields that do not change the 2022 world (levers act from the first step on)
+NOT_WORLD = ("name", "description", "until", "levers", "seed")
+MAX_WORLDS = 2  # worlds kept per process (about 80 MB each at full scale)
+
+_worlds: OrderedDict[str, dict[str, Any]] = OrderedDict()
+stats = {"hits": 0, "misses": 0}
+
+
+def world_key(config: Config, seed: int) -> str:
+    """A digest of everything the 2022 world depends on."""
+    fields = {k: v for k, v in config.model_dump(mode="json").items() if k not in NOT_WORLD}
+    text = json.dumps([int(seed), fields], sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def get(key: str) -> dict[str, Any] | None:
+    """A private deep copy of the cached world state, or None."""
+    state = _worlds.get(key)
+    if state is None:
+        stats["misses"] += 1
+        return None
+    stats["hits"] += 1
+    _worlds.move_to_end(key)
+    return copy.deepcopy(state)
+
+
+def put(key: str, state: dict[str, Any]) -> None:
+    """Keep a deep copy of ``state`` (the caller goes on mutating its own)."""
+    _worlds[key] = copy.deepcopy(state)
+    _worlds.move_to_end(key)
+    while len(_worlds) > MAX_WORLDS:
+        _worlds.popitem(last=False)
+
+
+def clear() -> None:
+    """Forget every cached world (tests, memory-bound callers)."""
+    _worlds.clear()
+    stats.update(hits=0, misses=0)
