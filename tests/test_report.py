@@ -142,7 +142,7 @@ def test_report_text_follows_the_numbers(report_en):
     assert f"first met in {first}" in text
     assert re.search(r"Liannan[^:]*: fails \d+ of \d+ criteria; furthest off: CV multimedia "
                      r"\(primary\) 0\.9\d", text)
-    assert "teacher rotation (teacher_rotation: start_year=2024" in text
+    assert "teacher rotation: from 2024; every county; intensity: 0.5; cumulative cost" in text
     # provenance
     assert "abc1234" in text and "seed" in text
 
@@ -219,7 +219,7 @@ def test_compare_shows_both_runs_and_their_levers(tmp_path):
     text = "".join(c.text)
     assert "status_quo" in text and "rotation" in text
     assert "none" in text  # the status-quo run has no lever
-    assert "teacher rotation (teacher_rotation: start_year=2024" in text
+    assert "teacher rotation: from 2024; every county; intensity: 0.5" in text
     assert "met under rotation; not met under status_quo" in text
     for stem in ("compare_plan", "compare_targets", "compare_metrics", "compare_cost"):
         assert (tmp_path / "cmp" / "figures" / f"{stem}.png").is_file(), stem

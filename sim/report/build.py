@@ -188,7 +188,9 @@ def section_titles(lang: str) -> dict[str, str]:
 # --- provenance -------------------------------------------------------------------------
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, lang: str = "en") -> str:
+    if isinstance(value, bool):
+        return tr(lang, "是" if value else "否", "yes" if value else "no")
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
@@ -199,7 +201,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
     for key in ("name", "seed", "until", "git_commit", "commit", "spec_hash", "design", "replicates",
                 "created", "started", "finished", "wall_s", "command"):
         if key in meta and not isinstance(meta[key], dict | list):
-            rows.append([key, _fmt(meta[key])])
+            rows.append([key, _fmt(meta[key], lang)])
     cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     for key in ("name", "seed", "until", "start_year"):
         if key in cfg:
@@ -208,7 +210,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
         if isinstance(meta.get(group), dict):
             for k, v in flatten(meta[group]).items():
                 if not isinstance(v, list | dict) and v is not None:
-                    rows.append([f"{group}.{k}", _fmt(v)])
+                    rows.append([f"{group}.{k}", _fmt(v, lang)])
     rows.append([tr(lang, "报告生成", "report written by"), f"sim {__version__}"])
     pre = [(tr(lang, "完整记录(JSON)", "full record (JSON)"),
             json.dumps(meta, ensure_ascii=False, indent=2, default=str))]
@@ -357,7 +359,7 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
     scen_jobs.append(Job("cost_attainment", tr(lang, "成本与目标达成", "Cost against attainment"),
                          make_cost,
                          lambda: cap.cost_attainment(points_holder["points"], lang,
-                                                     points_holder["what"])))
+                                                     points_holder["what"], percent=True)))
     sens_jobs = [
         Job("sensitivity", tr(lang, "敏感性指数", "Sensitivity indices"),
             lambda: sensitivity_figure(exp.sensitivity, lang=lang),
