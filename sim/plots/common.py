@@ -155,14 +155,15 @@ def value_at(cy: pd.DataFrame, metric: str, county: str, year: int) -> float:
     return float(sel["value"].iloc[0]) if len(sel) else float("nan")
 
 
-def format_axis(ax, metric: str, *, axis: str = "y") -> None:
-    """Percent for shares, thousands separators for counts, m yuan for money."""
+def format_axis(ax, metric: str, *, axis: str = "y", lang: str = "en") -> None:
+    """Percent for shares, thousands separators for counts, money in m (English) or
+    万/亿 (Chinese)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     unit = lbl.metric_label(metric).unit
     if unit == "share":
         target.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif unit == "yuan":
-        target.set_major_formatter(CompactFormatter(money=True))
+        target.set_major_formatter(CompactFormatter(money=True, lang=lang))
     elif unit in ("coefficient", "ratio"):
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".rstrip("0").rstrip(".")))
     else:
@@ -173,10 +174,13 @@ class CompactFormatter(Formatter):
     """Tick labels like 12k, 1.5M or 16.2m (money, millions), with just enough decimals
     that every tick prints its exact value (so neighbours never print the same text)."""
 
-    def __init__(self, money: bool = False):
+    def __init__(self, money: bool = False, lang: str = "en"):
         self.money = money
+        self.lang = lang
 
     def _scale(self, vmax: float) -> tuple[float, str]:
+        if self.money and self.lang == "zh":  # 亿 = 10^8, 万 = 10^4 yuan
+            return (1e8, "亿") if vmax >= 1e8 else (1e4, "万")
         if self.money:
             return 1e6, "m"
         if vmax >= 1e6:

@@ -41,7 +41,7 @@ def _stacked_panels(cy: pd.DataFrame, metrics: list[str], names: list[str],
         ]
         handles = ax.stackplot(years, stack, colors=colours, alpha=0.85, linewidth=0)
         ax.set_title(lbl.county(county, lang))
-        format_axis(ax, metrics[0])
+        format_axis(ax, metrics[0], lang=lang)
         year_axis(ax)
         ax.set_ylim(bottom=0)
     legend_below(fig, handles, names)

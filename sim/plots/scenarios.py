@@ -62,10 +62,10 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
                 ax.axhline(line, **THRESHOLD_STYLE,
-                           label=tr(lang, f"标准/目标 {lbl.fmt_value(m, line)}",
+                           label=tr(lang, f"标准/目标 {lbl.fmt_value(m, line, 'zh')}",
                                     f"standard/target {lbl.fmt_value(m, line)}"))
             ax.set_title(lbl.metric(m, lang, unit=True))
-            format_axis(ax, m)
+            format_axis(ax, m, lang=lang)
             year_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, labels)
@@ -106,8 +106,9 @@ def cost_attainment_figure(points: pd.DataFrame, *, attainment_label: str,
         if threshold is not None:
             ax.axhline(threshold, **THRESHOLD_STYLE,
                        label=tr(lang, f"目标 {threshold:g}", f"target {threshold:g}"))
-        format_axis(ax, "cost_yuan", axis="x")
-        ax.set_xlabel(tr(lang, "累计政策成本(百万元)", "cumulative lever cost (million yuan)"))
+        format_axis(ax, "cost_yuan", axis="x", lang=lang)
+        ax.set_xlabel(tr(lang, "累计政策成本(元;万 = 10⁴,亿 = 10⁸)",
+                         "cumulative lever cost (yuan; m = million)"))
         ax.set_ylabel(attainment_label)
         fig.suptitle(tr(lang, "成本与目标达成", "Cost against attainment"))
         return fig
@@ -136,8 +137,8 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
             ax.bar(s.index, s.to_numpy(), bottom=base, width=0.7,
                    color=PALETTE[k % len(PALETTE)], label=lbl.metric(m, lang))
             bottom = s if bottom is None else bottom.add(s, fill_value=0.0)
-        format_axis(ax, "cost_yuan")
-        ax.set_ylabel(tr(lang, "百万元", "million yuan"))
+        format_axis(ax, "cost_yuan", lang=lang)
+        ax.set_ylabel(tr(lang, "元(万 = 10⁴,亿 = 10⁸)", "yuan (m = million)"))
         year_axis(ax)
         handles, labels = ax.get_legend_handles_labels()
         legend_below(fig, handles, labels, ncol=3)

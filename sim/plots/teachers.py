@@ -57,7 +57,7 @@ def teacher_stock_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                 ax.fill_between(s.index, s.to_numpy(), n.to_numpy(), color="#D55E00", alpha=0.15,
                                 label=tr(lang, "缺口", "gap"))
             ax.set_title(lbl.county(county, lang))
-            format_axis(ax, "n_teachers")
+            format_axis(ax, "n_teachers", lang=lang)
             year_axis(ax)
         handles, names = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, names)
@@ -94,7 +94,7 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                               else pd.Series(0.0, index=s.index)) - s
             ax.axhline(0, color="#333333", linewidth=0.8)
             ax.set_title(lbl.county(county, lang))
-            format_axis(ax, "n_teachers")
+            format_axis(ax, "n_teachers", lang=lang)
             year_axis(ax)
         handles, names = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, names)
