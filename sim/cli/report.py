@@ -22,6 +22,14 @@ def dpi_value(text: str) -> int:
     return value
 
 
+def metric_list(text: str) -> list[str]:
+    """``--metrics``: comma-separated metric names (checked against the run when loaded)."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more metric names, comma-separated")
+    return names
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", type=Path, help="a run or experiment output directory")
     parser.add_argument("--lang", choices=("en", "zh"), default="en",
@@ -30,6 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="PNG resolution (default: 150; the SVG files are resolution-free)")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write report.html and figures/ (default: DIRECTORY)")
+    parser.add_argument("--metrics", type=metric_list, default=None, metavar="M1,M2,...",
+                        help="experiments: city metrics for the scenario figures and "
+                        "differences (default: key metrics and what each scenario changes)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -39,6 +50,7 @@ def main(args: argparse.Namespace) -> int:
     from sim.report.build import write_report
 
     started = time.perf_counter()
-    path = write_report(args.directory, lang=args.lang, out=args.out, dpi=args.dpi)
+    path = write_report(args.directory, lang=args.lang, out=args.out, dpi=args.dpi,
+                        metrics=args.metrics)
     print(f"wrote {path} and {path.parent / 'figures'}/ in {time.perf_counter() - started:.1f} s")
     return 0

@@ -12,7 +12,12 @@ from pathlib import Path
 from sim.plots.common import MissingMetricError
 from sim.plots.demography import demography_figure
 from sim.plots.enrolment import enrolment_by_stage, enrolment_by_tier
-from sim.plots.scenarios import cost_attainment_figure, lever_cost_figure, scenario_bands_figure
+from sim.plots.scenarios import (
+    cost_attainment_figure,
+    difference_figure,
+    lever_cost_figure,
+    scenario_bands_figure,
+)
 from sim.plots.sensitivity import prim_figure, sensitivity_figure
 from sim.plots.standards import cv_figure, school_pass_share_figure, scorecard_heatmap
 from sim.plots.targets import (
@@ -29,6 +34,7 @@ __all__ = [
     "counties_passing_figure",
     "cv_figure",
     "demography_figure",
+    "difference_figure",
     "enrolment_by_stage",
     "enrolment_by_tier",
     "lever_cost_figure",

@@ -265,6 +265,16 @@ def legend_below(fig: Figure, handles: list, labels: list[str], ncol: int | None
 
 
 COUNTY_COLOURS: dict[str, str] = dict(zip(COUNTIES, PALETTE, strict=True))
+
+
+def series_colour(k: int, n: int = len(PALETTE)) -> str:
+    """Colour of series ``k`` of ``n``: the colour-blind-safe palette for up to 8 series,
+    then matplotlib's tab20, so 17 lever costs get 17 different colours, not 8 reused."""
+    if n <= len(PALETTE):
+        return PALETTE[k % len(PALETTE)]
+    from matplotlib import colormaps
+
+    return mpl.colors.to_hex(colormaps["tab20"](k % 20))
 CITY_STYLE = {"color": "#333333", "linestyle": "--", "linewidth": 2.0}
 
 

@@ -21,6 +21,7 @@ from sim.plots.common import (
     legend_below,
     metrics_of,
     new_figure,
+    series_colour,
     style,
     tr,
     wide,
@@ -59,6 +60,12 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
                 width = max(1.2, 2.8 - 0.5 * k)
                 ax.plot(years, s["median"].to_numpy(float), color=colour, linewidth=width,
                         label=str(sc))
+            same = identical_to(bands, m, county)
+            if same:
+                text = "\n".join(tr(lang, f"{a} 与 {b} 相同(线重合)", f"{a} identical to {b}")
+                                  for a, b in same.items())
+                ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize=7,
+                        color="#555555")
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
                 ax.axhline(line, **THRESHOLD_STYLE,
@@ -144,4 +151,60 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
         legend_below(fig, handles, labels, ncol=3)
         fig.suptitle(tr(lang, f"各项政策的年度成本({lbl.county(county, lang)})",
                         f"Yearly cost of each lever ({lbl.county(county, lang)})"))
+        return fig
+
+
+def identical_to(bands: pd.DataFrame, metric: str, county: str = CITY) -> dict[str, str]:
+    """Scenario → the earlier scenario whose band of ``metric`` it repeats exactly.
+
+    Two identical lines drawn on top of each other look like one; the figure and its caption
+    say so instead of leaving the reader to guess.
+    """
+    sub = bands[(bands["metric"] == metric) & (bands["county"] == county)]
+    seen: dict[tuple, str] = {}
+    out = {}
+    for sc in dict.fromkeys(sub["scenario"]):
+        s = sub[sub["scenario"] == sc].sort_values("year")
+        key = tuple(np.round(s[["year", "median", "p10", "p90"]].to_numpy(float), 9).ravel())
+        if key in seen:
+            out[str(sc)] = seen[key]
+        else:
+            seen[key] = str(sc)
+    return out
+
+
+def difference_figure(bands: pd.DataFrame, reference: str, metrics: list[str], *,
+                      county: str = CITY, lang: str = "en") -> Figure:
+    """One panel per metric: each scenario's median minus the reference's, year by year, the
+    reference as the zero line; each line labelled at its end."""
+    with style(lang) as lang:
+        if not metrics:
+            raise MissingMetricError("metrics")
+        scenarios = [s for s in dict.fromkeys(bands["scenario"]) if s != reference]
+        fig, axes = grid(len(metrics), ncols=min(3, len(metrics)), panel=(3.8, 2.8),
+                         sharex=False)
+        for ax, m in zip(axes, metrics, strict=True):
+            sub = bands[(bands["metric"] == m) & (bands["county"] == county)]
+            ref = sub[sub["scenario"] == reference].set_index("year")["median"]
+            ax.axhline(0, color="#333333", linewidth=1.0,
+                       label=tr(lang, f"参照:{reference}", f"reference: {reference}"))
+            for k, sc in enumerate(scenarios):
+                s = sub[sub["scenario"] == sc].set_index("year")["median"]
+                d = (s - ref.reindex(s.index)).dropna()
+                if not len(d):
+                    continue
+                colour = series_colour(k)
+                ax.plot(d.index, d.to_numpy(), color=colour, linewidth=1.6, label=str(sc))
+                if len(scenarios) > 1:
+                    ax.annotate(str(sc), (d.index[-1], d.iloc[-1]), xytext=(3, 0),
+                                textcoords="offset points", fontsize=7, color=colour,
+                                va="center")
+            ax.set_title(lbl.metric(m, lang, unit=True))
+            format_axis(ax, m, lang=lang)
+            year_axis(ax)
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_below(fig, handles, labels)
+        fig.suptitle(tr(lang, f"与参照情景 {reference} 的差值({lbl.county(county, lang)})",
+                        f"Difference from the reference scenario {reference} "
+                        f"({lbl.county(county, lang)})"))
         return fig

@@ -24,6 +24,7 @@ from sim.plots import (
     counties_passing_figure,
     cv_figure,
     demography_figure,
+    difference_figure,
     enrolment_by_stage,
     enrolment_by_tier,
     fonts,
@@ -44,6 +45,7 @@ from sim.plots import labels as lbl
 from sim.plots.common import tr
 from sim.plots.criteria import PLAN_COUNTIES, PLAN_YEAR
 from sim.report import captions as cap
+from sim.report import effects as fx
 from sim.report import summary as sm
 from sim.report.configs import flatten, lever_table, settings_table
 from sim.report.html import FigureEntry, Section, render_page
@@ -292,19 +294,9 @@ def cost_points(exp: ExperimentData, lang: str) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rows), what
 
 
-def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
-                        formats: tuple[str, ...] = FORMATS,
-                        dpi: int = DPI) -> tuple[str, str, list[Section]]:
-    titles = section_titles(lang)
-    ref = exp.reference_scenario
-    cy = exp.median_county_year(ref)
-    design = exp.experiment.get("design", "?")
-    design = design.get("kind", design.get("method", "?")) if isinstance(design, dict) else design
-    title = tr(lang, f"清远市基础教育仿真实验报告:{exp.name}",
-               f"Qingyuan basic education experiment: {exp.name}")
-    subtitle = tr(lang, f"实验设计:{design};情景:{'、'.join(exp.scenarios)}。",
-                  f"Design: {design}; scenarios: {', '.join(exp.scenarios)}.")
-    summary = Section("summary", titles["summary"], css_class="summary")
+def experiment_summary(exp: ExperimentData, lang: str) -> Section:
+    """Target probabilities, sensitivity, what each scenario sets, what holds counties back."""
+    summary = Section("summary", section_titles(lang)["summary"], css_class="summary")
     summary.p(reading_guide(lang, "experiment"))
     status = sm.run_status_line(exp.runs, lang)
     if status:
@@ -328,27 +320,25 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
             summary.table(header, rows)
         if any(c and c.get("levers") for c in configs):
             summary.table(*lever_table(exp.scenarios, configs, lang))
+    ref = exp.reference_scenario
+    cy = exp.median_county_year(ref)
     if len(cy):
         year = sm.plan_year(cy["year"])
         summary.p(tr(lang, f"各县的约束条件(情景 {ref} 的中位数,{year}年,括号内为限值):",
                      f"What holds each county back (median of scenario {ref}, {year}; the "
                      "line in brackets):"))
         summary.ul(sm.binding_lines(cy, lang, year))
+    return summary
 
-    bands = exp.bands
+
+def scenario_jobs(exp: ExperimentData, lang: str, metrics: list[str] | None) -> list[Job]:
+    """Target probabilities, the key (or asked) metrics per scenario, cost against attainment."""
+    tp, bands = exp.target_probability, exp.bands
     band_metrics = []
     if bands is not None:
         city = set(bands.loc[bands["county"] == lbl.CITY, "metric"])
-        band_metrics = [m for m in BAND_METRICS if m in city]
+        band_metrics = [m for m in (metrics or BAND_METRICS) if m in city]
     replicated = bands is not None and "n" in bands.columns and bool((bands["n"] > 1).any())
-    scen_jobs = [
-        Job("target_probability",
-            tr(lang, "各情景达成目标的概率", "Probability of meeting targets"),
-            lambda: target_probability_figure(tp, lang=lang), lambda: cap.probability(tp, lang)),
-        Job("scenario_bands", tr(lang, "情景比较:关键指标", "Scenarios compared: key metrics"),
-            lambda: _bands_or_missing(bands, band_metrics, lang),
-            lambda: cap.bands(band_metrics, lang, replicated)),
-    ]
     points_holder: dict[str, Any] = {}
 
     def make_cost() -> Any:
@@ -356,21 +346,78 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
         points_holder.update(points=points, what=what)
         return cost_attainment_figure(points, attainment_label=what, lang=lang)
 
-    scen_jobs.append(Job("cost_attainment", tr(lang, "成本与目标达成", "Cost against attainment"),
-                         make_cost,
-                         lambda: cap.cost_attainment(points_holder["points"], lang,
-                                                     points_holder["what"], percent=True)))
+    return [
+        Job("target_probability",
+            tr(lang, "各情景达成目标的概率", "Probability of meeting targets"),
+            lambda: target_probability_figure(tp, lang=lang), lambda: cap.probability(tp, lang)),
+        Job("scenario_bands", tr(lang, "情景比较:关键指标", "Scenarios compared: key metrics"),
+            lambda: _bands_or_missing(bands, band_metrics, lang),
+            lambda: cap.bands(band_metrics, lang, replicated, bands)),
+        Job("cost_attainment", tr(lang, "成本与目标达成", "Cost against attainment"),
+            make_cost, lambda: cap.cost_attainment(points_holder["points"], lang,
+                                                   points_holder["what"], percent=True)),
+    ]
+
+
+def experiment_effects(exp: ExperimentData, lang: str, fig_dir: Path,
+                       formats: tuple[str, ...], dpi: int,
+                       metrics: list[str] | None) -> Section:
+    """The spec's outcomes per scenario with their 10–90% bands, then each scenario's
+    differences from the reference scenario."""
+    ref = exp.reference_scenario or ""
+    sec = Section("effects", tr(lang, f"实验结果与各情景相对 {ref} 的差别",
+                                f"Outcomes, and what each scenario changes against {ref}"))
+    header, rows = fx.outcome_table(exp.outcomes, exp.scenarios, lang)
+    if rows:
+        sec.p(tr(lang, "实验设定的结果指标(各情景跨运行的中位数与10–90%区间):",
+                 "The experiment's outcomes (median and 10–90% band over each scenario's runs):"))
+        sec.table(header, rows)
+    if exp.bands is None or len(exp.scenarios) < 2:
+        return sec
+    year = sm.plan_year(exp.bands["year"])
+    levers = {sc: [str(lv.get("type")) for lv in (exp.scenario_config(sc) or {}).get("levers")
+                   or []] for sc in exp.scenarios}
+    found = fx.effects(exp.bands, ref, levers, year, metrics)
+    sec.ul(fx.effect_lines(found, ref, lang))
+    sec.table(*fx.effect_table(found, ref, year, lang))
+    shown = list(dict.fromkeys(e.metric for e in found if abs(e.difference) > 1e-9))[:6]
+    if shown:
+        sec.figures = render([Job(
+            "scenario_difference", tr(lang, "与参照情景的差值", "Difference from the reference"),
+            lambda: difference_figure(exp.bands, ref, shown, lang=lang),
+            lambda: tr(lang, f"每条线为一个情景的中位数减去 {ref} 的中位数;0 线即 {ref}。",
+                       f"Each line is a scenario's median minus {ref}'s; the zero line is "
+                       f"{ref}."))], fig_dir, lang, formats, dpi)
+    return sec
+
+
+def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
+                        formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
+                        metrics: list[str] | None = None) -> tuple[str, str, list[Section]]:
+    titles = section_titles(lang)
+    ref = exp.reference_scenario
+    cy = exp.median_county_year(ref)
+    design = exp.experiment.get("design", "?")
+    design = design.get("kind", design.get("method", "?")) if isinstance(design, dict) else design
+    title = tr(lang, f"清远市基础教育仿真实验报告:{exp.name}",
+               f"Qingyuan basic education experiment: {exp.name}")
+    subtitle = tr(lang, f"实验设计:{design};情景:{'、'.join(exp.scenarios)}。",
+                  f"Design: {design}; scenarios: {', '.join(exp.scenarios)}.")
     sens_jobs = [
         Job("sensitivity", tr(lang, "敏感性指数", "Sensitivity indices"),
             lambda: sensitivity_figure(exp.sensitivity, lang=lang),
-            lambda: " ".join(sm.sensitivity_lines(exp.sensitivity, lang))),
+            lambda: " ".join(sm.sensitivity_lines(exp.sensitivity, lang)
+                             + sm.sensitivity_warnings(exp.sensitivity, lang))),
         Job("prim", tr(lang, "情景发现(PRIM)", "Scenario discovery (PRIM)"),
             lambda: prim_figure(exp.prim, exp.parameter_ranges(), lang=lang),
             lambda: " ".join(sm.prim_lines(exp.prim, lang))),
     ]
     groups = county_jobs(cy, None, None, lang, prefix=f"{ref}_") if len(cy) else {}
-    scen_figures = render(scen_jobs, fig_dir, lang, formats, dpi)
-    sections = [summary, Section("scenarios", titles["scenarios"], figures=scen_figures)]
+    sections = [experiment_summary(exp, lang),
+                experiment_effects(exp, lang, fig_dir, formats, dpi, metrics),
+                Section("scenarios", titles["scenarios"],
+                        figures=render(scenario_jobs(exp, lang, metrics), fig_dir, lang,
+                                       formats, dpi))]
     if exp.sensitivity is not None or exp.prim is not None:
         sections.append(Section("sensitivity", titles["sensitivity"],
                                 figures=render(sens_jobs, fig_dir, lang, formats, dpi)))
@@ -399,12 +446,13 @@ def _bands_or_missing(bands: pd.DataFrame | None, metrics: list[str], lang: str)
 
 
 def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None = None,
-                 formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> Path:
+                 formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
+                 metrics: list[str] | None = None) -> Path:
     """Write ``report.html`` and ``figures/`` for the run or experiment at ``path``.
 
     Returns the path of the HTML file. ``zh`` without a CJK font falls back to English with
     a warning. ``formats`` are the figure files written besides the embedded PNG; ``dpi``
-    sets the PNG resolution.
+    sets the PNG resolution; ``metrics`` (experiments) chooses the city metrics compared.
     """
     lang = fonts.effective_lang(lbl.check_lang(lang))
     data = load(path)
@@ -413,7 +461,10 @@ def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None =
     if isinstance(data, RunData):
         title, subtitle, sections = run_sections(data, fig_dir, lang, formats, dpi)
     else:
-        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats, dpi)
+        if data.bands is not None:
+            metrics = fx.check_metrics(metrics, data.bands)
+        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats, dpi,
+                                                        metrics)
     page = render_page(title=title, subtitle=subtitle, sections=sections, lang=lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "report.html"

@@ -21,6 +21,7 @@ from sim.plots.common import (
 from sim.plots.criteria import PLAN_COUNTIES
 from sim.plots.demography import migration_table
 from sim.plots.enrolment import STAGES, TIERS
+from sim.plots.scenarios import identical_to
 from sim.plots.standards import scorecard_table
 from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.plots.teachers import shortage_by_tier
@@ -270,15 +271,28 @@ def lever_cost(cy: pd.DataFrame, lang: str) -> str:
               f"Yearly total lever cost; cumulative {lbl.fmt_yuan(total, lang)}.")
 
 
-def bands(metrics: list[str], lang: str, replicated: bool) -> str:
-    names = ",".join(lbl.metric(m, lang) for m in metrics) if lang == "zh" else \
-        ", ".join(lbl.metric(m, lang) for m in metrics)
+def bands(metrics: list[str], lang: str, replicated: bool,
+          table: pd.DataFrame | None = None) -> str:
+    names = join([lbl.metric(m, lang) for m in metrics], lang)
     if replicated:
-        return tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
+        text = tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
                   f"City {names}: median (line) and 10–90% band (shade) per scenario; dashed "
                   f"lines are the standard or target.")
-    return tr(lang, f"全市{names}:每个情景一条线;虚线为标准或目标。",
-              f"City {names}: one line per scenario; dashed lines are the standard or target.")
+    else:
+        text = tr(lang, f"全市{names}:每个情景一条线;虚线为标准或目标。",
+                  f"City {names}: one line per scenario; dashed lines are the standard or "
+                  f"target.")
+    if table is None:
+        return text
+    same = []
+    for m in metrics:
+        for a, b in identical_to(table, m).items():
+            same.append(tr(lang, f"{lbl.metric(m, lang)}:{a} 与 {b} 相同",
+                           f"{lbl.metric(m, lang)}: {a} identical to {b}"))
+    if same:
+        text += tr(lang, "重合的线:" + ";".join(same) + "。",
+                   " Lines drawn on top of each other: " + "; ".join(same) + ".")
+    return text
 
 
 def probability(tp: pd.DataFrame, lang: str) -> str:

@@ -386,6 +386,25 @@ def sensitivity_lines(sens: pd.DataFrame | None, lang: str) -> list[str]:
     return out
 
 
+def sensitivity_warnings(sens: pd.DataFrame | None, lang: str) -> list[str]:
+    """A warning per outcome whose Sobol confidence intervals are as wide as the indices:
+    with few samples the bars' order is noise, and the reader must be told."""
+    if sens is None or not len(sens) or str(sens["method"].iloc[0]).lower() != "sobol":
+        return []
+    out = []
+    for outcome, grp in sens.groupby("outcome", sort=False):
+        if "ST_conf" not in grp.columns:
+            continue
+        wide_ = grp["ST_conf"].fillna(0) >= grp["ST"].abs().clip(lower=1e-12)
+        if bool(wide_.any()):
+            out.append(tr(lang, f"注意:{outcome} 有 {int(wide_.sum())}/{len(grp)} 个参数的"
+                                "总效应置信区间不小于指数本身,样本太少,排序不可靠。",
+                          f"Caution: for {outcome}, {int(wide_.sum())} of {len(grp)} "
+                          "parameters have a total-effect confidence interval as wide as the "
+                          "index itself; too few samples to rank them."))
+    return out
+
+
 def prim_lines(prim: pd.DataFrame | None, lang: str) -> list[str]:
     if prim is None or not len(prim):
         return []
