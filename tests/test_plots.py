@@ -96,7 +96,7 @@ def test_teacher_stock_draws_need_when_vacancies_known(cy):
     ax = fig.axes[0]
     stock, need = ax.get_lines()
     assert stock.get_label() == "teachers in post"
-    assert need.get_label() == "need (staffing norm)"
+    assert need.get_label() == "in post + unfilled posts"
     q = cy[(cy["county"] == "清城区")]
     want = (q[q["metric"] == "n_teachers"]["value"].to_numpy()
             + q[q["metric"] == "n_vacancies"]["value"].to_numpy())
@@ -412,3 +412,24 @@ def test_compact_tick_labels_stay_distinct():
     assert CompactFormatter().format_ticks([0, 2e5, 4e5]) == ["0", "200k", "400k"]
     assert CompactFormatter(money=True).format_ticks([-1e6, 0, 2.5e6]) == [
         "\u22121.0m", "0", "2.5m"]
+
+
+def test_axes_are_honest():
+    """Counts start at zero, a single year is not drawn on a century, an all-zero share is
+    not an axis from −4% to 4%, and 17 series get 17 colours."""
+    from sim.plots.common import format_axis, new_figure, series_colour, year_axis
+
+    fig = new_figure(3, 2)
+    ax = fig.add_subplot()
+    ax.plot([2022, 2027], [50_000, 52_000])
+    format_axis(ax, "n_teachers")
+    assert ax.get_ylim()[0] == 0
+    ax = fig.add_subplot()
+    ax.plot([2027], [3.0], "o")
+    year_axis(ax)
+    assert ax.get_xlim() == (2026, 2028)
+    ax = fig.add_subplot()
+    ax.plot([2022, 2027], [0.0, 0.0])
+    format_axis(ax, "urbanisation_rate")
+    assert ax.get_ylim() == (0, 0.1)
+    assert len({series_colour(k, 17) for k in range(17)}) == 17

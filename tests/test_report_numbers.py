@@ -134,7 +134,7 @@ def test_plan_targets_recomputed_from_parquet(runs):
 def test_baseline_zero_costs_are_said_as_zero(runs):
     text = sentences(runs["base_report"])
     assert city_total(runs["baseline"], "cost_yuan") == 0
-    assert "No lever spends anything in this run (every cost is 0)." in text
+    assert "No lever spends anything in this run (every cost is 0): nothing to draw." in text
     assert "No policy lever is switched on in this scenario (status quo)." in text
     assert not any("largest is" in s for s in text)
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Iterator
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -49,6 +50,15 @@ class MissingMetricError(LookupError):
         self.metric = metric
         self.what = what
         super().__init__(f"{what} {metric} missing")
+
+
+class NothingToDrawError(MissingMetricError):
+    """The metric is there but has nothing to show (every lever cost is 0): the report
+    prints this sentence instead of an empty chart."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__("", what="nothing")
+        self.zh, self.en = zh, en
 
 
 @contextlib.contextmanager
@@ -168,6 +178,26 @@ def format_axis(ax, metric: str, *, axis: str = "y", lang: str = "en") -> None:
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".rstrip("0").rstrip(".")))
     else:
         target.set_major_formatter(CompactFormatter())
+    if axis == "y":
+        honest_range(ax, unit)
+
+
+COUNT_UNITS = {"students", "children", "people", "teachers", "schools", "classes", "counties",
+               "count", "yuan"}
+
+
+def honest_range(ax, unit: str) -> None:
+    """Counts and money start at zero when every value is positive (a bar or line that
+    starts at 0 shows its true size); shares and probabilities stay within 0–100%, and an
+    all-zero share gets a 0–10% axis instead of matplotlib's ±4%."""
+    lo, hi = ax.dataLim.intervaly
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return
+    if unit in COUNT_UNITS and lo >= 0:
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
+    elif unit == "share" and lo >= 0:
+        top = ax.get_ylim()[1]
+        ax.set_ylim(0, min(max(top, 0.1), 1.05) if hi <= 1 else top)
 
 
 class CompactFormatter(Formatter):
@@ -211,8 +241,12 @@ class CompactFormatter(Formatter):
 
 
 def year_axis(ax) -> None:
-    """Integer years on the x axis."""
+    """Integer years on the x axis; a single year gets a year either side, not the century
+    matplotlib pads a zero-width range with."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    x0, x1 = ax.dataLim.intervalx
+    if np.isfinite(x0) and np.isfinite(x1) and x1 - x0 < 1:
+        ax.set_xlim(x0 - 1, x1 + 1)
 
 
 def note(ax, text: str) -> None:

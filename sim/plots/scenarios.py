@@ -16,6 +16,7 @@ from sim.plots.common import (
     PALETTE,
     THRESHOLD_STYLE,
     MissingMetricError,
+    NothingToDrawError,
     format_axis,
     grid,
     legend_below,
@@ -68,9 +69,15 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
                         color="#555555")
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
+                # the value is written on each panel's own line: one legend entry serves
+                # panels whose lines differ (a "target 3" legend on a panel whose line is 2)
                 ax.axhline(line, **THRESHOLD_STYLE,
-                           label=tr(lang, f"标准/目标 {lbl.fmt_value(m, line, 'zh')}",
-                                    f"standard/target {lbl.fmt_value(m, line)}"))
+                           label=tr(lang, "标准/目标(数值标在线上)",
+                                    "standard/target (value on the line)"))
+                ax.annotate(lbl.fmt_value(m, line, lang), (1.0, line),
+                            xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                            textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                            color="#444444")
             ax.set_title(lbl.metric(m, lang, unit=True))
             format_axis(ax, m, lang=lang)
             year_axis(ax)
@@ -125,10 +132,15 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
     """Yearly cost of each lever (stacked), or the total when no per-lever split exists."""
     with style(lang) as lang:
         have = metrics_of(cy)
-        per_lever = sorted(m for m in have if m.startswith("cost_yuan_"))
+        spent = cy[cy["metric"].str.startswith("cost_yuan_") & (cy["value"] != 0)]
+        per_lever = sorted(set(spent["metric"]))  # levers that spend nothing are not drawn
         metrics = per_lever or (["cost_yuan"] if "cost_yuan" in have else [])
         if not metrics:
             raise MissingMetricError("cost_yuan")
+        if not per_lever and not cy.loc[cy["metric"] == "cost_yuan", "value"].any():
+            raise NothingToDrawError("本次运行没有任何政策支出(各项成本均为 0),无图可画。",
+                                "No lever spends anything in this run (every cost is 0): "
+                                "nothing to draw.")
         sub = cy[cy["county"] == county]
         if not len(sub[sub["metric"].isin(metrics)]):
             sub = cy.groupby(["year", "metric"], as_index=False)["value"].sum()
@@ -142,7 +154,7 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
                 continue
             base = np.zeros(len(s)) if bottom is None else bottom.reindex(s.index).fillna(0.0)
             ax.bar(s.index, s.to_numpy(), bottom=base, width=0.7,
-                   color=PALETTE[k % len(PALETTE)], label=lbl.metric(m, lang))
+                   color=series_colour(k, len(metrics)), label=lbl.metric(m, lang))
             bottom = s if bottom is None else bottom.add(s, fill_value=0.0)
         format_axis(ax, "cost_yuan", lang=lang)
         ax.set_ylabel(tr(lang, "元(万 = 10⁴,亿 = 10⁸)", "yuan (m = million)"))

@@ -53,7 +53,7 @@ def teacher_stock_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
             if need is not None:
                 n = need[county].reindex(s.index)
                 ax.plot(s.index, n.to_numpy(), color="#D55E00", linestyle="--", linewidth=1.4,
-                        label=tr(lang, "编制需求", "need (staffing norm)"))
+                        label=tr(lang, "在岗 + 未补缺岗位", "in post + unfilled posts"))
                 ax.fill_between(s.index, s.to_numpy(), n.to_numpy(), color="#D55E00", alpha=0.15,
                                 label=tr(lang, "缺口", "gap"))
             ax.set_title(lbl.county(county, lang))

@@ -12,6 +12,7 @@ from sim.config import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     MissingMetricError,
+    NothingToDrawError,
     metrics_of,
     ordered_counties,
     tr,
@@ -88,8 +89,11 @@ def demography(cy: pd.DataFrame, lang: str) -> str:
 
 def teacher_stock(cy: pd.DataFrame, lang: str) -> str:
     y0, y1, a, b = _span(city_series(cy, "n_teachers"))
-    text = tr(lang, f"在岗专任教师与编制需求。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
-              f"Teachers in post against need. City teachers: {a:,.0f} in {y0} → {b:,.0f} in "
+    text = tr(lang, f"在岗专任教师,虚线加上未补缺的编制岗位(各校缺编之和;超编学校记为 0,"
+                    f"故看不出富余)。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
+              f"Teachers in post; the dashed line adds unfilled posts (each school's shortfall "
+              f"against the staffing norm; a school over its norm counts 0, so a surplus does "
+              f"not show). City teachers: {a:,.0f} in {y0} → {b:,.0f} in "
               f"{y1}")
     if "n_vacancies" in metrics_of(cy):
         vac = wide(cy, "n_vacancies").drop(columns=[CITY], errors="ignore")
@@ -341,6 +345,8 @@ def _num(v: float, percent: bool) -> str:
 
 def missing_text(exc: MissingMetricError, lang: str) -> str:
     """The caption standing in for a figure this run cannot draw."""
+    if isinstance(exc, NothingToDrawError):
+        return tr(lang, exc.zh, exc.en)
     return tr(lang, f"本次运行无此图:缺少{_what_zh(exc.what)} {exc.metric}。",
               f"Not available in this run: {exc.what} {exc.metric} missing.")
 
