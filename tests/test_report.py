@@ -79,7 +79,7 @@ def run_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def report_en(run_dir) -> Path:
     """The English report, made through the command line as a user would."""
-    assert cli(["report", str(run_dir), "--dpi", "72"]) == 0
+    assert cli(["report", str(run_dir), "--dpi", "72", "--svg", "--no-pdf"]) == 0
     return run_dir / "report.html"
 
 

@@ -50,6 +50,7 @@ from sim.report import summary as sm
 from sim.report.configs import flatten, lever_table, settings_table
 from sim.report.html import FigureEntry, Section, render_page
 from sim.report.load import ExperimentData, RunData, load
+from sim.report.xlsx import write_workbook
 
 # City metrics compared across scenarios, when present.
 BAND_METRICS = (
@@ -447,12 +448,13 @@ def _bands_or_missing(bands: pd.DataFrame | None, metrics: list[str], lang: str)
 
 def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None = None,
                  formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
-                 metrics: list[str] | None = None) -> Path:
+                 metrics: list[str] | None = None, xlsx: bool = False) -> Path:
     """Write ``report.html`` and ``figures/`` for the run or experiment at ``path``.
 
     Returns the path of the HTML file. ``zh`` without a CJK font falls back to English with
     a warning. ``formats`` are the figure files written besides the embedded PNG; ``dpi``
-    sets the PNG resolution; ``metrics`` (experiments) chooses the city metrics compared.
+    sets the PNG resolution; ``metrics`` (experiments) chooses the city metrics compared;
+    ``xlsx`` also writes ``report.xlsx`` (the scorecard, targets and county tables).
     """
     lang = fonts.effective_lang(lbl.check_lang(lang))
     data = load(path)
@@ -469,4 +471,6 @@ def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None =
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "report.html"
     target.write_text(page, encoding="utf-8")
+    if xlsx:
+        write_workbook(data, out_dir / "report.xlsx", lang)
     return target
