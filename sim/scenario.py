@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.config import Config, read_config_data, validate_params
+from sim.core.errors import InputError
 from sim.core.provenance import atomic_write_json, atomic_write_parquet, git_commit, utc_now, versions
 from sim.levers import build_levers, resolved
 from sim.model import QingyuanModel
@@ -43,6 +44,34 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
         config = config.with_overrides(overrides, source=str(path))
         build_levers(config.levers, config, str(path))
     return config
+
+
+def load_manifest_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """The config a run recorded in its ``manifest.json``, to rerun it exactly.
+
+    A manifest records the resolved config with every lever's defaults filled in, so a
+    later change of a default cannot silently alter the rerun. Works for a run directory's
+    manifest and for an experiment run's (``runs/<run_id>/manifest.json``).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the manifest: {exc}", source=str(path)) from None
+    cfg = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(cfg, dict):
+        raise InputError("no config recorded (expected a run's manifest.json)",
+                         source=str(path), key="config")
+    cfg = {**cfg, **{k: data[k] for k in ("seed", "until") if data.get(k) is not None}}
+    config = validate_config({**cfg, **(overrides or {})}, str(path))
+    return config
+
+
+def load_any_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """A scenario TOML, or a ``manifest.json`` to reproduce the run that wrote it."""
+    if str(path).endswith(".json"):
+        return load_manifest_config(path, overrides)
+    return load_config(path, overrides)
 
 
 def run(config: Config, *, seed: int | None = None, until: int | None = None) -> dict[str, pd.DataFrame]:
