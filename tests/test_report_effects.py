@@ -83,3 +83,11 @@ def test_experiment_report_shows_outcomes_with_bands(tmp_path):
     assert f"{lbl.fmt_value('cost_yuan', v.median())} ({lbl.fmt_value('cost_yuan', lo)}–" \
            f"{lbl.fmt_value('cost_yuan', hi)})" in page
     assert "rotation against baseline:" in page
+
+
+def test_metrics_command_lists_names_and_units(capsys):
+    assert cli(["metrics"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("n_teachers "))
+    assert line.split()[1] == "teachers"
+    assert "cost_yuan_<lever>" in out

@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "experiment": ("sim.cli.experiment", "run an experiment spec (scenarios, sweeps, sensitivity)"),
     "report": ("sim.cli.report", "write report.html and figures for a run or experiment directory"),
     "compare": ("sim.cli.compare", "put two or more runs side by side"),
+    "metrics": ("sim.cli.metrics", "list the county metrics with their units and names"),
 }
 
 
