@@ -10,7 +10,6 @@ import argparse
 from pathlib import Path
 
 from sim.core.errors import InputError
-from sim.scenario import load_any_config
 
 SUMMARY_METRICS = (
     ("new_births", "births"),
@@ -38,7 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run the scenario, write its tables and manifest, print a short summary."""
-    from sim.scenario import build_manifest, now, run, write_run
+    # imported here, not at the top: every command builds this parser, and the model's
+    # imports (mesa, scipy) cost seconds that `report` or `metrics` should not pay
+    from sim.scenario import build_manifest, load_any_config, now, run, write_run
 
     overrides = {}
     if args.seed is not None:

@@ -53,6 +53,11 @@ __all__ = [
 ]
 
 
+# zlib level for PNGs: 1 instead of Pillow's 6 makes encoding several times faster for files
+# about 25% larger (measured on the baseline report's figures)
+PNG_COMPRESSION = 1
+
+
 def save_figure(fig, directory: str | Path, name: str, *,
                 formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, Path]:
     """Write ``fig`` as ``directory/name.<fmt>`` for each format; returns the paths.
@@ -69,7 +74,8 @@ def save_figure(fig, directory: str | Path, name: str, *,
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
         for fmt in formats:
             path = directory / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
             out[fmt] = path
     return out
 

@@ -1,4 +1,4 @@
-"""Teachers: stock against need, flows (hires, retirements, attrition), and shortages by tier.
+"""Teachers: in post and unfilled posts, flows (hires, retirements, attrition), shortages by tier.
 
 Shortages are counted against the per-100-students lines of 教督〔2017〕6号
 (reference/standards.md §A1): backbone teachers of county level or above ≥ 1.0 and full-time
@@ -45,7 +45,7 @@ def teacher_stock_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         stock = wide(cy, "n_teachers")
         need = stock + wide(cy, "n_vacancies").reindex_like(stock).fillna(0.0) if has_need else None
         counties = ordered_counties(stock.columns)
-        fig, axes = grid(len(counties))
+        fig, axes = grid(len(counties), fixed=True)
         for ax, county in zip(axes, counties, strict=True):
             s = stock[county].dropna()
             ax.plot(s.index, s.to_numpy(), color="#0072B2", linewidth=1.6, marker="o",
@@ -61,7 +61,7 @@ def teacher_stock_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
             year_axis(ax)
         handles, names = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, names)
-        title = tr(lang, "专任教师:存量与需求", "Teachers: stock against need")
+        title = tr(lang, "专任教师:在岗与未补缺岗位", "Teachers in post and unfilled posts")
         if need is None:
             title += tr(lang, "(缺少 n_vacancies,无需求线)", " (n_vacancies missing: no need line)")
         fig.suptitle(title)
@@ -77,7 +77,7 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         tables = {m: wide(cy, m) for m in found}
         counties = ordered_counties(set().union(*(t.columns for t in tables.values())))
         colours = {"new_hires": "#009E73", "new_retirements": "#555555", "new_attrition": "#E69F00"}
-        fig, axes = grid(len(counties))
+        fig, axes = grid(len(counties), fixed=True)
         for ax, county in zip(axes, counties, strict=True):
             bottom = None
             for m in ("new_hires", "new_retirements", "new_attrition"):

@@ -80,25 +80,28 @@ FORMATS = ("png", "svg")
 DPI = 150
 
 
+def render_one(job: Job, fig_dir: Path, lang: str, formats: tuple[str, ...],
+               dpi: int) -> FigureEntry:
+    """Draw one job, save it in ``formats`` (PNG first), keep the PNG bytes to embed."""
+    formats = ("png", *[f for f in formats if f != "png"])
+    try:
+        fig = job.make()
+    except MissingMetricError as exc:
+        return FigureEntry(job.id, job.title, missing=cap.missing_text(exc, lang))
+    try:
+        caption = job.caption()
+    except (MissingMetricError, KeyError, IndexError, ValueError):
+        caption = ""  # the figure stands; its one-line reading could not be computed
+    files = save_figure(fig, fig_dir, job.id, formats=formats, dpi=dpi)
+    return FigureEntry(job.id, job.title, caption=caption, png=files["png"].read_bytes(),
+                       files=list(files.values()))
+
+
 def render(jobs: list[Job], fig_dir: Path, lang: str,
            formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> list[FigureEntry]:
-    """Draw each job, save it in ``formats`` (PNG always), and keep the PNG bytes to embed."""
-    formats = ("png", *[f for f in formats if f != "png"])
-    out = []
-    for job in jobs:
-        try:
-            fig = job.make()
-        except MissingMetricError as exc:
-            out.append(FigureEntry(job.id, job.title, missing=cap.missing_text(exc, lang)))
-            continue
-        try:
-            caption = job.caption()
-        except (MissingMetricError, KeyError, IndexError, ValueError):
-            caption = ""  # the figure stands; its one-line reading could not be computed
-        files = save_figure(fig, fig_dir, job.id, formats=formats, dpi=dpi)
-        out.append(FigureEntry(job.id, job.title, caption=caption,
-                               png=files["png"].read_bytes(), files=list(files.values())))
-    return out
+    """Draw each job in turn (drawing in forked processes was tried: the loaded tables keep
+    threads alive, fork is then unsafe, and on a shared 2-core machine it gained nothing)."""
+    return [render_one(job, fig_dir, lang, formats, dpi) for job in jobs]
 
 
 # --- per-county figures (a run, or an experiment's reference scenario) ------------------
@@ -136,7 +139,7 @@ def county_jobs(cy: pd.DataFrame, school_year: pd.DataFrame | None, targets: pd.
               lambda: demography_figure(cy, lang=t), lambda: cap.demography(cy, t)),
         ],
         "teachers": [
-            j("teachers_stock", "教师存量与需求", "Teachers: stock against need",
+            j("teachers_stock", "教师:在岗与未补缺岗位", "Teachers in post and unfilled posts",
               lambda: teacher_stock_figure(cy, lang=t), lambda: cap.teacher_stock(cy, t)),
             j("teachers_flows", "教师招聘、退休与流失", "Teachers: hires, retirements, attrition",
               lambda: teacher_flows_figure(cy, lang=t), lambda: cap.teacher_flows(cy, t)),
@@ -252,10 +255,12 @@ def run_sections(run: RunData, fig_dir: Path, lang: str, formats: tuple[str, ...
     trends.ul(sm.lever_lines(run.levers, cy, lang))
 
     groups = county_jobs(cy, run.school_year, run.targets, lang)
+    keys = ("targets", "students", "teachers", "costs")
+    drawn = iter(render([j for k in keys for j in groups[k]], fig_dir, lang, formats, dpi))
     sections = [summary, trends]
-    for key in ("targets", "students", "teachers", "costs"):
-        figures = render(groups[key], fig_dir, lang, formats, dpi)
-        sections.append(Section(key, titles[key], figures=figures))
+    for key in keys:  # one pool for all figures, then back into their sections
+        sections.append(Section(key, titles[key],
+                                figures=[next(drawn) for _ in groups[key]]))
     sections.append(provenance_section(run.manifest, run.path, lang, titles["provenance"]))
     return title, subtitle, sections
 
