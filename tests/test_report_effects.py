@@ -68,6 +68,7 @@ def test_identical_lines_are_named(pair, tmp_path):
     page = path.read_text(encoding="utf-8")
     assert "Lines drawn on top of each other" in page
     assert "twin: every metric listed is identical to baseline." in page
+    assert "counties passing the compulsory standard ≥3 by 2027: twin identical to baseline" in page
 
 
 def test_experiment_report_shows_outcomes_with_bands(tmp_path):

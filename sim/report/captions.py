@@ -225,7 +225,7 @@ def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:
            .reindex(scen, fill_value=0))
     head = tr(lang, "每个规划目标在各情景下的逐年数值,虚线为目标值,实心点为达成。",
               "Each plan target per scenario by year; the dashed line is the target, filled "
-              "points are met. ")
+              "points are met. ") + _identical_targets(t, lang)
     if not met.max():
         return head + tr(lang, f"{year}年没有情景达成任何目标。",
                          f"No scenario meets a target in {year}.")
@@ -236,6 +236,25 @@ def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:
                          f"({met.max()} of {n}).")
     return head + tr(lang, f"{year}年达成最多的情景:{best}({met.max()}/{n} 项)。",
                      f"Most targets met in {year}: {best} ({met.max()} of {n}).")
+
+
+def _identical_targets(t: pd.DataFrame, lang: str) -> str:
+    """Which scenarios draw the same line for a target (so one hides the other)."""
+    same = []
+    for name, grp in t.groupby("target", sort=False):
+        series = {sc: tuple(g.sort_values("year")["value"].round(9))
+                  for sc, g in grp.groupby("scenario", sort=False)}
+        seen: dict[tuple, str] = {}
+        for sc, key in series.items():
+            if key in seen:
+                same.append(tr(lang, f"{lbl.target(str(name), lang)}:{sc} 与 {seen[key]} 相同",
+                               f"{lbl.target(str(name), lang)}: {sc} identical to {seen[key]}"))
+            else:
+                seen[key] = str(sc)
+    if not same:
+        return ""
+    return tr(lang, "重合的线:" + ";".join(same) + "。",
+              "Lines drawn on top of each other: " + "; ".join(same) + ". ")
 
 
 def counties_pass(cy: pd.DataFrame, lang: str) -> str:
