@@ -174,12 +174,13 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
                 if not by_metric[m].passes(v):
                     text += "×"
                 ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
-                        color=_ink(data[i, j]))
+                        color=_ink(data[i, j])).set_in_layout(False)  # inside its cell
             for j, f in enumerate(flags, start=len(metrics)):
                 v = value_at(cy, f, counties[i], year)
                 ok = v >= 0.5
                 ax.text(j, i, tr(lang, "达标" if ok else "未达", "pass" if ok else "fail"),
-                        ha="center", va="center", fontsize=6.5, color=_ink(data[i, j]))
+                        ha="center", va="center", fontsize=6.5,
+                        color=_ink(data[i, j])).set_in_layout(False)
         cols = [by_metric[m].short_label(lang) for m in metrics]
         cols += [by_metric_flag_label(f, lang) for f in flags]
         ax.set_xticks(np.arange(ncol), cols, rotation=70, ha="right", rotation_mode="anchor")
