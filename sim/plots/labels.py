@@ -336,6 +336,11 @@ def metric_label(name: str) -> MetricLabel:
     return MetricLabel(name, name.replace("_", " "), "")
 
 
+def labelled_metric(name: str) -> bool:
+    """Whether ``name`` has a printed label (else it would print as its raw id)."""
+    return metric_label(name).zh != name
+
+
 def metric(name: str, lang: str = "en", *, unit: bool = False) -> str:
     """Printed metric name, optionally with its unit in parentheses."""
     lab = metric_label(name)

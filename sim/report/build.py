@@ -373,7 +373,9 @@ def experiment_effects(exp: ExperimentData, lang: str, fig_dir: Path,
     ref = exp.reference_scenario or ""
     sec = Section("effects", tr(lang, f"实验结果与各情景相对 {ref} 的差别",
                                 f"Outcomes, and what each scenario changes against {ref}"))
-    header, rows = fx.outcome_table(exp.outcomes, exp.scenarios, lang)
+    design = exp.experiment.get("design")
+    specs = design.get("outcomes") if isinstance(design, dict) else None
+    header, rows = fx.outcome_table(exp.outcomes, exp.scenarios, lang, specs)
     if rows:
         sec.p(tr(lang, "实验设定的结果指标(各情景跨运行的中位数与10–90%区间):",
                  "The experiment's outcomes (median and 10–90% band over each scenario's runs):"))

@@ -87,7 +87,7 @@ def city_values(bands: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def labelled(metric: str) -> bool:
     """A metric the labels module can name (unknown ones would print their raw id)."""
-    return lbl.metric_label(metric).zh != metric
+    return lbl.labelled_metric(metric)
 
 
 def _relative(a: float, b: float) -> float:
@@ -198,26 +198,52 @@ def check_metrics(metrics: list[str] | None, bands: pd.DataFrame) -> list[str] |
 OUTCOME_ID_COLUMNS = ("run_id", "scenario", "sample", "replicate", "seed", "status")
 
 
-def outcome_table(outcomes: pd.DataFrame | None, scenarios: list[str],
-                  lang: str) -> tuple[list[str], list[list[str]]]:
+def outcome_label(name: str, spec: dict | None, lang: str) -> str:
+    """An outcome's printed name: its target or metric in the report's language, and year."""
+    if not spec:
+        return name
+    year = spec.get("year")
+    when = tr(lang, f"({year}年)", f" ({year})") if year else ""
+    if spec.get("target"):
+        return lbl.target(str(spec["target"]), lang) + when
+    if spec.get("metric") and lbl.labelled_metric(str(spec["metric"])):
+        where = spec.get("county")
+        place = f"{lbl.county(str(where), lang)} " if where else ""
+        return place + lbl.metric(str(spec["metric"]), lang) + when
+    return str(spec.get("description") or name) if lang == "en" else name
+
+
+def _number(metric: str | None, v: float, lang: str) -> str:
+    if metric and lbl.labelled_metric(metric):
+        return lbl.fmt_value(metric, v, lang)
+    return f"{v:,.3g}".replace("-", "−")
+
+
+def outcome_table(outcomes: pd.DataFrame | None, scenarios: list[str], lang: str,
+                  specs: list[dict] | None = None) -> tuple[list[str], list[list[str]]]:
     """Outcome × scenario: median and 10–90% band over the scenario's runs."""
     if outcomes is None or not len(outcomes):
         return [], []
+    by_name = {str(o.get("name")): o for o in specs or [] if isinstance(o, dict)}
     cols = [c for c in outcomes.columns if c not in OUTCOME_ID_COLUMNS
             and pd.api.types.is_numeric_dtype(outcomes[c])]
     header = [tr(lang, "结果指标", "outcome"), *scenarios]
     rows = []
     for col in cols:
-        cells = [lbl.metric(col, lang) if col in lbl.METRICS else col]
+        spec = by_name.get(col)
+        metric = str(spec.get("metric")) if spec and spec.get("metric") else (
+            col if col in lbl.METRICS else None)
+        cells = [outcome_label(col, spec, lang) if spec else lbl.metric(col, lang)
+                 if col in lbl.METRICS else col]
         for sc in scenarios:
             v = outcomes.loc[outcomes["scenario"] == sc, col].dropna()
             if not len(v):
                 cells.append("–")
                 continue
             med, lo, hi = (float(v.median()), float(v.quantile(0.1)), float(v.quantile(0.9)))
-            cell = lbl.fmt_value(col, med, lang)
+            cell = _number(metric, med, lang)
             if hi > lo:
-                cell += f" ({lbl.fmt_value(col, lo, lang)}–{lbl.fmt_value(col, hi, lang)})"
+                cell += f" ({_number(metric, lo, lang)} – {_number(metric, hi, lang)})"
             cells.append(cell)
         rows.append(cells)
     return header, rows
