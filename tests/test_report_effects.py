@@ -81,7 +81,7 @@ def test_experiment_report_shows_outcomes_with_bands(tmp_path):
     lo, hi = v.quantile(0.1), v.quantile(0.9)
     from sim.plots import labels as lbl
 
-    assert f"{lbl.fmt_value('cost_yuan', v.median())} ({lbl.fmt_value('cost_yuan', lo)}–" \
+    assert f"{lbl.fmt_value('cost_yuan', v.median())} ({lbl.fmt_value('cost_yuan', lo)} – " \
            f"{lbl.fmt_value('cost_yuan', hi)})" in page
     assert "rotation against baseline:" in page
 
