@@ -103,7 +103,7 @@ def test_teacher_stock_draws_need_when_vacancies_known(cy):
     np.testing.assert_allclose(need.get_ydata(), want)
     fig2 = plots.teacher_stock_figure(cy[cy["metric"] != "n_vacancies"])
     assert len(fig2.axes[0].get_lines()) == 1
-    assert "n_vacancies missing" in fig2.get_suptitle()
+    assert "no staffing data: no need line" in fig2.get_suptitle()
 
 
 def test_teacher_flows_hires_up_exits_down(cy):
@@ -433,3 +433,21 @@ def test_axes_are_honest():
     format_axis(ax, "urbanisation_rate")
     assert ax.get_ylim() == (0, 0.1)
     assert len({series_colour(k, 17) for k in range(17)}) == 17
+
+
+def test_teacher_need_is_true_need_so_a_surplus_shows():
+    """With posts by the staffing norm below the stock, the figure shades a surplus and the
+    caption counts it (stock + vacancies could never fall below the stock)."""
+    from sim.plots import teacher_stock_figure
+    from sim.report import captions as cap
+    from tests import test_report_fixtures as fx
+
+    cy = fx.county_year()
+    posts = cy[cy["metric"] == "n_teachers"].assign(metric="n_teacher_posts")
+    posts.loc[posts["county"] == "连南瑶族自治县", "value"] -= 100  # 连南 over its norm
+    cy = pd.concat([cy, posts], ignore_index=True)
+    fig = teacher_stock_figure(cy)
+    labels = [h.get_label() for h in fig.axes[0].collections]
+    assert "surplus" in labels and "short" in labels
+    text = cap.teacher_stock(cy, "en")
+    assert "100 teachers over the norm (Liannan)" in text

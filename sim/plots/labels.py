@@ -126,6 +126,7 @@ METRICS: dict[str, MetricLabel] = {
     "n_schools_open": MetricLabel("在办学校", "schools open", "schools"),
     "n_teachers": MetricLabel("专任教师", "teachers", "teachers"),
     "n_vacancies": MetricLabel("编制缺口", "vacancies against staffing norm", "teachers"),
+    "n_teacher_posts": MetricLabel("编制岗位", "posts by the staffing norm", "teachers"),
     "n_backbone": MetricLabel("骨干教师", "backbone teachers", "teachers"),
     "n_pe_art": MetricLabel("体艺教师", "PE and art teachers", "teachers"),
     "new_retirements": MetricLabel("退休", "retirements", "teachers"),

@@ -89,12 +89,41 @@ def demography(cy: pd.DataFrame, lang: str) -> str:
 
 def teacher_stock(cy: pd.DataFrame, lang: str) -> str:
     y0, y1, a, b = _span(city_series(cy, "n_teachers"))
+    if "n_teacher_posts" not in metrics_of(cy):
+        return _teacher_stock_vacancies(cy, lang, (y0, y1, a, b))
+    text = tr(lang, f"在岗专任教师与按编制标准应有的岗位(虚线)。全市教师 {y0}年 {a:,.0f} → "
+                    f"{y1}年 {b:,.0f}",
+              f"Teachers in post against the posts the staffing norm asks for (dashed). City "
+              f"teachers: {a:,.0f} in {y0} → {b:,.0f} in {y1}")
+    stock = wide(cy, "n_teachers").drop(columns=[CITY], errors="ignore").iloc[-1]
+    posts = wide(cy, "n_teacher_posts").drop(columns=[CITY], errors="ignore").iloc[-1]
+    gap = (posts - stock.reindex(posts.index)).dropna()
+    short, over = gap[gap > 0], gap[gap < 0]
+
+    def names(g: pd.Series) -> str:
+        return join([lbl.county(c, lang) for c in ordered_counties(g.index)], lang)
+
+    if len(short):
+        text += tr(lang, f";{y1}年缺编 {short.sum():,.0f} 人({names(short)})",
+                   f"; in {y1}, {short.sum():,.0f} posts short ({names(short)})")
+    if len(over):
+        text += tr(lang, f";超编 {-over.sum():,.0f} 人({names(over)})",
+                   f"; {-over.sum():,.0f} teachers over the norm ({names(over)})")
+    if not len(short) and not len(over):
+        text += tr(lang, f";{y1}年各县在岗教师与编制岗位相等", f"; every county matches its "
+                   f"posts in {y1}")
+    return text + tr(lang, "。", ".")
+
+
+def _teacher_stock_vacancies(cy: pd.DataFrame, lang: str,
+                             span: tuple[int, int, float, float]) -> str:
+    """The caption for runs made before ``n_teacher_posts`` existed."""
+    y0, y1, a, b = span
     text = tr(lang, f"在岗专任教师,虚线加上未补缺的编制岗位(各校缺编之和;超编学校记为 0,"
                     f"故看不出富余)。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
               f"Teachers in post; the dashed line adds unfilled posts (each school's shortfall "
               f"against the staffing norm; a school over its norm counts 0, so a surplus does "
-              f"not show). City teachers: {a:,.0f} in {y0} → {b:,.0f} in "
-              f"{y1}")
+              f"not show). City teachers: {a:,.0f} in {y0} → {b:,.0f} in {y1}")
     if "n_vacancies" in metrics_of(cy):
         vac = wide(cy, "n_vacancies").drop(columns=[CITY], errors="ignore")
         last = vac.iloc[-1]
