@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m sim run configs/baseline.toml --out results/baseline
-	$(PY) -m sim report results/baseline
+	$(PY) -m sim report results/baseline --lang zh
 
 test: $(STAMP)
 	$(PY) -m ruff check sim tests

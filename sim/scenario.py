@@ -9,6 +9,7 @@ commit and the timings; DESIGN §8), so a figure can always be traced to what ma
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from datetime import datetime
@@ -53,8 +54,8 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
 BASE_RUN_BYTES = 180_000_000
 BYTES_PER_CHILD = 120
 MAX_CHILDREN = 5_000_000  # default cap on children in one run (about 0.8 GB); --max-children
-CHILD_AGES = 18
-WARNING_COLUMNS = ("year", "knob", "county", "value", "clipped_to")  # the population tracks ages 0-17
+CHILD_AGES = 18  # the population tracks ages 0-17
+WARNING_COLUMNS = ("year", "knob", "county", "value", "clipped_to")
 
 
 def peak_children(config: Config) -> int:
@@ -91,6 +92,34 @@ def check_run_size(config: Config, max_children: int, source: str) -> int:
             key="demography",
         )
     return children
+
+
+def load_manifest_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """The config a run recorded in its ``manifest.json``, to rerun it exactly.
+
+    A manifest records the resolved config with every lever's defaults filled in, so a
+    later change of a default cannot silently alter the rerun. Works for a run directory's
+    manifest and for an experiment run's (``runs/<run_id>/manifest.json``).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the manifest: {exc}", source=str(path)) from None
+    cfg = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(cfg, dict):
+        raise InputError("no config recorded (expected a run's manifest.json)",
+                         source=str(path), key="config")
+    cfg = {**cfg, **{k: data[k] for k in ("seed", "until") if data.get(k) is not None}}
+    config = validate_config({**cfg, **(overrides or {})}, str(path))
+    return config
+
+
+def load_any_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """A scenario TOML, or a ``manifest.json`` to reproduce the run that wrote it."""
+    if str(path).endswith(".json"):
+        return load_manifest_config(path, overrides)
+    return load_config(path, overrides)
 
 
 def run(config: Config, *, seed: int | None = None, until: int | None = None) -> dict[str, pd.DataFrame]:

@@ -96,14 +96,14 @@ def test_teacher_stock_draws_need_when_vacancies_known(cy):
     ax = fig.axes[0]
     stock, need = ax.get_lines()
     assert stock.get_label() == "teachers in post"
-    assert need.get_label() == "need (staffing norm)"
+    assert need.get_label() == "in post + unfilled posts"
     q = cy[(cy["county"] == "清城区")]
     want = (q[q["metric"] == "n_teachers"]["value"].to_numpy()
             + q[q["metric"] == "n_vacancies"]["value"].to_numpy())
     np.testing.assert_allclose(need.get_ydata(), want)
     fig2 = plots.teacher_stock_figure(cy[cy["metric"] != "n_vacancies"])
     assert len(fig2.axes[0].get_lines()) == 1
-    assert "n_vacancies missing" in fig2.get_suptitle()
+    assert "no staffing data: no need line" in fig2.get_suptitle()
 
 
 def test_teacher_flows_hires_up_exits_down(cy):
@@ -412,3 +412,42 @@ def test_compact_tick_labels_stay_distinct():
     assert CompactFormatter().format_ticks([0, 2e5, 4e5]) == ["0", "200k", "400k"]
     assert CompactFormatter(money=True).format_ticks([-1e6, 0, 2.5e6]) == [
         "\u22121.0m", "0", "2.5m"]
+
+
+def test_axes_are_honest():
+    """Counts start at zero, a single year is not drawn on a century, an all-zero share is
+    not an axis from −4% to 4%, and 17 series get 17 colours."""
+    from sim.plots.common import format_axis, new_figure, series_colour, year_axis
+
+    fig = new_figure(3, 2)
+    ax = fig.add_subplot()
+    ax.plot([2022, 2027], [50_000, 52_000])
+    format_axis(ax, "n_teachers")
+    assert ax.get_ylim()[0] == 0
+    ax = fig.add_subplot()
+    ax.plot([2027], [3.0], "o")
+    year_axis(ax)
+    assert ax.get_xlim() == (2026, 2028)
+    ax = fig.add_subplot()
+    ax.plot([2022, 2027], [0.0, 0.0])
+    format_axis(ax, "urbanisation_rate")
+    assert ax.get_ylim() == (0, 0.1)
+    assert len({series_colour(k, 17) for k in range(17)}) == 17
+
+
+def test_teacher_need_is_true_need_so_a_surplus_shows():
+    """With posts by the staffing norm below the stock, the figure shades a surplus and the
+    caption counts it (stock + vacancies could never fall below the stock)."""
+    from sim.plots import teacher_stock_figure
+    from sim.report import captions as cap
+    from tests import test_report_fixtures as fx
+
+    cy = fx.county_year()
+    posts = cy[cy["metric"] == "n_teachers"].assign(metric="n_teacher_posts")
+    posts.loc[posts["county"] == "连南瑶族自治县", "value"] -= 100  # 连南 over its norm
+    cy = pd.concat([cy, posts], ignore_index=True)
+    fig = teacher_stock_figure(cy)
+    labels = [h.get_label() for h in fig.axes[0].collections]
+    assert "surplus" in labels and "short" in labels
+    text = cap.teacher_stock(cy, "en")
+    assert "100 teachers over the norm (Liannan)" in text

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("sim.cli.compare", "put two or more runs side by side"),
     "validate": ("sim.cli.validate", "back-test a run against held-out published figures"),
     "app": ("sim.cli.app", "serve the interactive workshop app on 127.0.0.1"),
+    "metrics": ("sim.cli.metrics", "list the county metrics with their units and names"),
 }
 
 

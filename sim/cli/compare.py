@@ -10,7 +10,7 @@ import argparse
 import time
 from pathlib import Path
 
-from sim.cli.report import dpi_value
+from sim.cli.report import dpi_value, metric_list
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,6 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="label language; zh prints Chinese with English (default: en)")
     parser.add_argument("--dpi", type=dpi_value, default=150, metavar="50..600",
                         help="PNG resolution (default: 150; the SVG files are resolution-free)")
+    parser.add_argument("--metrics", type=metric_list, default=None, metavar="M1,M2,...",
+                        help="city metrics to compare and difference (default: the key metrics, "
+                        "the ones each scenario's levers act on and the ones that differ most; "
+                        "names: python -m sim metrics)")
+    parser.add_argument("--reference", default=None,
+                        help="scenario the others are measured against (default: baseline, "
+                        "else the first)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,6 +40,7 @@ def main(args: argparse.Namespace) -> int:
     from sim.report.compare import write_comparison
 
     started = time.perf_counter()
-    path = write_comparison(args.directories, out=args.out, lang=args.lang, dpi=args.dpi)
+    path = write_comparison(args.directories, out=args.out, lang=args.lang, dpi=args.dpi,
+                            metrics=args.metrics, reference=args.reference)
     print(f"wrote {path} and {path.parent / 'figures'}/ in {time.perf_counter() - started:.1f} s")
     return 0

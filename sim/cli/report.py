@@ -1,4 +1,4 @@
-"""``python -m sim report DIR [--lang zh|en]``: write DIR/report.html and DIR/figures/.
+"""``python -m sim report DIR [--lang zh|en]``: write report.html, report.xlsx, report.pdf and figures/.
 
 Works on a run directory and on an experiment directory alike. Matplotlib is imported only
 inside ``main`` so that building the command-line parser stays cheap.
@@ -7,6 +7,7 @@ inside ``main`` so that building the command-line parser stays cheap.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +23,14 @@ def dpi_value(text: str) -> int:
     return value
 
 
+def metric_list(text: str) -> list[str]:
+    """``--metrics``: comma-separated metric names (checked against the run when loaded)."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("give one or more metric names, comma-separated")
+    return names
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``report``: a run or experiment folder, language, formats."""
     parser.add_argument("directory", type=Path, help="a run or experiment output directory")
@@ -31,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="PNG resolution (default: 150; the SVG files are resolution-free)")
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write report.html and figures/ (default: DIRECTORY)")
+    parser.add_argument("--metrics", type=metric_list, default=None, metavar="M1,M2,...",
+                        help="experiments: city metrics for the scenario figures and "
+                        "differences (default: key metrics and what each scenario changes)")
+    parser.add_argument("--no-pdf", action="store_true",
+                        help="skip report.pdf (A4, printed by headless Chromium)")
+    parser.add_argument("--svg", action="store_true",
+                        help="also write each figure as SVG (for publication; slower)")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -39,8 +55,19 @@ def main(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")  # files only; never open a window
     from sim.report.build import write_report
+    from sim.report.pdf import write_pdf
 
     started = time.perf_counter()
-    path = write_report(args.directory, lang=args.lang, out=args.out, dpi=args.dpi)
-    print(f"wrote {path} and {path.parent / 'figures'}/ in {time.perf_counter() - started:.1f} s")
+    formats = ("png", "svg") if args.svg else ("png",)
+    path = write_report(args.directory, lang=args.lang, out=args.out, dpi=args.dpi,
+                        metrics=args.metrics, xlsx=True, formats=formats)
+    written = [path.name, "report.xlsx"]
+    if not args.no_pdf:
+        pdf, why = write_pdf(path)
+        if pdf is None:
+            print(f"warning: report.pdf not written: {why}", file=sys.stderr)
+        else:
+            written.append(pdf.name)
+    print(f"wrote {', '.join(written)} and figures/ in {path.parent} "
+          f"in {time.perf_counter() - started:.1f} s")
     return 0

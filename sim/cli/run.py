@@ -1,4 +1,8 @@
-"""``python -m sim run CONFIG [--out DIR] [--seed N] [--until YEAR]``: one scenario to disk."""
+"""``python -m sim run CONFIG [--out DIR] [--seed N] [--until YEAR]``: one scenario to disk.
+
+CONFIG is a scenario TOML, or a run's ``manifest.json`` to reproduce that run (its config
+with every lever default, its seed and its last year).
+"""
 
 from __future__ import annotations
 
@@ -23,8 +27,10 @@ SUMMARY_METRICS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``run``."""
-    parser.add_argument("config", help="scenario TOML (only what differs from the defaults)")
-    parser.add_argument("--out", default=None, help="output directory (default results/<config name>)")
+    parser.add_argument("config", help="scenario TOML (only what differs from the defaults), or a "
+                        "run's manifest.json to reproduce that run")
+    parser.add_argument("--out", default=None, help="output directory (default results/<config name>, "
+                        "results/<name>-rerun for a manifest)")
     parser.add_argument("--seed", type=int, default=None, help="override the config's seed")
     parser.add_argument("--until", type=int, default=None, help="last school year to simulate")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -56,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
         MAX_CHILDREN,
         build_manifest,
         check_run_size,
-        load_config,
+        load_any_config,
         now,
         run,
         run_memory_bytes,
@@ -69,8 +75,10 @@ def main(args: argparse.Namespace) -> int:
         overrides["seed"] = args.seed
     if args.until is not None:
         overrides["until"] = args.until
-    config = load_config(args.config, overrides=overrides or None)
-    out = Path(args.out) if args.out else Path("results") / Path(args.config).stem
+    config = load_any_config(args.config, overrides=overrides or None)
+    # a manifest reruns into <name>-rerun, so the run it reproduces is never replaced
+    default = f"{config.name}-rerun" if str(args.config).endswith(".json") else Path(args.config).stem
+    out = Path(args.out) if args.out else Path("results") / default
     source = str(Path(args.config).resolve())
     check_out(out, source=source, force=args.force, name=config.name)
     if args.max_children is not None and args.max_children < 1:

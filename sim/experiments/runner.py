@@ -29,6 +29,7 @@ from sim.core.rundir import sha256_file
 from sim.experiments import analysis
 from sim.experiments.spec import Experiment, RunSpec, describe
 from sim.experiments.store import ExperimentDir, now
+from sim.levers import resolved
 
 RunFn = Callable[..., dict[str, pd.DataFrame]]
 
@@ -52,6 +53,14 @@ def load_run_fn(ref: str) -> RunFn:
     if not callable(fn):
         raise InputError(f"{ref!r} is not callable", key="--run-function")
     return fn
+
+
+def with_lever_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """The config with each lever's every default written out, for manifests: a later change
+    of a default cannot then silently alter a rerun (``python -m sim run manifest.json``)."""
+    if not config.get("levers"):
+        return config
+    return {**config, "levers": resolved(Config.model_validate(config))}
 
 
 def execute_run(run: RunSpec, run_fn: RunFn, keep: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -179,7 +188,8 @@ def _experiment_info(
         "until": exp.until,
         "overrides": exp.overrides,
         "design": describe(exp),
-        "scenario_configs": {k: v.model_dump(mode="json") for k, v in exp.scenarios.items()},
+        "scenario_configs": {k: with_lever_defaults(v.model_dump(mode="json"))
+                             for k, v in exp.scenarios.items()},
         "versions": versions(),
         "git": git_commit(),
         "run_function": f"{fn.__module__}:{getattr(fn, '__qualname__', fn)}",
@@ -296,7 +306,7 @@ def _record(
         "params": run.params,
         **res,
         "config_hash": run.config_hash,
-        "config": run.config,
+        "config": with_lever_defaults(run.config),
         **provenance,
     }
     t0 = time.perf_counter()

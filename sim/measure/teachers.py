@@ -79,6 +79,10 @@ def add_teacher_metrics(
             at = open_ & (school_level == k)
             pupils = np.bincount(s.county[at], counts["students"][at].astype(float), nc)
             m.ratio("students_per_teacher" + suffix, pupils, n)
+    # posts by the staffing norm (编制), the true need: unlike stock + vacancies it can fall
+    # below the stock, so a county with more teachers than posts shows its surplus
+    need = workforce.posts(model, counts["students"], model.school_classes)
+    m.count("n_teacher_posts", np.bincount(s.county, need.astype(float), nc))
     m.count("n_directed", np.bincount(tc[t.directed], minlength=nc))
     m.count("n_committed", np.bincount(tc[t.commitment_years_left > 0], minlength=nc))
     m.count("n_senior_title", np.bincount(tc[t.title == 2], minlength=nc))

@@ -12,7 +12,12 @@ from pathlib import Path
 from sim.plots.common import MissingMetricError
 from sim.plots.demography import demography_figure
 from sim.plots.enrolment import enrolment_by_stage, enrolment_by_tier
-from sim.plots.scenarios import cost_attainment_figure, lever_cost_figure, scenario_bands_figure
+from sim.plots.scenarios import (
+    cost_attainment_figure,
+    difference_figure,
+    lever_cost_figure,
+    scenario_bands_figure,
+)
 from sim.plots.sensitivity import prim_figure, sensitivity_figure
 from sim.plots.standards import cv_figure, school_pass_share_figure, scorecard_heatmap
 from sim.plots.targets import (
@@ -29,6 +34,7 @@ __all__ = [
     "counties_passing_figure",
     "cv_figure",
     "demography_figure",
+    "difference_figure",
     "enrolment_by_stage",
     "enrolment_by_tier",
     "lever_cost_figure",
@@ -47,6 +53,11 @@ __all__ = [
 ]
 
 
+# zlib level for PNGs: 1 instead of Pillow's 6 makes encoding several times faster for files
+# about 25% larger (measured on the baseline report's figures)
+PNG_COMPRESSION = 1
+
+
 def save_figure(fig, directory: str | Path, name: str, *,
                 formats: tuple[str, ...] = ("png", "svg"), dpi: int = 150) -> dict[str, Path]:
     """Write ``fig`` as ``directory/name.<fmt>`` for each format; returns the paths.
@@ -63,7 +74,8 @@ def save_figure(fig, directory: str | Path, name: str, *,
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
         for fmt in formats:
             path = directory / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
+            extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
             out[fmt] = path
     return out
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterable, Iterator
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -51,6 +52,15 @@ class MissingMetricError(LookupError):
         super().__init__(f"{what} {metric} missing")
 
 
+class NothingToDrawError(MissingMetricError):
+    """The metric is there but has nothing to show (every lever cost is 0): the report
+    prints this sentence instead of an empty chart."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__("", what="nothing")
+        self.zh, self.en = zh, en
+
+
 @contextlib.contextmanager
 def style(lang: str) -> Iterator[str]:
     """Matplotlib settings for the project's figures; yields the effective language.
@@ -87,12 +97,36 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+# Margins of a fixed-layout grid, in inches: tick labels left, suptitle on top, x tick labels
+# and the figure legend below, a panel title and tick labels between panels.
+FIXED_MARGINS = {"left": 0.62, "right": 0.12, "top": 0.7, "bottom": 0.78, "hspace": 0.42,
+                 "wspace": 0.58}
+
+
 def grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (3.2, 2.3),
-         sharex: bool = True, sharey: bool = False) -> tuple[Figure, list]:
-    """A figure with ``n`` panels on a grid; unused cells are removed."""
+         sharex: bool = True, sharey: bool = False,
+         fixed: bool = False) -> tuple[Figure, list]:
+    """A figure with ``n`` panels on a grid; unused cells are removed.
+
+    ``fixed`` lays the panels out with margins set in inches instead of matplotlib's
+    constrained layout, which measures every text three times and costs a third of a
+    figure's drawing time; it suits panels with short titles (county names).
+    """
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
-    fig = new_figure(panel[0] * ncols, panel[1] * nrows + 0.5)
+    if fixed:
+        m = FIXED_MARGINS
+        width = panel[0] * ncols
+        height = panel[1] * nrows + 0.5 + 0.5
+        fig = Figure(figsize=(width, height))
+        FigureCanvasAgg(fig)
+        ax_w = (width - m["left"] - m["right"] - m["wspace"] * (ncols - 1)) / ncols
+        ax_h = (height - m["top"] - m["bottom"] - m["hspace"] * (nrows - 1)) / nrows
+        fig.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width,
+                            top=1 - m["top"] / height, bottom=m["bottom"] / height,
+                            wspace=m["wspace"] / ax_w, hspace=m["hspace"] / ax_h)
+    else:
+        fig = new_figure(panel[0] * ncols, panel[1] * nrows + 0.5)
     axes = fig.subplots(nrows, ncols, sharex=sharex, sharey=sharey, squeeze=False).ravel()
     for ax in axes[n:]:
         ax.remove()
@@ -155,28 +189,52 @@ def value_at(cy: pd.DataFrame, metric: str, county: str, year: int) -> float:
     return float(sel["value"].iloc[0]) if len(sel) else float("nan")
 
 
-def format_axis(ax, metric: str, *, axis: str = "y") -> None:
-    """Percent for shares, thousands separators for counts, m yuan for money."""
+def format_axis(ax, metric: str, *, axis: str = "y", lang: str = "en") -> None:
+    """Percent for shares, thousands separators for counts, money in m (English) or
+    万/亿 (Chinese)."""
     target = ax.yaxis if axis == "y" else ax.xaxis
     unit = lbl.metric_label(metric).unit
     if unit == "share":
         target.set_major_formatter(PercentFormatter(1.0, decimals=0))
     elif unit == "yuan":
-        target.set_major_formatter(CompactFormatter(money=True))
+        target.set_major_formatter(CompactFormatter(money=True, lang=lang))
     elif unit in ("coefficient", "ratio"):
         target.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}".rstrip("0").rstrip(".")))
     else:
         target.set_major_formatter(CompactFormatter())
+    if axis == "y":
+        honest_range(ax, unit)
+
+
+COUNT_UNITS = {"students", "children", "people", "teachers", "schools", "classes", "counties",
+               "count", "yuan"}
+
+
+def honest_range(ax, unit: str) -> None:
+    """Counts and money start at zero when every value is positive (a bar or line that
+    starts at 0 shows its true size); shares and probabilities stay within 0–100%, and an
+    all-zero share gets a 0–10% axis instead of matplotlib's ±4%."""
+    lo, hi = ax.dataLim.intervaly
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return
+    if unit in COUNT_UNITS and lo >= 0:
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.0))
+    elif unit == "share" and lo >= 0:
+        top = ax.get_ylim()[1]
+        ax.set_ylim(0, min(max(top, 0.1), 1.05) if hi <= 1 else top)
 
 
 class CompactFormatter(Formatter):
     """Tick labels like 12k, 1.5M or 16.2m (money, millions), with just enough decimals
     that every tick prints its exact value (so neighbours never print the same text)."""
 
-    def __init__(self, money: bool = False):
+    def __init__(self, money: bool = False, lang: str = "en"):
         self.money = money
+        self.lang = lang
 
     def _scale(self, vmax: float) -> tuple[float, str]:
+        if self.money and self.lang == "zh":  # 亿 = 10^8, 万 = 10^4 yuan
+            return (1e8, "亿") if vmax >= 1e8 else (1e4, "万")
         if self.money:
             return 1e6, "m"
         if vmax >= 1e6:
@@ -207,8 +265,12 @@ class CompactFormatter(Formatter):
 
 
 def year_axis(ax) -> None:
-    """Integer years on the x axis."""
+    """Integer years on the x axis; a single year gets a year either side, not the century
+    matplotlib pads a zero-width range with."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    x0, x1 = ax.dataLim.intervalx
+    if np.isfinite(x0) and np.isfinite(x1) and x1 - x0 < 1:
+        ax.set_xlim(x0 - 1, x1 + 1)
 
 
 def note(ax, text: str) -> None:
@@ -256,11 +318,25 @@ def tr(lang: str, zh: str, en: str) -> str:
 
 def legend_below(fig: Figure, handles: list, labels: list[str], ncol: int | None = None) -> None:
     """One legend for the whole figure, under the panels."""
-    fig.legend(handles, labels, loc="outside lower center", ncol=ncol or min(len(labels), 5),
-               frameon=False)
+    ncol = ncol or min(len(labels), 5)
+    if fig.get_layout_engine() is None:  # a fixed layout keeps the bottom margin for it
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                   ncol=ncol, frameon=False)
+        return
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 COUNTY_COLOURS: dict[str, str] = dict(zip(COUNTIES, PALETTE, strict=True))
+
+
+def series_colour(k: int, n: int = len(PALETTE)) -> str:
+    """Colour of series ``k`` of ``n``: the colour-blind-safe palette for up to 8 series,
+    then matplotlib's tab20, so 17 lever costs get 17 different colours, not 8 reused."""
+    if n <= len(PALETTE):
+        return PALETTE[k % len(PALETTE)]
+    from matplotlib import colormaps
+
+    return mpl.colors.to_hex(colormaps["tab20"](k % 20))
 CITY_STYLE = {"color": "#333333", "linestyle": "--", "linewidth": 2.0}
 
 

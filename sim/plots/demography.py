@@ -55,13 +55,13 @@ def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         ax = axes[0]
         county_lines(ax, wide(cy, "new_births"), lang, city=False)
         ax.set_title(lbl.metric("new_births", lang, unit=True))
-        format_axis(ax, "new_births")
+        format_axis(ax, "new_births", lang=lang)
         ax.set_ylim(bottom=0)
 
         ax = axes[1]
         if "urbanisation_rate" in metrics_of(cy):
             county_lines(ax, wide(cy, "urbanisation_rate"), lang)
-            format_axis(ax, "urbanisation_rate")
+            format_axis(ax, "urbanisation_rate", lang=lang)
         else:
             note(ax, missing_note("urbanisation_rate", lang))
         ax.set_title(lbl.metric("urbanisation_rate", lang))
@@ -71,7 +71,7 @@ def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         if mig is not None:
             county_lines(ax, mig[0], lang, city=False)
             ax.axhline(0, color="#444444", linewidth=0.8)
-            format_axis(ax, MIGRATION_NET)
+            format_axis(ax, MIGRATION_NET, lang=lang)
         else:
             note(ax, missing_note(MIGRATION_NET, lang))
         ax.set_title(lbl.metric(MIGRATION_NET, lang))

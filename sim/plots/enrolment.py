@@ -30,7 +30,7 @@ def _stacked_panels(cy: pd.DataFrame, metrics: list[str], names: list[str],
     cy = with_city_total(cy, metrics)
     counties = ordered_counties(cy.loc[cy["metric"].isin(metrics), "county"].unique())
     tables = {m: wide(cy, m) for m in metrics}
-    fig, axes = grid(len(counties))
+    fig, axes = grid(len(counties), fixed=True)
     handles = []
     for ax, county in zip(axes, counties, strict=True):
         years = sorted(set().union(*(t.index for t in tables.values())))
@@ -41,7 +41,7 @@ def _stacked_panels(cy: pd.DataFrame, metrics: list[str], names: list[str],
         ]
         handles = ax.stackplot(years, stack, colors=colours, alpha=0.85, linewidth=0)
         ax.set_title(lbl.county(county, lang))
-        format_axis(ax, metrics[0])
+        format_axis(ax, metrics[0], lang=lang)
         year_axis(ax)
         ax.set_ylim(bottom=0)
     legend_below(fig, handles, names)

@@ -127,6 +127,7 @@ METRICS: dict[str, MetricLabel] = {
     "n_schools_open": MetricLabel("在办学校", "schools open", "schools"),
     "n_teachers": MetricLabel("专任教师", "teachers", "teachers"),
     "n_vacancies": MetricLabel("编制缺口", "vacancies against staffing norm", "teachers"),
+    "n_teacher_posts": MetricLabel("编制岗位", "posts by the staffing norm", "teachers"),
     "n_backbone": MetricLabel("骨干教师", "backbone teachers", "teachers"),
     "n_pe_art": MetricLabel("体艺教师", "PE and art teachers", "teachers"),
     "new_retirements": MetricLabel("退休", "retirements", "teachers"),
@@ -192,14 +193,18 @@ LEVER_NAMES: dict[str, tuple[str, str]] = {
     "layout": ("布局优化", "layout optimisation"),
     "layout_optimisation": ("布局优化", "layout optimisation"),
     "county_high_support": ("县中托管帮扶", "county high-school support"),
+    "county_high_school_support": ("县中托管帮扶", "county high-school support"),
     "three_schools": ("三所学校质量提升", "three-schools uplift"),
+    "three_schools_uplift": ("三所学校质量提升", "three-schools uplift"),
     "township_management": ("乡镇学校管理", "township management"),
     "group_schooling": ("集团化办学/教共体", "group schooling"),
     "principal_selection": ("选优配强校长", "principal selection"),
     "rural_teacher_development": ("乡村教师能力提升", "rural teacher development"),
     "curriculum_reform": ("课程教学改革", "curriculum reform"),
     "special_groups": ("特殊群体关爱", "special-groups care"),
+    "special_groups_care": ("特殊群体关爱", "special-groups care"),
     "warm_campus": ("乡村温馨校园", "warm rural campus"),
+    "warm_rural_campus": ("乡村温馨校园", "warm rural campus"),
     "vocational_standards": ("中职办学条件达标", "vocational standards"),
     "education_ecology": ("净化教育生态", "education ecology"),
     "boarding_expansion": ("寄宿制学校建设", "boarding expansion"),
@@ -333,6 +338,11 @@ def metric_label(name: str) -> MetricLabel:
     return MetricLabel(name, name.replace("_", " "), "")
 
 
+def labelled_metric(name: str) -> bool:
+    """Whether ``name`` has a printed label (else it would print as its raw id)."""
+    return metric_label(name).zh != name
+
+
 def metric(name: str, lang: str = "en", *, unit: bool = False) -> str:
     """Printed metric name, optionally with its unit in parentheses."""
     lab = metric_label(name)
@@ -344,8 +354,9 @@ def metric(name: str, lang: str = "en", *, unit: bool = False) -> str:
     return text
 
 
-def fmt_value(name: str, value: float) -> str:
-    """Format a metric value for text: shares as percent, coefficients to 2 decimals."""
+def fmt_value(name: str, value: float, lang: str = "en") -> str:
+    """Format a metric value for text: shares as percent, coefficients to 2 decimals,
+    money in the language's magnitudes."""
     if not math.isfinite(value):  # NaN: not defined that year (e.g. a ratio over zero)
         return "n/a"
     unit = metric_label(name).unit
@@ -354,15 +365,24 @@ def fmt_value(name: str, value: float) -> str:
     if unit in ("coefficient", "ratio"):
         return f"{value:.2f}"
     if unit == "yuan":
-        return fmt_yuan(value)
+        return fmt_yuan(value, lang)
     if abs(value - round(value)) < 1e-9 or abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:,.2f}"
 
 
-def fmt_yuan(value: float) -> str:
-    """Money in 万元 / 亿元 style magnitudes but ASCII: 1.2 bn, 35.0 m, 800 k yuan."""
+def fmt_yuan(value: float, lang: str = "en") -> str:
+    """Money as a reader of the language counts it: 亿元 and 万元 in Chinese (1 亿 = 10^8,
+    1 万 = 10^4), bn / m / k yuan in English."""
     a = abs(value)
+    if lang == "zh":
+        if a >= 1e8:
+            return f"{value / 1e8:.2f} 亿元"
+        if a >= 1e7:
+            return f"{value / 1e4:,.0f} 万元"
+        if a >= 1e4:
+            return f"{value / 1e4:.1f} 万元"
+        return f"{value:.0f} 元"
     if a >= 1e9:
         return f"{value / 1e9:.2f} bn yuan"
     if a >= 1e6:

@@ -16,11 +16,13 @@ from sim.plots.common import (
     PALETTE,
     THRESHOLD_STYLE,
     MissingMetricError,
+    NothingToDrawError,
     format_axis,
     grid,
     legend_below,
     metrics_of,
     new_figure,
+    series_colour,
     style,
     tr,
     wide,
@@ -59,13 +61,25 @@ def scenario_bands_figure(bands: pd.DataFrame, metrics: str | list[str], *,
                 width = max(1.2, 2.8 - 0.5 * k)
                 ax.plot(years, s["median"].to_numpy(float), color=colour, linewidth=width,
                         label=str(sc))
+            same = identical_to(bands, m, county)
+            if same:
+                text = "\n".join(tr(lang, f"{a} 与 {b} 相同(线重合)", f"{a} identical to {b}")
+                                  for a, b in same.items())
+                ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", fontsize=7,
+                        color="#555555")
             line = threshold if threshold is not None else PLAN_LINES.get(m, (None,))[0]
             if line is not None:
+                # the value is written on each panel's own line: one legend entry serves
+                # panels whose lines differ (a "target 3" legend on a panel whose line is 2)
                 ax.axhline(line, **THRESHOLD_STYLE,
-                           label=tr(lang, f"标准/目标 {lbl.fmt_value(m, line)}",
-                                    f"standard/target {lbl.fmt_value(m, line)}"))
+                           label=tr(lang, "标准/目标(数值标在线上)",
+                                    "standard/target (value on the line)"))
+                ax.annotate(lbl.fmt_value(m, line, lang), (1.0, line),
+                            xycoords=("axes fraction", "data"), xytext=(-2, 2),
+                            textcoords="offset points", ha="right", va="bottom", fontsize=7,
+                            color="#444444")
             ax.set_title(lbl.metric(m, lang, unit=True))
-            format_axis(ax, m)
+            format_axis(ax, m, lang=lang)
             year_axis(ax)
         handles, labels = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, labels)
@@ -106,8 +120,9 @@ def cost_attainment_figure(points: pd.DataFrame, *, attainment_label: str,
         if threshold is not None:
             ax.axhline(threshold, **THRESHOLD_STYLE,
                        label=tr(lang, f"目标 {threshold:g}", f"target {threshold:g}"))
-        format_axis(ax, "cost_yuan", axis="x")
-        ax.set_xlabel(tr(lang, "累计政策成本(百万元)", "cumulative lever cost (million yuan)"))
+        format_axis(ax, "cost_yuan", axis="x", lang=lang)
+        ax.set_xlabel(tr(lang, "累计政策成本(元;万 = 10⁴,亿 = 10⁸)",
+                         "cumulative lever cost (yuan; m = million)"))
         ax.set_ylabel(attainment_label)
         fig.suptitle(tr(lang, "成本与目标达成", "Cost against attainment"))
         return fig
@@ -117,10 +132,15 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
     """Yearly cost of each lever (stacked), or the total when no per-lever split exists."""
     with style(lang) as lang:
         have = metrics_of(cy)
-        per_lever = sorted(m for m in have if m.startswith("cost_yuan_"))
+        spent = cy[cy["metric"].str.startswith("cost_yuan_") & (cy["value"] != 0)]
+        per_lever = sorted(set(spent["metric"]))  # levers that spend nothing are not drawn
         metrics = per_lever or (["cost_yuan"] if "cost_yuan" in have else [])
         if not metrics:
             raise MissingMetricError("cost_yuan")
+        if not per_lever and not cy.loc[cy["metric"] == "cost_yuan", "value"].any():
+            raise NothingToDrawError("本次运行没有任何政策支出(各项成本均为 0),无图可画。",
+                                "No lever spends anything in this run (every cost is 0): "
+                                "nothing to draw.")
         sub = cy[cy["county"] == county]
         if not len(sub[sub["metric"].isin(metrics)]):
             sub = cy.groupby(["year", "metric"], as_index=False)["value"].sum()
@@ -134,13 +154,69 @@ def lever_cost_figure(cy: pd.DataFrame, *, county: str = CITY, lang: str = "en")
                 continue
             base = np.zeros(len(s)) if bottom is None else bottom.reindex(s.index).fillna(0.0)
             ax.bar(s.index, s.to_numpy(), bottom=base, width=0.7,
-                   color=PALETTE[k % len(PALETTE)], label=lbl.metric(m, lang))
+                   color=series_colour(k, len(metrics)), label=lbl.metric(m, lang))
             bottom = s if bottom is None else bottom.add(s, fill_value=0.0)
-        format_axis(ax, "cost_yuan")
-        ax.set_ylabel(tr(lang, "百万元", "million yuan"))
+        format_axis(ax, "cost_yuan", lang=lang)
+        ax.set_ylabel(tr(lang, "元(万 = 10⁴,亿 = 10⁸)", "yuan (m = million)"))
         year_axis(ax)
         handles, labels = ax.get_legend_handles_labels()
         legend_below(fig, handles, labels, ncol=3)
         fig.suptitle(tr(lang, f"各项政策的年度成本({lbl.county(county, lang)})",
                         f"Yearly cost of each lever ({lbl.county(county, lang)})"))
+        return fig
+
+
+def identical_to(bands: pd.DataFrame, metric: str, county: str = CITY) -> dict[str, str]:
+    """Scenario → the earlier scenario whose band of ``metric`` it repeats exactly.
+
+    Two identical lines drawn on top of each other look like one; the figure and its caption
+    say so instead of leaving the reader to guess.
+    """
+    sub = bands[(bands["metric"] == metric) & (bands["county"] == county)]
+    seen: dict[tuple, str] = {}
+    out = {}
+    for sc in dict.fromkeys(sub["scenario"]):
+        s = sub[sub["scenario"] == sc].sort_values("year")
+        key = tuple(np.round(s[["year", "median", "p10", "p90"]].to_numpy(float), 9).ravel())
+        if key in seen:
+            out[str(sc)] = seen[key]
+        else:
+            seen[key] = str(sc)
+    return out
+
+
+def difference_figure(bands: pd.DataFrame, reference: str, metrics: list[str], *,
+                      county: str = CITY, lang: str = "en") -> Figure:
+    """One panel per metric: each scenario's median minus the reference's, year by year, the
+    reference as the zero line; each line labelled at its end."""
+    with style(lang) as lang:
+        if not metrics:
+            raise MissingMetricError("metrics")
+        scenarios = [s for s in dict.fromkeys(bands["scenario"]) if s != reference]
+        fig, axes = grid(len(metrics), ncols=min(3, len(metrics)), panel=(3.8, 2.8),
+                         sharex=False)
+        for ax, m in zip(axes, metrics, strict=True):
+            sub = bands[(bands["metric"] == m) & (bands["county"] == county)]
+            ref = sub[sub["scenario"] == reference].set_index("year")["median"]
+            ax.axhline(0, color="#333333", linewidth=1.0,
+                       label=tr(lang, f"参照:{reference}", f"reference: {reference}"))
+            for k, sc in enumerate(scenarios):
+                s = sub[sub["scenario"] == sc].set_index("year")["median"]
+                d = (s - ref.reindex(s.index)).dropna()
+                if not len(d):
+                    continue
+                colour = series_colour(k)
+                ax.plot(d.index, d.to_numpy(), color=colour, linewidth=1.6, label=str(sc))
+                if len(scenarios) > 1:
+                    ax.annotate(str(sc), (d.index[-1], d.iloc[-1]), xytext=(3, 0),
+                                textcoords="offset points", fontsize=7, color=colour,
+                                va="center")
+            ax.set_title(lbl.metric(m, lang, unit=True))
+            format_axis(ax, m, lang=lang)
+            year_axis(ax)
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_below(fig, handles, labels)
+        fig.suptitle(tr(lang, f"与参照情景 {reference} 的差值({lbl.county(county, lang)})",
+                        f"Difference from the reference scenario {reference} "
+                        f"({lbl.county(county, lang)})"))
         return fig

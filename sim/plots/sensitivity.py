@@ -40,6 +40,14 @@ def sensitivity_figure(sens: pd.DataFrame, *, lang: str = "en") -> Figure:
                         xerr=err, capsize=2, label=name)
             ax.set_yticks(y, list(sub["parameter"]))
             ax.set_title(str(outcome))
+            if method == "sobol" and "ST_conf" in sub.columns:
+                noisy = int((sub["ST_conf"].fillna(0) >= sub["ST"].abs().clip(lower=1e-12)).sum())
+                if noisy:
+                    ax.text(0.98, 0.02, tr(lang, f"样本太少:{noisy} 个参数的置信区间\n不小于指数,排序不可靠",
+                                           f"few samples: {noisy} intervals as wide\nas the "
+                                           "index; the order is not reliable"),
+                            transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+                            color="#b42318")
             ax.grid(axis="y", visible=False)
             ax.axvline(0, color="#333333", linewidth=0.8)
         handles, labels = axes[0].get_legend_handles_labels()

@@ -97,7 +97,7 @@ def school_pass_share_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
             ax.axhline(SCHOOL_PASS_SHARE, **THRESHOLD_STYLE,
                        label=tr(lang, "标准:全部学校", "standard: every school"))
             ax.set_title(lbl.metric(m, lang))
-            format_axis(ax, m)
+            format_axis(ax, m, lang=lang)
             year_axis(ax)
             ax.set_ylim(0, 1.05)
         handles, names = axes[0].get_legend_handles_labels()
@@ -170,16 +170,17 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
                 v = grid_value.iat[i, j]
                 if v != v:
                     continue
-                text = lbl.fmt_value(m, v).replace(",", "")
+                text = lbl.fmt_value(m, v, lang).replace(",", "")
                 if not by_metric[m].passes(v):
                     text += "×"
                 ax.text(j, i, text, ha="center", va="center", fontsize=6.5,
-                        color=_ink(data[i, j]))
+                        color=_ink(data[i, j])).set_in_layout(False)  # inside its cell
             for j, f in enumerate(flags, start=len(metrics)):
                 v = value_at(cy, f, counties[i], year)
                 ok = v >= 0.5
                 ax.text(j, i, tr(lang, "达标" if ok else "未达", "pass" if ok else "fail"),
-                        ha="center", va="center", fontsize=6.5, color=_ink(data[i, j]))
+                        ha="center", va="center", fontsize=6.5,
+                        color=_ink(data[i, j])).set_in_layout(False)
         cols = [by_metric[m].short_label(lang) for m in metrics]
         cols += [by_metric_flag_label(f, lang) for f in flags]
         ax.set_xticks(np.arange(ncol), cols, rotation=70, ha="right", rotation_mode="anchor")

@@ -1,4 +1,4 @@
-"""Teachers: stock against need, flows (hires, retirements, attrition), and shortages by tier.
+"""Teachers: in post and unfilled posts, flows (hires, retirements, attrition), shortages by tier.
 
 Shortages are counted against the per-100-students lines of 教督〔2017〕6号
 (reference/standards.md §A1): backbone teachers of county level or above ≥ 1.0 and full-time
@@ -36,34 +36,56 @@ COMPULSORY_LEVELS = ("primary", "junior")
 TEACHING_POINT_MIN = 50  # teaching points under 50 pupils are out of scope (standards.md §A1)
 
 
+def need_table(cy: pd.DataFrame) -> tuple[pd.DataFrame | None, bool]:
+    """Year × county teachers needed, and whether it is the true need.
+
+    The true need is ``n_teacher_posts`` (posts by the staffing norm), which can be below the
+    stock, so a surplus shows. Runs without it fall back to stock + unfilled posts, which
+    never falls below the stock (a school over its norm counts 0).
+    """
+    have = metrics_of(cy)
+    if "n_teacher_posts" in have:
+        return wide(with_city_total(cy, ["n_teacher_posts"]), "n_teacher_posts"), True
+    if "n_vacancies" in have:
+        c = with_city_total(cy, ["n_teachers", "n_vacancies"])
+        stock = wide(c, "n_teachers")
+        return stock + wide(c, "n_vacancies").reindex_like(stock).fillna(0.0), False
+    return None, False
+
+
 def teacher_stock_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
-    """Teachers per county against need (teachers + vacancies against the staffing norm)."""
+    """Teachers per county against the posts the staffing norm asks for: short where the
+    posts line is above the stock (red), a surplus where it is below (green)."""
     with style(lang) as lang:
         require(cy, "n_teachers")
-        has_need = "n_vacancies" in metrics_of(cy)
-        cy = with_city_total(cy, ["n_teachers", "n_vacancies"])
-        stock = wide(cy, "n_teachers")
-        need = stock + wide(cy, "n_vacancies").reindex_like(stock).fillna(0.0) if has_need else None
+        need, true_need = need_table(cy)
+        stock = wide(with_city_total(cy, ["n_teachers"]), "n_teachers")
         counties = ordered_counties(stock.columns)
-        fig, axes = grid(len(counties))
+        fig, axes = grid(len(counties), fixed=True)
+        need_label = (tr(lang, "编制岗位(按编制标准)", "posts by the staffing norm") if true_need
+                      else tr(lang, "在岗 + 未补缺岗位", "in post + unfilled posts"))
         for ax, county in zip(axes, counties, strict=True):
             s = stock[county].dropna()
             ax.plot(s.index, s.to_numpy(), color="#0072B2", linewidth=1.6, marker="o",
                     markersize=2.5, label=tr(lang, "在岗教师", "teachers in post"))
-            if need is not None:
-                n = need[county].reindex(s.index)
-                ax.plot(s.index, n.to_numpy(), color="#D55E00", linestyle="--", linewidth=1.4,
-                        label=tr(lang, "编制需求", "need (staffing norm)"))
-                ax.fill_between(s.index, s.to_numpy(), n.to_numpy(), color="#D55E00", alpha=0.15,
-                                label=tr(lang, "缺口", "gap"))
+            if need is not None and county in need.columns:
+                n = need[county].reindex(s.index).to_numpy()
+                ax.plot(s.index, n, color="#D55E00", linestyle="--", linewidth=1.4,
+                        label=need_label)
+                ax.fill_between(s.index, s.to_numpy(), n, where=n >= s.to_numpy(),
+                                color="#D55E00", alpha=0.18, label=tr(lang, "缺编", "short"),
+                                interpolate=True)
+                ax.fill_between(s.index, s.to_numpy(), n, where=n < s.to_numpy(),
+                                color="#009E73", alpha=0.18, label=tr(lang, "超编", "surplus"),
+                                interpolate=True)
             ax.set_title(lbl.county(county, lang))
-            format_axis(ax, "n_teachers")
+            format_axis(ax, "n_teachers", lang=lang)
             year_axis(ax)
         handles, names = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, names)
-        title = tr(lang, "专任教师:存量与需求", "Teachers: stock against need")
+        title = tr(lang, "专任教师与编制岗位", "Teachers against posts by the staffing norm")
         if need is None:
-            title += tr(lang, "(缺少 n_vacancies,无需求线)", " (n_vacancies missing: no need line)")
+            title += tr(lang, "(缺少编制数据,无需求线)", " (no staffing data: no need line)")
         fig.suptitle(title)
         return fig
 
@@ -77,7 +99,7 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         tables = {m: wide(cy, m) for m in found}
         counties = ordered_counties(set().union(*(t.columns for t in tables.values())))
         colours = {"new_hires": "#009E73", "new_retirements": "#555555", "new_attrition": "#E69F00"}
-        fig, axes = grid(len(counties))
+        fig, axes = grid(len(counties), fixed=True)
         for ax, county in zip(axes, counties, strict=True):
             bottom = None
             for m in ("new_hires", "new_retirements", "new_attrition"):
@@ -94,7 +116,7 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                               else pd.Series(0.0, index=s.index)) - s
             ax.axhline(0, color="#333333", linewidth=0.8)
             ax.set_title(lbl.county(county, lang))
-            format_axis(ax, "n_teachers")
+            format_axis(ax, "n_teachers", lang=lang)
             year_axis(ax)
         handles, names = axes[0].get_legend_handles_labels()
         legend_below(fig, handles, names)

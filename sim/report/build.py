@@ -24,6 +24,7 @@ from sim.plots import (
     counties_passing_figure,
     cv_figure,
     demography_figure,
+    difference_figure,
     enrolment_by_stage,
     enrolment_by_tier,
     fonts,
@@ -45,10 +46,12 @@ from sim.plots.common import tr
 from sim.plots.criteria import PLAN_COUNTIES, PLAN_YEAR
 from sim.plots.maps import standards_map, standards_map_caption
 from sim.report import captions as cap
+from sim.report import effects as fx
 from sim.report import summary as sm
 from sim.report.configs import flatten, lever_table, settings_table
 from sim.report.html import FigureEntry, Section, render_page
 from sim.report.load import ExperimentData, RunData, load
+from sim.report.xlsx import write_workbook
 
 # City metrics compared across scenarios, when present.
 BAND_METRICS = (
@@ -78,25 +81,28 @@ FORMATS = ("png", "svg")
 DPI = 150
 
 
+def render_one(job: Job, fig_dir: Path, lang: str, formats: tuple[str, ...],
+               dpi: int) -> FigureEntry:
+    """Draw one job, save it in ``formats`` (PNG first), keep the PNG bytes to embed."""
+    formats = ("png", *[f for f in formats if f != "png"])
+    try:
+        fig = job.make()
+    except MissingMetricError as exc:
+        return FigureEntry(job.id, job.title, missing=cap.missing_text(exc, lang))
+    try:
+        caption = job.caption()
+    except (MissingMetricError, KeyError, IndexError, ValueError):
+        caption = ""  # the figure stands; its one-line reading could not be computed
+    files = save_figure(fig, fig_dir, job.id, formats=formats, dpi=dpi)
+    return FigureEntry(job.id, job.title, caption=caption, png=files["png"].read_bytes(),
+                       files=list(files.values()))
+
+
 def render(jobs: list[Job], fig_dir: Path, lang: str,
            formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> list[FigureEntry]:
-    """Draw each job, save it in ``formats`` (PNG always), and keep the PNG bytes to embed."""
-    formats = ("png", *[f for f in formats if f != "png"])
-    out = []
-    for job in jobs:
-        try:
-            fig = job.make()
-        except MissingMetricError as exc:
-            out.append(FigureEntry(job.id, job.title, missing=cap.missing_text(exc, lang)))
-            continue
-        try:
-            caption = job.caption()
-        except (MissingMetricError, KeyError, IndexError, ValueError):
-            caption = ""  # the figure stands; its one-line reading could not be computed
-        files = save_figure(fig, fig_dir, job.id, formats=formats, dpi=dpi)
-        out.append(FigureEntry(job.id, job.title, caption=caption,
-                               png=files["png"].read_bytes(), files=list(files.values())))
-    return out
+    """Draw each job in turn (drawing in forked processes was tried: the loaded tables keep
+    threads alive, fork is then unsafe, and on a shared 2-core machine it gained nothing)."""
+    return [render_one(job, fig_dir, lang, formats, dpi) for job in jobs]
 
 
 # --- per-county figures (a run, or an experiment's reference scenario) ------------------
@@ -137,7 +143,7 @@ def county_jobs(cy: pd.DataFrame, school_year: pd.DataFrame | None, targets: pd.
               lambda: demography_figure(cy, lang=t), lambda: cap.demography(cy, t)),
         ],
         "teachers": [
-            j("teachers_stock", "教师存量与需求", "Teachers: stock against need",
+            j("teachers_stock", "教师:在岗与未补缺岗位", "Teachers in post and unfilled posts",
               lambda: teacher_stock_figure(cy, lang=t), lambda: cap.teacher_stock(cy, t)),
             j("teachers_flows", "教师招聘、退休与流失", "Teachers: hires, retirements, attrition",
               lambda: teacher_flows_figure(cy, lang=t), lambda: cap.teacher_flows(cy, t)),
@@ -192,7 +198,9 @@ def section_titles(lang: str) -> dict[str, str]:
 # --- provenance -------------------------------------------------------------------------
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, lang: str = "en") -> str:
+    if isinstance(value, bool):
+        return tr(lang, "是" if value else "否", "yes" if value else "no")
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
@@ -203,7 +211,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
     for key in ("name", "seed", "until", "git_commit", "commit", "spec_hash", "design", "replicates",
                 "created", "started", "finished", "wall_s", "command"):
         if key in meta and not isinstance(meta[key], dict | list):
-            rows.append([key, _fmt(meta[key])])
+            rows.append([key, _fmt(meta[key], lang)])
     cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     for key in ("name", "seed", "until", "start_year"):
         if key in cfg:
@@ -212,7 +220,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
         if isinstance(meta.get(group), dict):
             for k, v in flatten(meta[group]).items():
                 if not isinstance(v, list | dict) and v is not None:
-                    rows.append([f"{group}.{k}", _fmt(v)])
+                    rows.append([f"{group}.{k}", _fmt(v, lang)])
     rows.append([tr(lang, "报告生成", "report written by"), f"sim {__version__}"])
     pre = [(tr(lang, "完整记录(JSON)", "full record (JSON)"),
             json.dumps(meta, ensure_ascii=False, indent=2, default=str))]
@@ -251,10 +259,12 @@ def run_sections(run: RunData, fig_dir: Path, lang: str, formats: tuple[str, ...
     trends.ul(sm.lever_lines(run.levers, cy, lang))
 
     groups = county_jobs(cy, run.school_year, run.targets, lang)
+    keys = ("targets", "students", "teachers", "costs")
+    drawn = iter(render([j for k in keys for j in groups[k]], fig_dir, lang, formats, dpi))
     sections = [summary, trends]
-    for key in ("targets", "students", "teachers", "costs"):
-        figures = render(groups[key], fig_dir, lang, formats, dpi)
-        sections.append(Section(key, titles[key], figures=figures))
+    for key in keys:  # one pool for all figures, then back into their sections
+        sections.append(Section(key, titles[key],
+                                figures=[next(drawn) for _ in groups[key]]))
     sections.append(provenance_section(run.manifest, run.path, lang, titles["provenance"]))
     return title, subtitle, sections
 
@@ -294,19 +304,9 @@ def cost_points(exp: ExperimentData, lang: str) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame(rows), what
 
 
-def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
-                        formats: tuple[str, ...] = FORMATS,
-                        dpi: int = DPI) -> tuple[str, str, list[Section]]:
-    titles = section_titles(lang)
-    ref = exp.reference_scenario
-    cy = exp.median_county_year(ref)
-    design = exp.experiment.get("design", "?")
-    design = design.get("kind", design.get("method", "?")) if isinstance(design, dict) else design
-    title = tr(lang, f"清远市基础教育仿真实验报告:{exp.name}",
-               f"Qingyuan basic education experiment: {exp.name}")
-    subtitle = tr(lang, f"实验设计:{design};情景:{'、'.join(exp.scenarios)}。",
-                  f"Design: {design}; scenarios: {', '.join(exp.scenarios)}.")
-    summary = Section("summary", titles["summary"], css_class="summary")
+def experiment_summary(exp: ExperimentData, lang: str) -> Section:
+    """Target probabilities, sensitivity, what each scenario sets, what holds counties back."""
+    summary = Section("summary", section_titles(lang)["summary"], css_class="summary")
     summary.p(reading_guide(lang, "experiment"))
     design_info = exp.experiment.get("design")
     planned = design_info.get("runs") if isinstance(design_info, dict) else None
@@ -333,27 +333,25 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
             summary.table(header, rows)
         if any(c and c.get("levers") for c in configs):
             summary.table(*lever_table(exp.scenarios, configs, lang))
+    ref = exp.reference_scenario
+    cy = exp.median_county_year(ref)
     if len(cy):
         year = sm.plan_year(cy["year"])
         summary.p(tr(lang, f"各县的约束条件(情景 {ref} 的中位数,{year}年,括号内为限值):",
                      f"What holds each county back (median of scenario {ref}, {year}; the "
                      "line in brackets):"))
         summary.ul(sm.binding_lines(cy, lang, year))
+    return summary
 
-    bands = exp.bands
+
+def scenario_jobs(exp: ExperimentData, lang: str, metrics: list[str] | None) -> list[Job]:
+    """Target probabilities, the key (or asked) metrics per scenario, cost against attainment."""
+    tp, bands = exp.target_probability, exp.bands
     band_metrics = []
     if bands is not None:
         city = set(bands.loc[bands["county"] == lbl.CITY, "metric"])
-        band_metrics = [m for m in BAND_METRICS if m in city]
+        band_metrics = [m for m in (metrics or BAND_METRICS) if m in city]
     replicated = bands is not None and "n" in bands.columns and bool((bands["n"] > 1).any())
-    scen_jobs = [
-        Job("target_probability",
-            tr(lang, "各情景达成目标的概率", "Probability of meeting targets"),
-            lambda: target_probability_figure(tp, lang=lang), lambda: cap.probability(tp, lang)),
-        Job("scenario_bands", tr(lang, "情景比较:关键指标", "Scenarios compared: key metrics"),
-            lambda: _bands_or_missing(bands, band_metrics, lang),
-            lambda: cap.bands(band_metrics, lang, replicated)),
-    ]
     points_holder: dict[str, Any] = {}
 
     def make_cost() -> Any:
@@ -361,21 +359,80 @@ def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
         points_holder.update(points=points, what=what)
         return cost_attainment_figure(points, attainment_label=what, lang=lang)
 
-    scen_jobs.append(Job("cost_attainment", tr(lang, "成本与目标达成", "Cost against attainment"),
-                         make_cost,
-                         lambda: cap.cost_attainment(points_holder["points"], lang,
-                                                     points_holder["what"])))
+    return [
+        Job("target_probability",
+            tr(lang, "各情景达成目标的概率", "Probability of meeting targets"),
+            lambda: target_probability_figure(tp, lang=lang), lambda: cap.probability(tp, lang)),
+        Job("scenario_bands", tr(lang, "情景比较:关键指标", "Scenarios compared: key metrics"),
+            lambda: _bands_or_missing(bands, band_metrics, lang),
+            lambda: cap.bands(band_metrics, lang, replicated, bands)),
+        Job("cost_attainment", tr(lang, "成本与目标达成", "Cost against attainment"),
+            make_cost, lambda: cap.cost_attainment(points_holder["points"], lang,
+                                                   points_holder["what"], percent=True)),
+    ]
+
+
+def experiment_effects(exp: ExperimentData, lang: str, fig_dir: Path,
+                       formats: tuple[str, ...], dpi: int,
+                       metrics: list[str] | None) -> Section:
+    """The spec's outcomes per scenario with their 10–90% bands, then each scenario's
+    differences from the reference scenario."""
+    ref = exp.reference_scenario or ""
+    sec = Section("effects", tr(lang, f"实验结果与各情景相对 {ref} 的差别",
+                                f"Outcomes, and what each scenario changes against {ref}"))
+    design = exp.experiment.get("design")
+    specs = design.get("outcomes") if isinstance(design, dict) else None
+    header, rows = fx.outcome_table(exp.outcomes, exp.scenarios, lang, specs)
+    if rows:
+        sec.p(tr(lang, "实验设定的结果指标(各情景跨运行的中位数与10–90%区间):",
+                 "The experiment's outcomes (median and 10–90% band over each scenario's runs):"))
+        sec.table(header, rows)
+    if exp.bands is None or len(exp.scenarios) < 2:
+        return sec
+    year = sm.plan_year(exp.bands["year"])
+    levers = {sc: [str(lv.get("type")) for lv in (exp.scenario_config(sc) or {}).get("levers")
+                   or []] for sc in exp.scenarios}
+    found = fx.effects(exp.bands, ref, levers, year, metrics)
+    sec.ul(fx.effect_lines(found, ref, lang))
+    sec.table(*fx.effect_table(found, ref, year, lang))
+    shown = list(dict.fromkeys(e.metric for e in found if abs(e.difference) > 1e-9))[:6]
+    if shown:
+        sec.figures = render([Job(
+            "scenario_difference", tr(lang, "与参照情景的差值", "Difference from the reference"),
+            lambda: difference_figure(exp.bands, ref, shown, lang=lang),
+            lambda: tr(lang, f"每条线为一个情景的中位数减去 {ref} 的中位数;0 线即 {ref}。",
+                       f"Each line is a scenario's median minus {ref}'s; the zero line is "
+                       f"{ref}."))], fig_dir, lang, formats, dpi)
+    return sec
+
+
+def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
+                        formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
+                        metrics: list[str] | None = None) -> tuple[str, str, list[Section]]:
+    titles = section_titles(lang)
+    ref = exp.reference_scenario
+    cy = exp.median_county_year(ref)
+    design = exp.experiment.get("design", "?")
+    design = design.get("kind", design.get("method", "?")) if isinstance(design, dict) else design
+    title = tr(lang, f"清远市基础教育仿真实验报告:{exp.name}",
+               f"Qingyuan basic education experiment: {exp.name}")
+    subtitle = tr(lang, f"实验设计:{design};情景:{'、'.join(exp.scenarios)}。",
+                  f"Design: {design}; scenarios: {', '.join(exp.scenarios)}.")
     sens_jobs = [
         Job("sensitivity", tr(lang, "敏感性指数", "Sensitivity indices"),
             lambda: sensitivity_figure(exp.sensitivity, lang=lang),
-            lambda: " ".join(sm.sensitivity_lines(exp.sensitivity, lang))),
+            lambda: " ".join(sm.sensitivity_lines(exp.sensitivity, lang)
+                             + sm.sensitivity_warnings(exp.sensitivity, lang))),
         Job("prim", tr(lang, "情景发现(PRIM)", "Scenario discovery (PRIM)"),
             lambda: prim_figure(exp.prim, exp.parameter_ranges(), lang=lang),
             lambda: " ".join(sm.prim_lines(exp.prim, lang))),
     ]
     groups = county_jobs(cy, None, None, lang, prefix=f"{ref}_") if len(cy) else {}
-    scen_figures = render(scen_jobs, fig_dir, lang, formats, dpi)
-    sections = [summary, Section("scenarios", titles["scenarios"], figures=scen_figures)]
+    sections = [experiment_summary(exp, lang),
+                experiment_effects(exp, lang, fig_dir, formats, dpi, metrics),
+                Section("scenarios", titles["scenarios"],
+                        figures=render(scenario_jobs(exp, lang, metrics), fig_dir, lang,
+                                       formats, dpi))]
     if exp.sensitivity is not None or exp.prim is not None:
         sections.append(Section("sensitivity", titles["sensitivity"],
                                 figures=render(sens_jobs, fig_dir, lang, formats, dpi)))
@@ -404,12 +461,14 @@ def _bands_or_missing(bands: pd.DataFrame | None, metrics: list[str], lang: str)
 
 
 def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None = None,
-                 formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> Path:
+                 formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
+                 metrics: list[str] | None = None, xlsx: bool = False) -> Path:
     """Write ``report.html`` and ``figures/`` for the run or experiment at ``path``.
 
     Returns the path of the HTML file. ``zh`` without a CJK font falls back to English with
     a warning. ``formats`` are the figure files written besides the embedded PNG; ``dpi``
-    sets the PNG resolution.
+    sets the PNG resolution; ``metrics`` (experiments) chooses the city metrics compared;
+    ``xlsx`` also writes ``report.xlsx`` (the scorecard, targets and county tables).
     """
     lang = fonts.effective_lang(lbl.check_lang(lang))
     data = load(path)
@@ -418,9 +477,14 @@ def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None =
     if isinstance(data, RunData):
         title, subtitle, sections = run_sections(data, fig_dir, lang, formats, dpi)
     else:
-        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats, dpi)
+        if data.bands is not None:
+            metrics = fx.check_metrics(metrics, data.bands)
+        title, subtitle, sections = experiment_sections(data, fig_dir, lang, formats, dpi,
+                                                        metrics)
     page = render_page(title=title, subtitle=subtitle, sections=sections, lang=lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "report.html"
     target.write_text(page, encoding="utf-8")
+    if xlsx:
+        write_workbook(data, out_dir / "report.xlsx", lang)
     return target

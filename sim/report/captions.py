@@ -10,14 +10,23 @@ import pandas as pd
 
 from sim.config import CITY
 from sim.plots import labels as lbl
-from sim.plots.common import MissingMetricError, metrics_of, tr, wide, with_derived
+from sim.plots.common import (
+    MissingMetricError,
+    NothingToDrawError,
+    metrics_of,
+    ordered_counties,
+    tr,
+    wide,
+    with_derived,
+)
 from sim.plots.criteria import PLAN_COUNTIES
 from sim.plots.demography import migration_table
 from sim.plots.enrolment import STAGES, TIERS
+from sim.plots.scenarios import identical_to
 from sim.plots.standards import scorecard_table
 from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.plots.teachers import shortage_by_tier
-from sim.report.summary import change, city_series, plan_year
+from sim.report.summary import change, city_series, join, leaders, plan_year
 
 
 def _paren(text: str, lang: str = "en") -> str:
@@ -80,16 +89,50 @@ def demography(cy: pd.DataFrame, lang: str) -> str:
 
 def teacher_stock(cy: pd.DataFrame, lang: str) -> str:
     y0, y1, a, b = _span(city_series(cy, "n_teachers"))
-    text = tr(lang, f"在岗专任教师与编制需求。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
-              f"Teachers in post against need. City teachers: {a:,.0f} in {y0} → {b:,.0f} in "
-              f"{y1}")
+    if "n_teacher_posts" not in metrics_of(cy):
+        return _teacher_stock_vacancies(cy, lang, (y0, y1, a, b))
+    text = tr(lang, f"在岗专任教师与按编制标准应有的岗位(虚线)。全市教师 {y0}年 {a:,.0f} → "
+                    f"{y1}年 {b:,.0f}",
+              f"Teachers in post against the posts the staffing norm asks for (dashed). City "
+              f"teachers: {a:,.0f} in {y0} → {b:,.0f} in {y1}")
+    stock = wide(cy, "n_teachers").drop(columns=[CITY], errors="ignore").iloc[-1]
+    posts = wide(cy, "n_teacher_posts").drop(columns=[CITY], errors="ignore").iloc[-1]
+    gap = (posts - stock.reindex(posts.index)).dropna()
+    short, over = gap[gap > 0], gap[gap < 0]
+
+    def names(g: pd.Series) -> str:
+        return join([lbl.county(c, lang) for c in ordered_counties(g.index)], lang)
+
+    if len(short):
+        text += tr(lang, f";{y1}年缺编 {short.sum():,.0f} 人({names(short)})",
+                   f"; in {y1}, {short.sum():,.0f} posts short ({names(short)})")
+    if len(over):
+        text += tr(lang, f";超编 {-over.sum():,.0f} 人({names(over)})",
+                   f"; {-over.sum():,.0f} teachers over the norm ({names(over)})")
+    if not len(short) and not len(over):
+        text += tr(lang, f";{y1}年各县在岗教师与编制岗位相等", f"; every county matches its "
+                   f"posts in {y1}")
+    return text + tr(lang, "。", ".")
+
+
+def _teacher_stock_vacancies(cy: pd.DataFrame, lang: str,
+                             span: tuple[int, int, float, float]) -> str:
+    """The caption for runs made before ``n_teacher_posts`` existed."""
+    y0, y1, a, b = span
+    text = tr(lang, f"在岗专任教师,虚线加上未补缺的编制岗位(各校缺编之和;超编学校记为 0,"
+                    f"故看不出富余)。全市教师 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}",
+              f"Teachers in post; the dashed line adds unfilled posts (each school's shortfall "
+              f"against the staffing norm; a school over its norm counts 0, so a surplus does "
+              f"not show). City teachers: {a:,.0f} in {y0} → {b:,.0f} in {y1}")
     if "n_vacancies" in metrics_of(cy):
         vac = wide(cy, "n_vacancies").drop(columns=[CITY], errors="ignore")
         last = vac.iloc[-1]
-        where = lbl.county(last.idxmax(), lang)
-        text += tr(lang, f";{y1}年缺口 {last.sum():,.0f} 人,最大在{where}",
-                   f"; the gap in {y1} is {last.sum():,.0f}, largest in "
-                   f"{lbl.county(last.idxmax(), lang)}")
+        if last.sum() <= 0:
+            text += tr(lang, f";{y1}年各县均无编制缺口", f"; no county has vacancies in {y1}")
+        else:
+            where = join([lbl.county(c, lang) for c in leaders(last)], lang)
+            text += tr(lang, f";{y1}年缺口 {last.sum():,.0f} 人,最大在{where}",
+                       f"; the gap in {y1} is {last.sum():,.0f}, largest in {where}")
     return text + tr(lang, "。", ".")
 
 
@@ -125,13 +168,14 @@ def cv(cy: pd.DataFrame, lang: str) -> str:
     cvs = table[table["metric"].str.startswith("cv_")]
     year = int(table["year"].iloc[0])
     n_over = int((~cvs["passes"]).sum())
+    n_all = len(cvs)
     worst = cvs.sort_values("margin").iloc[0]
     from sim.plots.criteria import BY_METRIC
 
     name = BY_METRIC[worst["metric"]].short_label(lang)
-    return tr(lang, f"{year}年各县14个差异系数(小学限0.50、初中限0.45)中有 {n_over} 个超限;"
+    return tr(lang, f"{year}年各县共 {n_all} 个差异系数(小学限0.50、初中限0.45)中有 {n_over} 个超限;"
                     f"最差为{lbl.county(worst['county'], lang)}的{name} {worst['value']:.2f}。",
-              f"In {year}, {n_over} of the counties' difference coefficients are over their "
+              f"In {year}, {n_over} of the counties' {n_all} difference coefficients are over their "
               f"line (0.50 primary, 0.45 junior); the worst is {name} in "
               f"{lbl.county(worst['county'], lang)} at {worst['value']:.2f}.")
 
@@ -152,8 +196,8 @@ def pass_share(cy: pd.DataFrame, lang: str) -> str:
             parts.append(tr(lang, f"{level}各县均为 {last.min():.0%}",
                             f"{level} {last.min():.0%} in every county"))
         else:
-            low = lbl.county(last.idxmin(), lang)
-            high = lbl.county(last.idxmax(), lang)
+            low = join([lbl.county(c, lang) for c in leaders(last, top=False)], lang)
+            high = join([lbl.county(c, lang) for c in leaders(last)], lang)
             parts.append(tr(lang, f"{level}从 {last.min():.0%}({low})到 {last.max():.0%}({high})",
                             f"{level} from {last.min():.0%} ({low}) to {last.max():.0%} ({high})"))
     joined = ";".join(parts) if lang == "zh" else "; ".join(parts)
@@ -166,17 +210,23 @@ def heatmap(cy: pd.DataFrame, lang: str) -> str:
     table = scorecard_table(cy)
     year = int(table["year"].iloc[0])
     per = table.groupby("county")["passes"].agg(["sum", "size"])
-    best = per["sum"].idxmax()
-    worst = per["sum"].idxmin()
-    b_n = f"{per.loc[best, 'sum']}/{per.loc[best, 'size']}"
-    w_n = f"{per.loc[worst, 'sum']}/{per.loc[worst, 'size']}"
-    return tr(lang, f"{year}年各县各项标准:绿色达标、红色未达,颜色深浅表示距限值的余量。"
-                    f"达标项最多:{lbl.county(best, lang)}({b_n});"
-                    f"最少:{lbl.county(worst, lang)}({w_n})。",
-              f"Each county against each criterion in {year}: green passes, red fails, the shade "
-              f"shows the margin to the line. Most criteria met: {lbl.county(best, lang)} "
-              f"({per.loc[best, 'sum']}/{per.loc[best, 'size']}); fewest: "
-              f"{lbl.county(worst, lang)} ({per.loc[worst, 'sum']}/{per.loc[worst, 'size']}).")
+    head = tr(lang, f"{year}年各县各项标准:绿色达标、红色未达,颜色深浅表示距限值的余量。",
+              f"Each county against each criterion in {year}: green passes, red fails, the "
+              "shade shows the margin to the line. ")
+    size = int(per["size"].max())
+    if per["sum"].nunique() == 1:
+        n = int(per["sum"].iloc[0])
+        return head + tr(lang, f"各县达标项数相同({n}/{size})。",
+                         f"Every county meets the same number of criteria ({n}/{size}).")
+    best, worst = leaders(per["sum"]), leaders(per["sum"], top=False)
+
+    def who(names: list[str]) -> str:
+        return join([lbl.county(c, lang) for c in ordered_counties(names)], lang)
+
+    b_n = f"{int(per.loc[best[0], 'sum'])}/{int(per.loc[best[0], 'size'])}"
+    w_n = f"{int(per.loc[worst[0], 'sum'])}/{int(per.loc[worst[0], 'size'])}"
+    return head + tr(lang, f"达标项最多:{who(best)}({b_n});最少:{who(worst)}({w_n})。",
+                     f"Most criteria met: {who(best)} ({b_n}); fewest: {who(worst)} ({w_n}).")
 
 
 def targets(t: pd.DataFrame, lang: str) -> str:
@@ -198,15 +248,42 @@ def targets(t: pd.DataFrame, lang: str) -> str:
 
 def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:
     year = plan_year(t["year"])
-    met = t[(t["year"] == year) & t["met"].astype(bool)].groupby("scenario")["target"].size()
-    best = met.idxmax() if len(met) else None
     n = t["target"].nunique()
-    tail = tr(lang, f"{year}年达成最多的情景:{best}({met.max()}/{n} 项)。",
-              f"Most targets met in {year}: {best} ({met.max()} of {n}).") if best else \
-        tr(lang, f"{year}年没有情景达成任何目标。", f"No scenario meets a target in {year}.")
-    return tr(lang, "每个规划目标在各情景下的逐年数值,虚线为目标值,实心点为达成。",
+    scen = list(dict.fromkeys(t["scenario"]))
+    met = (t[(t["year"] == year) & t["met"].astype(bool)].groupby("scenario")["target"].size()
+           .reindex(scen, fill_value=0))
+    head = tr(lang, "每个规划目标在各情景下的逐年数值,虚线为目标值,实心点为达成。",
               "Each plan target per scenario by year; the dashed line is the target, filled "
-              "points are met. ") + tail
+              "points are met. ") + _identical_targets(t, lang)
+    if not met.max():
+        return head + tr(lang, f"{year}年没有情景达成任何目标。",
+                         f"No scenario meets a target in {year}.")
+    best = join(leaders(met), lang)
+    if met.nunique() == 1:
+        return head + tr(lang, f"{year}年各情景达成的目标数相同({met.max()}/{n} 项)。",
+                         f"Every scenario meets the same number of targets in {year} "
+                         f"({met.max()} of {n}).")
+    return head + tr(lang, f"{year}年达成最多的情景:{best}({met.max()}/{n} 项)。",
+                     f"Most targets met in {year}: {best} ({met.max()} of {n}).")
+
+
+def _identical_targets(t: pd.DataFrame, lang: str) -> str:
+    """Which scenarios draw the same line for a target (so one hides the other)."""
+    same = []
+    for name, grp in t.groupby("target", sort=False):
+        series = {sc: tuple(g.sort_values("year")["value"].round(9))
+                  for sc, g in grp.groupby("scenario", sort=False)}
+        seen: dict[tuple, str] = {}
+        for sc, key in series.items():
+            if key in seen:
+                same.append(tr(lang, f"{lbl.target(str(name), lang)}:{sc} 与 {seen[key]} 相同",
+                               f"{lbl.target(str(name), lang)}: {sc} identical to {seen[key]}"))
+            else:
+                seen[key] = str(sc)
+    if not same:
+        return ""
+    return tr(lang, "重合的线:" + ";".join(same) + "。",
+              "Lines drawn on top of each other: " + "; ".join(same) + ". ")
 
 
 def counties_pass(cy: pd.DataFrame, lang: str) -> str:
@@ -228,51 +305,96 @@ def lever_cost(cy: pd.DataFrame, lang: str) -> str:
     have = metrics_of(cy)
     per = [m for m in have if m.startswith("cost_yuan_")]
     if per:
-        totals = {m: float(city_series(cy, m).sum()) for m in per}
-        top = max(totals, key=totals.get)
-        total = sum(totals.values())
-        name = lbl.lever(top.removeprefix("cost_yuan_"), lang)
-        return tr(lang, f"各项政策的年度成本。累计 {lbl.fmt_yuan(total)},其中最多为"
-                        f"{name}({lbl.fmt_yuan(totals[top])})。",
-                  f"Yearly cost per lever. Total {lbl.fmt_yuan(total)}; the largest is "
-                  f"{name} ({lbl.fmt_yuan(totals[top])}).")
+        totals = pd.Series({m: float(city_series(cy, m).sum()) for m in per})
+        total = float(totals.sum())
+        if total == 0:
+            return tr(lang, "本次运行没有任何政策支出(各项成本均为 0)。",
+                      "No lever spends anything in this run (every cost is 0).")
+        spending = int((totals > 0).sum())
+        top = leaders(totals)
+        names = join([lbl.lever(m.removeprefix("cost_yuan_"), lang) for m in top], lang)
+        amount = lbl.fmt_yuan(float(totals[top[0]]), lang)
+        return tr(lang, f"各项政策的年度成本。{spending} 项政策有支出,累计 "
+                        f"{lbl.fmt_yuan(total, lang)},其中最多为{names}({amount})。",
+                  f"Yearly cost per lever. {spending} levers spend, {lbl.fmt_yuan(total, lang)} "
+                  f"in total; the largest is {names} ({amount}).")
     total = float(city_series(cy, "cost_yuan").sum())
-    return tr(lang, f"政策年度总成本,累计 {lbl.fmt_yuan(total)}。",
-              f"Yearly total lever cost; cumulative {lbl.fmt_yuan(total)}.")
+    return tr(lang, f"政策年度总成本,累计 {lbl.fmt_yuan(total, lang)}。",
+              f"Yearly total lever cost; cumulative {lbl.fmt_yuan(total, lang)}.")
 
 
-def bands(metrics: list[str], lang: str, replicated: bool) -> str:
-    names = ",".join(lbl.metric(m, lang) for m in metrics) if lang == "zh" else \
-        ", ".join(lbl.metric(m, lang) for m in metrics)
+def bands(metrics: list[str], lang: str, replicated: bool,
+          table: pd.DataFrame | None = None) -> str:
+    names = join([lbl.metric(m, lang) for m in metrics], lang)
     if replicated:
-        return tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
+        text = tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
                   f"City {names}: median (line) and 10–90% band (shade) per scenario; dashed "
                   f"lines are the standard or target.")
-    return tr(lang, f"全市{names}:每个情景一条线;虚线为标准或目标。",
-              f"City {names}: one line per scenario; dashed lines are the standard or target.")
+    else:
+        text = tr(lang, f"全市{names}:每个情景一条线;虚线为标准或目标。",
+                  f"City {names}: one line per scenario; dashed lines are the standard or "
+                  f"target.")
+    if table is None:
+        return text
+    same = []
+    for m in metrics:
+        for a, b in identical_to(table, m).items():
+            same.append(tr(lang, f"{lbl.metric(m, lang)}:{a} 与 {b} 相同",
+                           f"{lbl.metric(m, lang)}: {a} identical to {b}"))
+    if same:
+        text += tr(lang, "重合的线:" + ";".join(same) + "。",
+                   " Lines drawn on top of each other: " + "; ".join(same) + ".")
+    return text
 
 
 def probability(tp: pd.DataFrame, lang: str) -> str:
     year = plan_year(tp["year"])
-    sub = tp[tp["year"] == year]
-    best = sub.sort_values("probability", ascending=False).iloc[0]
-    return tr(lang, f"跨重复运行的达成概率。{year}年最高:{best['scenario']} 情景下"
-                    f"{lbl.target(best['target'], lang)} {best['probability']:.0%}。",
-              f"Probability across replicates of meeting each target. Highest in {year}: "
-              f"{lbl.target(best['target'], 'en')} under {best['scenario']} at "
-              f"{best['probability']:.0%}.")
+    sub = tp[tp["year"] == year].reset_index(drop=True)
+    head = tr(lang, "跨重复运行的达成概率。", "Probability across replicates of meeting each "
+              "target. ")
+    if not len(sub) or float(sub["probability"].max()) == 0:
+        return head + tr(lang, f"{year}年没有任何情景在任何一次重复中达成任何目标。",
+                         f"In {year} no scenario meets any target in any replicate.")
+    top = sub.loc[leaders(sub["probability"])]
+    p = float(top["probability"].iloc[0])
+    pairs = [tr(lang, f"{r.scenario} 情景下{lbl.target(r.target, lang)}",
+                f"{lbl.target(r.target, lang)} under {r.scenario}")
+             for r in top.itertuples(index=False)]
+    return head + tr(lang, f"{year}年最高({p:.0%}):{join(pairs, lang)}。",
+                     f"Highest in {year} ({p:.0%}): {'; '.join(pairs)}.")
 
 
-def cost_attainment(points: pd.DataFrame, lang: str, what: str) -> str:
-    best = points.sort_values(["attainment", "cost"], ascending=[False, True]).iloc[0]
-    return tr(lang, f"横轴为累计政策成本,纵轴为{what}。效果最好:{best['label']}"
-                    f"({lbl.fmt_yuan(best['cost'])})。",
-              f"Cumulative lever cost (x) against {what} (y). Best attainment: {best['label']} "
-              f"({lbl.fmt_yuan(best['cost'])}).")
+def cost_attainment(points: pd.DataFrame, lang: str, what: str, *,
+                    percent: bool = False) -> str:
+    head = tr(lang, f"横轴为累计政策成本,纵轴为{what}。",
+              f"Cumulative lever cost (x) against {what} (y). ")
+    att = points["attainment"]
+    if att.nunique() == 1:
+        v = float(att.iloc[0])
+        cheap = points.loc[leaders(points["cost"], top=False), "label"].tolist()
+        none = tr(lang, "(均为 0)" if v == 0 else "", " (none)" if v == 0 else "")
+        return head + tr(lang, f"各情景的结果相同:{_num(v, percent)}{none};成本最低:{join(cheap, lang)}"
+                               f"({lbl.fmt_yuan(float(points['cost'].min()), lang)})。",
+                         f"Every scenario gives the same result, {_num(v, percent)}{none}; cheapest: "
+                         f"{join(cheap, lang)} "
+                         f"({lbl.fmt_yuan(float(points['cost'].min()), lang)}).")
+    best = points.loc[leaders(att)]
+    cheapest = best.loc[leaders(best["cost"], top=False)]
+    names = join(cheapest["label"].tolist(), lang)
+    cost = lbl.fmt_yuan(float(cheapest["cost"].iloc[0]), lang)
+    v = _num(float(best["attainment"].iloc[0]), percent)
+    return head + tr(lang, f"结果最好({v})且成本最低:{names}({cost})。",
+                     f"Best result ({v}) at the lowest cost: {names} ({cost}).")
+
+
+def _num(v: float, percent: bool) -> str:
+    return f"{v:.0%}" if percent else f"{v:g}"
 
 
 def missing_text(exc: MissingMetricError, lang: str) -> str:
     """The caption standing in for a figure this run cannot draw."""
+    if isinstance(exc, NothingToDrawError):
+        return tr(lang, exc.zh, exc.en)
     return tr(lang, f"本次运行无此图:缺少{_what_zh(exc.what)} {exc.metric}。",
               f"Not available in this run: {exc.what} {exc.metric} missing.")
 

@@ -21,6 +21,7 @@ from sim.core.errors import InputError
 from sim.plots import (
     MissingMetricError,
     cost_attainment_figure,
+    difference_figure,
     fonts,
     scenario_bands_figure,
     target_probability_figure,
@@ -32,6 +33,7 @@ from sim.plots.criteria import PASS_FLAGS, PLAN_COUNTIES
 from sim.plots.standards import scorecard_table
 from sim.plots.targets import counties_passing, unmeasured_targets
 from sim.report import captions as cap
+from sim.report import effects as fx
 from sim.report import summary as sm
 from sim.report.build import BAND_METRICS, DPI, FORMATS, Job, render
 from sim.report.configs import lever_table, settings_table
@@ -224,24 +226,52 @@ def cost_points(scenarios: list[Scenario], lang: str) -> tuple[pd.DataFrame, str
     return pd.DataFrame(rows), what, threshold
 
 
-def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
-                     lang: str = "en", formats: tuple[str, ...] = FORMATS,
-                     dpi: int = DPI) -> Path:
-    """Write ``OUT/report.html`` and ``OUT/figures/`` comparing the given directories."""
-    lang = fonts.effective_lang(lbl.check_lang(lang))
-    paths = [Path(p) for p in paths]
-    scenarios = collect(paths)
+def reference_of(scenarios: list[Scenario], reference: str | None = None) -> str:
+    """The scenario the others are measured against: the one asked for, else ``baseline``
+    (or one ending in ``/baseline``), else the first."""
     labels = [s.label for s in scenarios]
-    if out is None:
-        out = paths[0].parent / ("compare-" + "-vs-".join(p.name for p in paths))
-    out_dir = Path(out)
-    fig_dir = out_dir / "figures"
+    if reference is not None:
+        if reference not in labels:
+            raise InputError(f"--reference {reference!r} is not one of the scenarios "
+                             f"({', '.join(labels)})", key="--reference")
+        return reference
+    for lab in labels:
+        if lab == "baseline" or lab.endswith("/baseline"):
+            return lab
+    return labels[0]
 
-    bands = pd.concat([s.bands for s in scenarios], ignore_index=True)
+
+def effect_section(scenarios: list[Scenario], bands: pd.DataFrame, reference: str,
+                   metrics: list[str] | None, fig_dir: Path, lang: str,
+                   formats: tuple[str, ...], dpi: int) -> Section:
+    """What each scenario changes against the reference: sentences, a table and a figure."""
+    year = sm.plan_year(bands["year"])
+    levers = {s.label: [str(lv.get("type")) for lv in s.levers] for s in scenarios}
+    found = fx.effects(bands, reference, levers, year, metrics)
+    sec = Section("effects", tr(lang, f"各情景与 {reference} 的差别",
+                                f"What each scenario changes against {reference}"))
+    sec.ul(fx.effect_lines(found, reference, lang))
+    sec.table(*fx.effect_table(found, reference, year, lang))
+    shown = list(dict.fromkeys(e.metric for e in found if abs(e.difference) > 1e-9))[:6]
+    job = Job("compare_difference", tr(lang, "与参照情景的差值", "Difference from the reference"),
+              lambda: difference_figure(bands, reference, shown, lang=lang),
+              lambda: tr(lang, f"每条线为一个情景减去 {reference} 的逐年差值;0 线即 {reference}。",
+                         f"Each line is a scenario minus {reference}, year by year; the zero "
+                         f"line is {reference}."))
+    if shown:
+        sec.figures = render([job], fig_dir, lang, formats, dpi)
+    else:
+        sec.p(tr(lang, f"所有情景的这些指标与 {reference} 完全相同,没有差值可画。",
+                 f"Every scenario equals {reference} on these metrics: no difference to draw."))
+    return sec
+
+
+def compare_jobs(scenarios: list[Scenario], bands: pd.DataFrame, key_metrics: list[str],
+                 lang: str) -> list[Job]:
+    """The comparison figures this set of scenarios can have."""
     city = set(bands.loc[bands["county"] == CITY, "metric"])
     plan_metrics = [m for m in ("n_counties_passing_compulsory", "n_counties_passing_preschool")
                     if m in city]
-    key_metrics = [m for m in BAND_METRICS if m in city]
     replicated = any(s.replicated for s in scenarios)
     targets = [s.targets for s in scenarios if s.targets is not None]
     probs = [s.probability for s in scenarios if s.probability is not None]
@@ -261,58 +291,93 @@ def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
         Job("compare_plan", tr(lang, "达标县数:各情景对比", "Counties passing, per scenario"),
             lambda: bands_fig(plan_metrics, "passes_compulsory_standard / "
                               "passes_preschool_standard"),
-            lambda: cap.bands(plan_metrics, lang, replicated)),
-        Job("compare_targets", tr(lang, "规划目标:各情景对比", "Plan targets, per scenario"),
-            lambda: targets_by_scenario_figure(pd.concat(targets, ignore_index=True), lang=lang)
-            if targets else _missing("targets"),
-            lambda: cap.targets_by_scenario(pd.concat(targets, ignore_index=True), lang)),
-        Job("compare_probability", tr(lang, "达成概率:各情景对比",
-                                      "Probability of meeting targets, per scenario"),
-            lambda: target_probability_figure(pd.concat(probs, ignore_index=True), lang=lang)
-            if probs else _missing("target_probability"),
-            lambda: cap.probability(pd.concat(probs, ignore_index=True), lang)),
+            lambda: cap.bands(plan_metrics, lang, replicated, bands)),
         Job("compare_metrics", tr(lang, "关键指标:各情景对比", "Key metrics, per scenario"),
             lambda: bands_fig(key_metrics, ", ".join(BAND_METRICS[:3]) + ", ..."),
-            lambda: cap.bands(key_metrics, lang, replicated)),
+            lambda: cap.bands(key_metrics, lang, replicated, bands)),
         Job("compare_cost", tr(lang, "成本与目标达成", "Cost against attainment"), cost_fig,
             lambda: cap.cost_attainment(holder["points"], lang, holder["what"])),
     ]
-    if not probs:
-        jobs = [j for j in jobs if j.id != "compare_probability"]
-    if not targets:
-        jobs = [j for j in jobs if j.id != "compare_targets"]
+    if targets:
+        t = pd.concat(targets, ignore_index=True)
+        jobs.insert(1, Job("compare_targets", tr(lang, "规划目标:各情景对比",
+                                                 "Plan targets, per scenario"),
+                           lambda: targets_by_scenario_figure(t, lang=lang),
+                           lambda: cap.targets_by_scenario(t, lang)))
+    if probs:
+        p = pd.concat(probs, ignore_index=True)
+        jobs.insert(1, Job("compare_probability", tr(lang, "达成概率:各情景对比",
+                                                     "Probability of meeting targets, per "
+                                                     "scenario"),
+                           lambda: target_probability_figure(p, lang=lang),
+                           lambda: cap.probability(p, lang)))
+    return jobs
 
-    title = tr(lang, "情景比较:" + "、".join(labels), "Scenarios compared: " + ", ".join(labels))
-    subtitle = tr(lang, "来源目录:", "Sources: ") + ", ".join(str(p) for p in paths)
+
+def summary_section(scenarios: list[Scenario], lang: str) -> Section:
+    """Which scenario meets which target, and what each switches on or sets differently."""
     summary = Section("summary", tr(lang, "摘要", "Summary"), css_class="summary")
     summary.ul(target_summary(scenarios, lang) or [tr(
         lang, "这些运行没有规划目标表或达标标志,无法判断规划目标。",
         "These runs have neither a targets table nor the standards' pass flags, so the plan "
         "targets cannot be judged.")])
     summary.p(tr(lang, "各情景启用的政策杠杆:", "Levers switched on in each scenario:"))
-    labels_ = [s.label for s in scenarios]
+    labels = [s.label for s in scenarios]
     configs = [s.config or None for s in scenarios]
-    summary.table(*lever_table(labels_, configs, lang))
-    header, rows = settings_table(labels_, configs, lang)
+    summary.table(*lever_table(labels, configs, lang))
+    header, rows = settings_table(labels, configs, lang)
     if rows:
         summary.p(tr(lang, "各情景不同的设置:", "Settings that differ between scenarios:"))
         summary.table(header, rows)
+    return summary
+
+
+def standards_section(scenarios: list[Scenario], lang: str) -> Section:
     std = Section("standards", tr(lang, "各县达标情况", "Standards per county"))
     header, rows = standards_table(scenarios, lang)
-    std.p(tr(lang, "规划年各县在各情景下的达标情况(✔ 达标,✘ 未达)与未达标的标准项数:",
-             "Per county and scenario in the plan year: standards passed (✔) or not (✘), and "
-             "how many criteria fail:"))
     if any(cell != "–" for row in rows for cell in row[1:]):
+        std.p(tr(lang, "规划年各县在各情景下的达标情况(✔ 达标,✘ 未达)与未达标的标准项数:",
+                 "Per county and scenario in the plan year: standards passed (✔) or not (✘), "
+                 "and how many criteria fail:"))
         std.table(header, rows)
     else:
-        std.blocks.clear()
         std.p(tr(lang, "这些运行没有标准指标。", "These runs have no standards metrics."))
+    return std
+
+
+def write_comparison(paths: list[str | Path], *, out: str | Path | None = None,
+                     lang: str = "en", formats: tuple[str, ...] = FORMATS,
+                     dpi: int = DPI, metrics: list[str] | None = None,
+                     reference: str | None = None) -> Path:
+    """Write ``OUT/report.html`` and ``OUT/figures/`` comparing the given directories.
+
+    ``metrics`` replaces the default key metrics and the automatic choice of differences;
+    ``reference`` names the scenario the others are measured against (default: baseline).
+    """
+    lang = fonts.effective_lang(lbl.check_lang(lang))
+    paths = [Path(p) for p in paths]
+    scenarios = collect(paths)
+    labels = [s.label for s in scenarios]
+    out_dir = Path(out) if out is not None else (
+        paths[0].parent / ("compare-" + "-vs-".join(p.name for p in paths)))
+    fig_dir = out_dir / "figures"
+    bands = pd.concat([s.bands for s in scenarios], ignore_index=True)
+    metrics = fx.check_metrics(metrics, bands)
+    ref = reference_of(scenarios, reference)
+    city = set(bands.loc[bands["county"] == CITY, "metric"])
+    key_metrics = metrics or [m for m in BAND_METRICS if m in city]
+
+    title = tr(lang, "情景比较:" + "、".join(labels), "Scenarios compared: " + ", ".join(labels))
+    subtitle = tr(lang, "来源目录:", "Sources: ") + ", ".join(str(p) for p in paths)
     figs = Section("figures", tr(lang, "图表", "Figures"),
-                   figures=render(jobs, fig_dir, lang, formats, dpi))
+                   figures=render(compare_jobs(scenarios, bands, key_metrics, lang), fig_dir,
+                                  lang, formats, dpi))
     prov = Section("provenance", tr(lang, "来源与可复现信息", "Provenance"))
     prov.table(*provenance_table(scenarios, lang))
-    page = render_page(title=title, subtitle=subtitle, sections=[summary, std, figs, prov],
-                       lang=lang)
+    sections = [summary_section(scenarios, lang),
+                effect_section(scenarios, bands, ref, metrics, fig_dir, lang, formats, dpi),
+                standards_section(scenarios, lang), figs, prov]
+    page = render_page(title=title, subtitle=subtitle, sections=sections, lang=lang)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "report.html"
     target.write_text(page, encoding="utf-8")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.plots import labels as lbl
 from sim.plots.common import tr
+from sim.report.lever_words import describe, word
 
 IGNORED = ("levers", "name", "description")
 
@@ -26,13 +26,8 @@ def flatten(d: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def describe_levers(levers: list[dict[str, Any]], lang: str) -> list[str]:
-    """One readable item per lever: printed name, registry name and parameters."""
-    items = []
-    for lv in levers:
-        kind = str(lv.get("type", "?"))
-        params = ", ".join(f"{k}={v}" for k, v in lv.items() if k != "type")
-        items.append(f"{lbl.lever(kind, lang)} ({kind}{': ' + params if params else ''})")
-    return items
+    """One readable sentence per lever entry (name, years, counties, settings)."""
+    return [describe(lv, lang) for lv in levers]
 
 
 def lever_table(labels: list[str], configs: list[dict[str, Any] | None],
@@ -60,9 +55,20 @@ def settings_table(labels: list[str], configs: list[dict[str, Any] | None],
     keys = sorted(set().union(*(f for _, f in known)))
     differing = [k for k in keys if len({repr(f.get(k)) for _, f in known}) > 1]
     header = [tr(lang, "设置", "setting"), *[lab for lab, _ in known]]
-    return header, [[k, *[_text(f.get(k, "–")) for _, f in known]] for k in differing]
+    return header, [[k, *[_text(f.get(k, "–"), lang) for _, f in known]] for k in differing]
 
 
-def _text(value: Any) -> str:
-    """Config values as written by people: 0.15, not 0.15000000000000002."""
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
+def _text(value: Any, lang: str = "en") -> str:
+    """Config values as written by people: 0.15, not 0.15000000000000002; lists as words,
+    never a Python repr."""
+    if value is None:
+        return tr(lang, "无", "none")
+    if isinstance(value, bool):
+        return tr(lang, "是" if value else "否", "yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return ("、" if lang == "zh" else ", ").join(word(str(v), lang) for v in value) or "–"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v, lang)}" for k, v in value.items())
+    return str(value)

@@ -43,6 +43,20 @@ nav ol { columns: 2; font-size: .9rem; }
 pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; font-size: .78rem;
       white-space: pre-wrap; word-break: break-word; }
 details summary { cursor: pointer; color: var(--muted); }
+.wide { overflow-x: auto; max-width: 100%; }
+td, th { overflow-wrap: break-word; }
+@media (max-width: 640px) {
+  /* a phone: text at full width, wide tables and figures scroll sideways at a readable
+     size instead of shrinking to thumbnails or pushing the page wider than the screen */
+  body { margin: .6rem auto; padding: 0 .6rem; font-size: 14px; }
+  h1 { font-size: 1.25rem; }
+  nav ol { columns: 1; padding-left: 1.2rem; }
+  .summary { padding: .4rem .6rem; }
+  table { font-size: .8rem; }
+  figure { overflow-x: auto; }
+  figure img { max-width: none; width: 720px; }
+  figcaption { max-width: calc(100vw - 1.4rem); position: sticky; left: 0; }
+}
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 10.5pt; }
@@ -119,7 +133,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
             cls = ' class="num"' if _is_number(cell) else ""
             cells.append(f"<td{cls}>{_mark(cell)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="wide"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table></div>")
 
 
 def _is_number(text: str) -> bool:

@@ -19,6 +19,7 @@ from sim.plots.common import MissingMetricError, is_flow, metrics_of, ordered_co
 from sim.plots.criteria import BY_METRIC, PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR
 from sim.plots.standards import binding_criteria, scorecard_table
 from sim.plots.targets import counties_passing
+from sim.report.lever_words import describe
 
 OK, NO = "✔", "✘"
 
@@ -31,6 +32,21 @@ def plan_year(years: pd.Series | list[int]) -> int:
 
 def pct(p: float) -> str:
     return f"{100 * p:.0f}%"
+
+
+def leaders(values: pd.Series, *, top: bool = True) -> list:
+    """Every label sharing the highest (or lowest) value: a tie names them all, so a
+    sentence never crowns one of several equals."""
+    values = values.dropna()
+    if not len(values):
+        return []
+    best = values.max() if top else values.min()
+    return [k for k, v in values.items() if math.isclose(v, best, rel_tol=1e-9, abs_tol=1e-12)]
+
+
+def join(items: list[str], lang: str) -> str:
+    """Items joined the way the language lists them."""
+    return ("、" if lang == "zh" else ", ").join(str(i) for i in items)
 
 
 def change(first: float, last: float) -> str:
@@ -88,8 +104,8 @@ def target_lines(targets: pd.DataFrame | None, cy: pd.DataFrame, lang: str) -> l
             r = t[t["year"] == year].iloc[0]
             met_years = t.loc[t["met"].astype(bool), "year"]
             first = int(met_years.min()) if len(met_years) else None
-            val = lbl.fmt_value("", float(r["value"]))
-            thr = lbl.fmt_value("", float(r["threshold"]))
+            val = lbl.fmt_value("", float(r["value"]), lang)
+            thr = lbl.fmt_value("", float(r["threshold"]), lang)
             deadline = lbl.target_deadline(name)
             early = deadline is not None and year < deadline
             when = tr(lang, f"{year}年(期限{deadline}年,尚未模拟到)" if early else f"{year}年",
@@ -154,7 +170,7 @@ def targets_table(targets: pd.DataFrame | None, lang: str) -> tuple[list[str], l
         for y in years:
             if y in t.index:
                 r = t.loc[y]
-                cells.append(f"{lbl.fmt_value('', float(r['value']))} {OK if r['met'] else NO}")
+                cells.append(f"{lbl.fmt_value('', float(r['value']), lang)} {OK if r['met'] else NO}")
             else:
                 cells.append("")
         rows.append(cells)
@@ -188,8 +204,8 @@ def binding_lines(cy: pd.DataFrame, lang: str, year: int | None = None) -> list[
         for f in fails:
             crit = BY_METRIC[f["metric"]]
             op = "≤" if not crit.higher_is_better else "≥"
-            items.append(f"{crit.short_label(lang)} {lbl.fmt_value(f['metric'], f['value'])}"
-                         f" ({op}{lbl.fmt_value(f['metric'], f['threshold'])})"
+            items.append(f"{crit.short_label(lang)} {lbl.fmt_value(f['metric'], f['value'], lang)}"
+                         f" ({op}{lbl.fmt_value(f['metric'], f['threshold'], lang)})"
                          + _weakest_indicator(cy, f["metric"], county, year, lang))
         joined = ";".join(items) if lang == "zh" else "; ".join(items)
         out.append(tr(lang, f"{name}:{n_all} 项中 {n_fail} 项未达标,差距最大的是 {joined}。",
@@ -235,30 +251,53 @@ def trend_lines(cy: pd.DataFrame, lang: str) -> list[str]:
         name = lbl.metric(metric, lang)
         ch = change(a, b)
         ch_text = f"({ch})" if ch else ""
-        out.append(tr(lang, f"全市{name}:{y0}年 {lbl.fmt_value(metric, a)} → {y1}年 "
-                            f"{lbl.fmt_value(metric, b)}{ch_text}。",
-                      f"City {name}: {lbl.fmt_value(metric, a)} in {y0} → "
-                      f"{lbl.fmt_value(metric, b)} in {y1} {ch_text}.".replace(" .", ".")))
+        out.append(tr(lang, f"全市{name}:{y0}年 {lbl.fmt_value(metric, a, lang)} → {y1}年 "
+                            f"{lbl.fmt_value(metric, b, lang)}{ch_text}。",
+                      f"City {name}: {lbl.fmt_value(metric, a, lang)} in {y0} → "
+                      f"{lbl.fmt_value(metric, b, lang)} in {y1} {ch_text}.".replace(" .", ".")))
     return out
 
 
 def lever_lines(levers: list[dict[str, Any]], cy: pd.DataFrame, lang: str) -> list[str]:
-    """Which levers are on, and what they cost over the run."""
+    """One line per lever type: its entries as sentences and its cost counted once.
+
+    ``cost_yuan_<type>`` is one series per lever type, so a config with four layout entries
+    has one layout cost; the last line is the run's total (``cost_yuan``), which the type
+    costs add up to.
+    """
     if not levers:
         return [tr(lang, "本情景未启用任何政策杠杆(现状延续)。",
                    "No policy lever is switched on in this scenario (status quo).")]
-    out = []
+    by_type: dict[str, list[dict[str, Any]]] = {}
     for lv in levers:
-        kind = str(lv.get("type", "?"))
-        params = ", ".join(f"{k}={v}" for k, v in lv.items() if k != "type")
-        cost_metric = f"cost_yuan_{kind}"
+        by_type.setdefault(str(lv.get("type", "?")), []).append(lv)
+    have = metrics_of(cy)
+    out = []
+    for kind, entries in by_type.items():
+        n = len(entries)
         cost = ""
-        if cost_metric in metrics_of(cy):
-            total = float(city_series(cy, cost_metric).sum())
-            cost = tr(lang, f",累计成本 {lbl.fmt_yuan(total)}", f"; cumulative cost "
-                      f"{lbl.fmt_yuan(total)}")
-        out.append(f"{lbl.lever(kind, lang)} ({kind}{': ' + params if params else ''}){cost}")
+        if f"cost_yuan_{kind}" in have:
+            money = lbl.fmt_yuan(lever_cost_total(cy, kind), lang)
+            cost = tr(lang, f"累计成本 {money}", f"cumulative cost {money}")
+        if n == 1:
+            out.append(describe(entries[0], lang) + (tr(lang, f";{cost}。", f"; {cost}.")
+                                                     if cost else ""))
+            continue
+        items = [f"({k}) {describe(lv, lang, name=False)}" for k, lv in enumerate(entries, 1)]
+        together = tr(lang, f",合计{cost}", f", {cost} together") if cost else ""
+        out.append(tr(lang, f"{lbl.lever(kind, lang)}({n} 项设置{together}):" + ";".join(items)
+                      + "。", f"{lbl.lever(kind, lang)} ({n} entries{together}): "
+                      + "; ".join(items) + "."))
+    if "cost_yuan" in have:
+        total = float(city_series(cy, "cost_yuan").sum())
+        out.append(tr(lang, f"全部政策累计成本 {lbl.fmt_yuan(total, lang)}。",
+                      f"All levers together: cumulative cost {lbl.fmt_yuan(total, lang)}."))
     return out
+
+
+def lever_cost_total(cy: pd.DataFrame, kind: str) -> float:
+    """A lever type's cost summed over the run (city row, else the counties)."""
+    return float(city_series(cy, f"cost_yuan_{kind}").sum())
 
 
 # --- experiments ------------------------------------------------------------------------
@@ -292,29 +331,32 @@ def probability_table(tp: pd.DataFrame, lang: str) -> tuple[int, list[str], list
 
 
 def probability_lines(tp: pd.DataFrame, lang: str) -> list[str]:
-    """Per target, the scenarios that reach it with at least even odds, and the best one."""
+    """Per target, the scenarios that reach it with at least even odds, and the best ones
+    (all of them when several tie; "no replicate" when the best is 0%)."""
     sub = _probability_at(tp).dropna(subset=["probability"])
     out = []
     for t in dict.fromkeys(tp["target"]):
-        s = sub[sub["target"] == t].sort_values("probability", ascending=False, kind="stable")
+        s = sub[sub["target"] == t].reset_index(drop=True)
         if not len(s):
             continue
         year = int(s["year"].iloc[0])
-        best = s.iloc[0]
+        p = float(s["probability"].max())
+        best = join([str(x) for x in s.loc[leaders(s["probability"]), "scenario"]], lang)
         likely = [str(x) for x in s.loc[s["probability"] >= 0.5, "scenario"]]
         name = lbl.target(t, lang)
-        mark = OK if likely else NO
-        if likely:
-            out.append(tr(lang, f"{mark} {name}:{year}年在 {'、'.join(likely)} 情景下达成概率≥50%;"
-                                f"最高为 {best['scenario']}({pct(best['probability'])})。",
-                          f"{mark} {name}: met in {year} with probability ≥50% under "
-                          f"{', '.join(likely)}; highest under {best['scenario']} "
-                          f"({pct(best['probability'])})."))
+        if p == 0:
+            out.append(tr(lang, f"{NO} {name}:{year}年所有情景的所有重复运行均未达成。",
+                          f"{NO} {name}: no replicate of any scenario meets it in {year}."))
+        elif likely:
+            out.append(tr(lang, f"{OK} {name}:{year}年在 {join(likely, lang)} 情景下达成概率≥50%;"
+                                f"最高为 {best}({pct(p)})。",
+                          f"{OK} {name}: met in {year} with probability ≥50% under "
+                          f"{join(likely, lang)}; highest under {best} ({pct(p)})."))
         else:
-            out.append(tr(lang, f"{mark} {name}:{year}年没有情景的达成概率达到50%;"
-                                f"最高为 {best['scenario']}({pct(best['probability'])})。",
-                          f"{mark} {name}: no scenario reaches it in {year} with probability "
-                          f"≥50%; highest under {best['scenario']} ({pct(best['probability'])})."))
+            out.append(tr(lang, f"{NO} {name}:{year}年没有情景的达成概率达到50%;"
+                                f"最高为 {best}({pct(p)})。",
+                          f"{NO} {name}: no scenario reaches it in {year} with probability "
+                          f"≥50%; highest under {best} ({pct(p)})."))
     return out
 
 
@@ -346,9 +388,28 @@ def sensitivity_lines(sens: pd.DataFrame | None, lang: str) -> list[str]:
     for outcome, grp in sens.groupby("outcome", sort=False):
         top = grp.sort_values(key, ascending=False).iloc[0]
         out.append(tr(lang, f"{outcome}:影响最大的参数是 {top['parameter']}"
-                            f"({key}={top[key]:.2f})。",
+                            f"({key} 为 {top[key]:.2f})。",
                       f"{outcome}: most influential parameter {top['parameter']} "
                       f"({key} = {top[key]:.2f})."))
+    return out
+
+
+def sensitivity_warnings(sens: pd.DataFrame | None, lang: str) -> list[str]:
+    """A warning per outcome whose Sobol confidence intervals are as wide as the indices:
+    with few samples the bars' order is noise, and the reader must be told."""
+    if sens is None or not len(sens) or str(sens["method"].iloc[0]).lower() != "sobol":
+        return []
+    out = []
+    for outcome, grp in sens.groupby("outcome", sort=False):
+        if "ST_conf" not in grp.columns:
+            continue
+        wide_ = grp["ST_conf"].fillna(0) >= grp["ST"].abs().clip(lower=1e-12)
+        if bool(wide_.any()):
+            out.append(tr(lang, f"注意:{outcome} 有 {int(wide_.sum())}/{len(grp)} 个参数的"
+                                "总效应置信区间不小于指数本身,样本太少,排序不可靠。",
+                          f"Caution: for {outcome}, {int(wide_.sum())} of {len(grp)} "
+                          "parameters have a total-effect confidence interval as wide as the "
+                          "index itself; too few samples to rank them."))
     return out
 
 
