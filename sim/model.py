@@ -27,7 +27,9 @@ from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
 from sim.measure import county as measure
 from sim.processes import demography, enrolment, school_dynamics
+from sim.processes.cohorts import JuniorCohorts
 from sim.processes.policy import PolicyState
+from sim.processes.workforce import pay
 from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
 from sim.world.build import (
@@ -90,6 +92,10 @@ STANDARD_FLOWS = (
     "new_top_outflow",
     "new_top_students",
     "new_choice_transfers",
+    "new_admissions_primary",
+    "new_admissions_junior",
+    "new_choice_admissions_primary",
+    "new_choice_admissions_junior",
     "new_retirements",
     "new_attrition",
     "new_hires",
@@ -140,6 +146,9 @@ class QingyuanModel(mesa.Model):
         self.pop = initial_children(
             cfg, self.geo, self.calib, self.place_weight, self.streams.get("children")
         )
+        # junior cohorts counted by event for the retention item (sim.processes.cohorts)
+        self.junior_cohorts = JuniorCohorts(len(self.counties), START_YEAR - 20)
+        self.junior_cohorts.seed(self.pop, START_YEAR)
         self.schools, self.school_names = build_schools(
             cfg, self.geo, self.calib, self.pop, self.streams.get("schools")
         )
@@ -182,6 +191,8 @@ class QingyuanModel(mesa.Model):
             START_YEAR,
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
+        # yuan per title-factor unit per county: 2022 pay at the configured parity
+        self.pay_scale = pay.status_quo_scale(self)
         school_dynamics.calibrate_quality(self)
         growth = population_growth().loc[self.counties].to_numpy()
         u0 = initial_urbanisation(cfg)

@@ -168,19 +168,30 @@ def test_group_rotation_stays_inside_groups_and_ends(base):
     assert not lv.teachers.on_rotation.any()
 
 
-def test_community_rule_needs_rotation_three_schools_and_villages(base):
-    lv = model_with([{"type": "group_schooling", "counties": [LN], "n_groups": 2}], until=2023)
+def test_community_rule_needs_leadership_rotation_at_the_rate_and_joint_research(base):
+    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "rotation_share": 0.2}
+    lv = model_with([spec], until=2023)
     ln = lv.counties.index(LN)
     running = lambda: community_stocks(lv, 2023)["n_communities_running"][ln]  # noqa: E731
     assert running() == 2
     t, s = lv.teachers, lv.schools
-    inside = t.on_rotation & (s.group_id[t.school] == 0)
-    t.on_rotation[inside] = False  # no rotation in group 0: it exists but does not run
+    # rotation below the plan's rate: half of group 0's stints end early
+    inside = np.flatnonzero(t.on_rotation & (s.group_id[t.school] == 0))
+    t.on_rotation[inside[: len(inside) // 2 + 1]] = False
     assert community_stocks(lv, 2023)["n_groups"][ln] == 2 and running() == 1
+    t.on_rotation[inside] = True
+    assert running() == 2
+    # no joint teaching research this year: not running
+    lv.lever_state.group_research[1] = 2022
+    assert running() == 1
+    lv.lever_state.group_research[1] = 2023
+    # shared leadership: a group without open village schools does not run
     village = (s.group_id == 1) & np.isin(
         s.type, [TYPE_CODES["village_primary"], TYPE_CODES["teaching_point"]]
     )
-    s.status[village] = 2  # a group without open village schools does not run either
+    s.status[village] = 2
+    assert running() == 1
+    s.status[lv.lever_state.group_lead[0]] = 2  # nor one whose lead closed
     assert running() == 0
 
 
@@ -279,7 +290,10 @@ def test_teacher_rotation_and_salary_parity_set_their_knobs(base):
     # the workforce phase rotates more teachers at the raised quota, and the lever pays them
     assert metric(cy, "new_rotations").loc[2023] > metric(b, "new_rotations").loc[2023]
     assert metric(cy, "cost_yuan_teacher_rotation").loc[2023] > 0
-    assert metric(cy, "policy_salary_parity", LN).loc[2023] == pytest.approx(1.0)
+    # the top-up brings the simulated mean pay to civil servants' pay (measured, not the knob)
+    assert metric(cy, "policy_pay_topup_yuan", LN).loc[2023] > 0
+    assert metric(cy, "item_salary_parity", LN).loc[2023] == pytest.approx(1.0)
+    assert metric(b, "item_salary_parity", LN).loc[2023] < 1.0
     # pay parity lowers rural attrition (same draws, lower probabilities)
     assert metric(cy, "new_attrition").loc[2023] < metric(b, "new_attrition").loc[2023]
 
@@ -369,12 +383,14 @@ def test_plan_config_meets_liannan_community_target_on_time():
 
 def test_group_lever_winds_down_after_its_window(base):
     spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "end_year": 2023}
+    spec["rotation_share"] = 0.2
     lv = model_with([spec], **{"workforce.rotation_rate": 0.0})
     cy = lv.county_year()
     assert metric(cy, "new_teachers_rotated", LN).loc[2023] > 0
     assert metric(cy, "new_teachers_rotated", LN).loc[2024] == 0  # nothing new after the window
-    # two-year stints begun in 2023 still run in 2024, then everyone is home
-    assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 2, 0]
+    # two-year stints begun in 2023 still run in 2024, then everyone is home; without the
+    # lever there is no joint teaching research from 2024, so the communities stop running
+    assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 0, 0]
     assert metric(cy, "n_teachers_rotated", LN).loc[2025] == 0 and not lv.teachers.on_rotation.any()
     away = metric(cy, "n_teachers_rotated", LN).loc[2024]
     # 2024: allowances for the teachers still away, no yearly group sums; 2025: nothing

@@ -27,6 +27,7 @@ from sim.world.population import (
     PRIMARY,
     SENIOR_GENERAL,
     SPECIAL,
+    STAGE_NAMES,
     VOCATIONAL,
 )
 from sim.world.schools import JUNIOR_TYPES, KINDERGARTEN_TYPES, PRIMARY_TYPES, SENIOR_TYPES
@@ -42,6 +43,7 @@ STAGE_TYPES: dict[int, tuple[str, ...]] = {
     VOCATIONAL: ("vocational",),
     SPECIAL: ("special",),
 }
+ADMISSION_FLOWS = (PRIMARY, JUNIOR)  # stages whose admissions are counted by catchment and choice
 TOP_DECILE = 0.1  # the 中考 top students whose outflow the plan worries about (evidence.md)
 
 
@@ -155,6 +157,10 @@ def assign(model: QingyuanModel, who: np.ndarray, stage: int, rng: np.random.Gen
         got = admit_where_free(school, best, wants, spare_seats(model, who), rng)
         school[got] = best[got]
         model.flows.add("new_choice_transfers", county[got])
+        if stage in ADMISSION_FLOWS:  # the standard's nearby-enrolment and school-choice items
+            model.flows.add(f"new_choice_admissions_{STAGE_NAMES[stage]}", county[got])
+    if stage in ADMISSION_FLOWS:
+        model.flows.add(f"new_admissions_{STAGE_NAMES[stage]}", county)
     pop.stage[who] = stage
     pop.school[who] = school
 
@@ -185,6 +191,7 @@ def step(model: QingyuanModel, year: int) -> None:
         & (rng.random(len(pop)) < cfg.senior_dropout * model.policy.dropout_factor[pop.county])
     )
     flows.add("new_dropouts", pop.county[drop])
+    model.junior_cohorts.drop(pop, drop & junior)
 
     # -- transitions ------------------------------------------------------------------
     at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
@@ -231,6 +238,7 @@ def step(model: QingyuanModel, year: int) -> None:
     for stage in STAGE_TYPES:
         assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, rng)
     pop.needs_school[:] = False
+    model.junior_cohorts.enter(pop, to_jun)
     top_outflow(model, to_gen, rng)
 
     entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)

@@ -23,7 +23,7 @@ class PolicyState:
     n_counties: int
     n_schools: int
     config: Config
-    salary_parity: np.ndarray = field(init=False)  # teacher pay / civil servants' pay
+    pay_topup_yuan: np.ndarray = field(init=False)  # yuan a year on top of public compulsory teachers' pay
     hiring_budget_share: np.ndarray = field(init=False)
     rotation_rate: np.ndarray = field(init=False)
     rotation_backbone_share: np.ndarray = field(init=False)
@@ -47,7 +47,7 @@ class PolicyState:
         """Back to the status quo for a new year (``n_schools`` may have grown)."""
         wp, nc = self.config.workforce, self.n_counties
         self.n_schools = n_schools
-        self.salary_parity = np.full(nc, wp.salary_parity)
+        self.pay_topup_yuan = np.zeros(nc)
         self.hiring_budget_share = np.full(nc, wp.hiring_budget_share)
         self.rotation_rate = np.full(nc, wp.rotation_rate)
         self.rotation_backbone_share = np.full(nc, wp.rotation_backbone_share)

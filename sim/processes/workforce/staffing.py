@@ -2,7 +2,7 @@
 
 1. **Leave.** Retirement at the statutory age (``sim.processes.workforce.retirement``: the 2025 reform), then
    attrition out of the system, higher in rural and remote schools and falling as teacher
-   pay approaches local civil servants' (``policy.salary_parity``).
+   pay approaches local civil servants' (simulated pay, ``sim.processes.workforce.pay``).
 2. **Closures.** Teachers of closed schools follow their pupils (``model.merge_target``).
 3. **A year on.** Years at the school and of rural service grow; directed service
    commitments run down; rotations that have run their length end and teachers go home.
@@ -31,6 +31,7 @@ from sim.core.columns import count_by, rank_within_groups
 from sim.core.errors import InputError
 from sim.core.names import TYPE_CODES
 from sim.processes.workforce import rotation, training
+from sim.processes.workforce.pay import county_parity
 from sim.processes.workforce.retirement import retirement_age_months, retiring_by
 from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.teachers import (
@@ -89,7 +90,7 @@ def check_policy(model: QingyuanModel) -> None:
     """Reject workforce knobs a lever set outside their range, naming knob and county."""
     p = model.policy
     bounds = {
-        "salary_parity": (0.0, 1.5),
+        "pay_topup_yuan": (0.0, 1e6),
         "hiring_budget_share": (0.0, 1.0),
         "rotation_rate": (0.0, 1.0),
         "rotation_backbone_share": (0.0, 1.0),
@@ -158,15 +159,15 @@ def school_remoteness(model: QingyuanModel) -> np.ndarray:
 def leaving_propensity(model: QingyuanModel, base: float) -> np.ndarray:
     """Per-teacher yearly propensity of rural teachers to leave or move away (0 if urban).
 
-    ``base`` scaled by the pay gap with civil servants (this year's ``salary_parity`` of
-    the county), by remoteness, by the village factor, and reduced during a directed
-    service commitment.
+    ``base`` scaled by the pay gap with civil servants (the county's simulated teacher pay
+    ÷ civil servants' pay, ``sim.processes.workforce.pay``), by remoteness, by the village
+    factor, and reduced during a directed service commitment.
     """
     t, s, wp = model.teachers, model.schools, model.config.workforce
     school = t.school
     county = s.county[school]
     tier = s.tier[school]
-    pay = np.exp(-wp.pay_elasticity * (model.policy.salary_parity[county] - PARITY_REFERENCE))
+    pay = np.exp(-wp.pay_elasticity * (county_parity(model)[county] - PARITY_REFERENCE))
     remote = school_remoteness(model)[school]
     village = np.where(tier == VILLAGE, VILLAGE_ATTRITION_FACTOR, 1.0)
     committed = np.where(t.commitment_years_left > 0, wp.directed_attrition_factor, 1.0)
