@@ -241,10 +241,11 @@ def step(model: QingyuanModel, year: int) -> None:
     model.junior_cohorts.enter(pop, to_jun)
     top_outflow(model, to_gen, rng)
 
-    entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)
-    left = enrolled_before & (pop.stage == NOT_ENROLLED)
+    # counted by event (the transitions above), never from the before/after difference: a
+    # pupil lost inside placement then breaks the students' identity instead of hiding in it
+    entered = ~enrolled_before & (to_pre | to_pri | special_entry | to_jun | to_gen | to_voc)
     flows.add("new_student_entrants", pop.county[entered])
-    flows.add("new_student_leavers", pop.county[left])
+    flows.add("new_student_leavers", pop.county[leave & enrolled_before])
     update_boarding(model, year)
 
 
