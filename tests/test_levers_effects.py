@@ -208,9 +208,8 @@ def test_county_high_support_keeps_top_students_home():
         metric(cy, "new_training_places", LS).loc[2023]
         == 20 * metric(cy, "n_supported_high_schools", LS).loc[2023]
     )
-    assert (
-        metric(cy, "policy_training_places", LS).loc[2023] > metric(b, "policy_training_places", LS).loc[2023]
-    )
+    # the places train the paired schools' teachers: more trained teachers in the county
+    assert metric(cy, "new_trained", LS).loc[2023] > metric(b, "new_trained", LS).loc[2023]
 
 
 def test_county_high_support_raises_paired_quality_and_keeps_pairs(base):
@@ -246,7 +245,9 @@ def test_three_schools_uplift_fills_facility_gaps_and_beds(base):
     urban = np.flatnonzero(s0.tier == URBAN)
     assert np.array_equal(s1.equipment_yuan[urban], s0.equipment_yuan[urban])
     cy = lv.county_year()
-    assert metric(cy, "new_beds").loc[2023] > 0 and metric(cy, "policy_directed_places").loc[2023] > 0
+    b = base.county_year()
+    assert metric(cy, "new_beds").loc[2023] > 0
+    assert metric(cy, "new_directed_hires").loc[2023] > metric(b, "new_directed_hires").loc[2023]
 
 
 def test_township_management_posts_pe_art_teachers_to_village_schools(base):
@@ -272,13 +273,11 @@ def test_principal_selection_strengthens_rural_principals_and_quality(base):
 def test_rural_teacher_development_funds_training_places(base):
     lv = model_with([{"type": "rural_teacher_development", "counties": [LN]}], until=2023)
     cy, b = lv.county_year(), base.county_year()
-    assert (
-        metric(cy, "policy_training_places", LN).loc[2023] > metric(b, "policy_training_places", LN).loc[2023]
-    )
-    assert (
-        metric(cy, "policy_training_places", LS).loc[2023]
-        == metric(b, "policy_training_places", LS).loc[2023]
-    )
+    assert metric(cy, "new_trained", LN).loc[2023] > metric(b, "new_trained", LN).loc[2023]
+    assert metric(cy, "new_trained", LS).loc[2023] == metric(b, "new_trained", LS).loc[2023]
+    # the places went to rural teachers only: county-seat teachers trained as in the baseline
+    rural = lv.policy.school_training_places > 0
+    assert rural.any() and (lv.schools.tier[rural] != URBAN).all()
     places = metric(cy, "new_training_places", LN).loc[2023]
     assert places > 0 and metric(cy, "cost_yuan_rural_teacher_development", LN).loc[2023] == places * 6000
 

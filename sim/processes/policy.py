@@ -36,6 +36,8 @@ class PolicyState:
     left_behind_gap_factor: np.ndarray = field(init=False)  # × the left-behind achievement gap
     choice_factor: np.ndarray = field(init=False)  # × quality-seeking share (education ecology)
     quality_boost: np.ndarray = field(init=False)  # per school, SD added to the quality target
+    school_training_places: np.ndarray = field(init=False)  # per school, places levers fund there
+    school_directed_places: np.ndarray = field(init=False)  # per school, directed hires levers send
     # road km beyond which a pupil may board (a boarding lever may change the rule per county);
     # long commutes are still measured against the config's enrolment.boarding_distance_km
     boarding_distance_km: np.ndarray = field(init=False)
@@ -60,4 +62,6 @@ class PolicyState:
         self.left_behind_gap_factor = np.ones(nc)
         self.choice_factor = np.ones(nc)
         self.quality_boost = np.zeros(n_schools)
+        self.school_training_places = np.zeros(n_schools)
+        self.school_directed_places = np.zeros(n_schools)
         self.boarding_distance_km = np.full(nc, self.config.enrolment.boarding_distance_km)

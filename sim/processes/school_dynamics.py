@@ -29,7 +29,8 @@ W_TEACHERS, W_RESOURCES, W_PEERS = 0.6, 0.3, 0.3
 # AEJ Applied, H), so a backbone title raised by training moves quality only a little (L).
 DEGREE_WEIGHT = 2.0
 BACKBONE_WEIGHT = 1.0
-CLASS_SIZE_PENALTY = -0.03  # SD for a large class (CEPS, M; evidence.md)
+CLASS_SIZE_PENALTY = -0.03  # SD gap of a pupil in a large class (CEPS, M; evidence.md): a level
+# difference between pupils, so it enters the AR(1) like the left-behind gap and settles there
 EARLY_BOARDING_PENALTY = -0.05  # SD a year for boarders in grades 1-3 (direction H, size L)
 
 
@@ -68,6 +69,7 @@ def form_classes(model: QingyuanModel, year: int) -> None:
     model.school_large_classes = np.where(large, classes, 0).sum(axis=1).astype(np.int64)
     model.school_max_class = np.ceil(size).max(axis=1).astype(np.int64)
     model.school_by_grade = by_grade
+    model.school_large_by_grade = large  # (school, grade) cells whose classes are oversized
     model.school_compliant_classes = np.where(~large, classes, 0).sum(axis=1).astype(np.int64)
 
 
@@ -126,14 +128,20 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
     idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
     school = pop.school[idx]
     q = s.quality[school] - model.quality_mean_2022
-    large = model.school_large_classes[school] > 0
-    grade = pop.age(year)[idx] - 5
+    age = pop.age(year)[idx]
+    # only pupils whose own grade's classes are oversized (大班额) carry the class-size gap
+    large = model.school_large_by_grade[school, grade_index(age)]
+    grade = age - 5
+    # level gaps (left-behind, large class) enter with (1 - rho) like quality, so that a
+    # pupil who stays in the condition settles at the gap itself, not at gap / (1 - rho)
     shock = (
         (1 - rho)
-        * LEFT_BEHIND_GAP
-        * pop.left_behind[idx]
-        * model.policy.left_behind_gap_factor[pop.county[idx]]
-        + CLASS_SIZE_PENALTY * large
+        * (
+            LEFT_BEHIND_GAP
+            * pop.left_behind[idx]
+            * model.policy.left_behind_gap_factor[pop.county[idx]]
+            + CLASS_SIZE_PENALTY * large
+        )
         + EARLY_BOARDING_PENALTY * (pop.boarding[idx] & (grade <= 3))
     )
     noise = rng.normal(0.0, np.sqrt(1 - rho**2) * 0.6, len(idx))

@@ -309,23 +309,29 @@ def transfers_from_rural(model: QingyuanModel, year: int, rng: np.random.Generat
 
 
 def hire_directed(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
-    """Directed (定向) graduates fill rural compulsory vacancies, outside the hiring budget.
+    """Directed (定向) graduates fill vacancies, outside the hiring budget.
 
-    Each county receives ``policy.directed_places`` a year (fractions carried by a
-    random draw); they go to the largest rural gaps first, fill PE/art shortages with
-    trained specialists, and owe ``directed_service_years`` at a rural school.
+    Places a lever names for a school (``policy.school_directed_places``, fractions carried
+    by a random draw) go to that school's vacant posts. Each county's own
+    ``policy.directed_places`` go to the largest rural compulsory gaps left. Both fill PE/art
+    shortages with trained specialists first, and the hires owe ``directed_service_years``.
     """
     t, s, wp = model.teachers, model.schools, model.config.workforce
     places = model.policy.directed_places
-    if not (places > 0).any():
+    named = model.policy.school_directed_places[: len(s)]
+    if not (places > 0).any() and not (named > 0).any():
         return
     rural_compulsory = s.is_open & (s.tier != URBAN) & np.isin(school_levels(s), COMPULSORY)
-    vac = np.where(rural_compulsory, vacancies(model), 0)
+    vac = np.where(rural_compulsory | (s.is_open & (named > 0)), vacancies(model), 0)
     slot_school, pe_art = slots_of(vac, pe_art_deficit(model))
-    county = s.county[slot_school]
+    order = np.arange(len(slot_school))  # PE/art posts come first within a school
+    n_named = np.floor(named + rng.random(len(named))).astype(np.int64)
+    take = rank_within_groups(slot_school, order) < n_named[slot_school]
+    rest = np.flatnonzero(~take & rural_compulsory[slot_school])
+    county = s.county[slot_school[rest]]
     n_places = np.floor(places + rng.random(len(places))).astype(np.int64)
-    rank = rank_within_groups(county, rng.random(len(slot_school)) - vac[slot_school])
-    take = rank < n_places[county]
+    rank = rank_within_groups(county, rng.random(len(rest)) - vac[slot_school[rest]])
+    take[rest[rank < n_places[county]]] = True
     school = slot_school[take].astype(np.int32)
     model.flows.add("new_directed_hires", s.county[school])
     if len(school) == 0:
