@@ -15,7 +15,7 @@ import pytest
 from sim.config import Config
 from sim.core.names import TYPE_CODES
 from sim.levers.county_high import FEATURED_MIN_YEARS, FEATURED_QUALITY, featured_stocks
-from sim.levers.groups import community_stocks
+from sim.levers.groups import _rotation_share, community_stocks
 from sim.model import QingyuanModel
 from sim.scenario import load_config, run
 from sim.world.geography import URBAN
@@ -169,29 +169,38 @@ def test_group_rotation_stays_inside_groups_and_ends(base):
 
 
 def test_community_rule_needs_leadership_rotation_at_the_rate_and_joint_research(base):
-    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "rotation_share": 0.2}
+    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "rotation_share": 0.3}
     lv = model_with([spec], until=2023)
     ln = lv.counties.index(LN)
     running = lambda: community_stocks(lv, 2023)["n_communities_running"][ln]  # noqa: E731
     assert running() == 2
-    t, s = lv.teachers, lv.schools
-    # rotation below the plan's rate: half of group 0's stints end early
+    t, s, state = lv.teachers, lv.schools, lv.lever_state
+    # rotation below the plan's rate (research recorded, leadership intact): not running
+    state.group_research[0] = 2023
     inside = np.flatnonzero(t.on_rotation & (s.group_id[t.school] == 0))
-    t.on_rotation[inside[: len(inside) // 2 + 1]] = False
+    t.on_rotation[inside] = False
+    assert _rotation_share(lv, 2023, 2)[0] < 0.1
     assert community_stocks(lv, 2023)["n_groups"][ln] == 2 and running() == 1
     t.on_rotation[inside] = True
     assert running() == 2
-    # no joint teaching research this year: not running
-    lv.lever_state.group_research[1] = 2022
+    # no joint teaching research (nothing recorded, the lead's own teachers recalled) while
+    # the members' teachers still rotate at the rate: not running
+    lead = state.group_lead[1]
+    from_lead = np.flatnonzero(t.on_rotation & (t.home_school == lead))
+    state.group_research[1] = 2022
+    assert running() == 2  # the lead's teachers still teach at its members
+    t.school[from_lead], t.on_rotation[from_lead] = lead, False
+    assert _rotation_share(lv, 2023, 2)[1] >= 0.1
     assert running() == 1
-    lv.lever_state.group_research[1] = 2023
+    t.school[from_lead], t.on_rotation[from_lead] = t.home_school[from_lead], True
+    assert running() == 2
     # shared leadership: a group without open village schools does not run
     village = (s.group_id == 1) & np.isin(
         s.type, [TYPE_CODES["village_primary"], TYPE_CODES["teaching_point"]]
     )
     s.status[village] = 2
     assert running() == 1
-    s.status[lv.lever_state.group_lead[0]] = 2  # nor one whose lead closed
+    s.status[state.group_lead[0]] = 2  # nor one whose lead closed
     assert running() == 0
 
 
@@ -387,9 +396,9 @@ def test_group_lever_winds_down_after_its_window(base):
     cy = lv.county_year()
     assert metric(cy, "new_teachers_rotated", LN).loc[2023] > 0
     assert metric(cy, "new_teachers_rotated", LN).loc[2024] == 0  # nothing new after the window
-    # two-year stints begun in 2023 still run in 2024, then everyone is home; without the
-    # lever there is no joint teaching research from 2024, so the communities stop running
-    assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 0, 0]
+    # two-year stints begun in 2023 still run in 2024 (the lead's teachers still teach at the
+    # members), then everyone is home
+    assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 2, 0]
     assert metric(cy, "n_teachers_rotated", LN).loc[2025] == 0 and not lv.teachers.on_rotation.any()
     away = metric(cy, "n_teachers_rotated", LN).loc[2024]
     # 2024: allowances for the teachers still away, no yearly group sums; 2025: nothing

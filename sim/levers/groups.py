@@ -46,8 +46,9 @@ year by ``community_stocks``):
   school year are at least ``ROTATION_RATE`` (10%, the national rule the plan applies) of the
   community's teachers eligible to rotate (``sim.processes.workforce.rotation.eligible``)
   plus those on such a stint;
-* **joint teaching research**: this year the lead's masters mentored a member's teacher or
-  the lead's lessons reached a small member (recorded by the lever when it happens).
+* **joint teaching research**: this year the lead's own teachers teach at a member school
+  (a stint from the lead), or the lead's masters mentored a member's teacher, or the lead's
+  lessons reached a small member (the last two recorded by the lever when they happen).
 
 Groups keep their membership after the lever ends, but stop
 running once the last stints end (stints begun in the lever's window run their course and
@@ -427,7 +428,14 @@ def community_stocks(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
         (s.status[leads] == OPEN) & (s.group_id[leads] == gids) & (three[gids] >= 1) & (village[gids] >= 1)
     )
     rotation = _rotation_share(model, year, size)[gids] >= ROTATION_RATE
-    research = np.array([state.group_research.get(int(gid), -1) == year for gid in gids], dtype=bool)
+    # joint teaching research: the lead's teachers teach at a member this year, or the
+    # lead's masters mentored a member's teacher or its lessons reached a small member
+    lead_at_member = np.zeros(size, dtype=bool)
+    from_lead = t.on_rotation & (t.home_school >= 0) & np.isin(t.home_school, leads)
+    away = from_lead & (s.group_id[t.school] == s.group_id[np.maximum(t.home_school, 0)])
+    lead_at_member[s.group_id[t.school[away]]] = True
+    recorded = np.array([state.group_research.get(int(gid), -1) == year for gid in gids], dtype=bool)
+    research = lead_at_member[gids] | recorded
     running = leadership & rotation & research
     inside = _inside(model)
     home = np.maximum(t.home_school, 0)
