@@ -6,13 +6,14 @@ the processes, levers, standards and measures configured in ``pyproject.toml``
 ``[tool.mutmut]``; running every one takes hours on 2 cores. A seeded random sample of
 them gives an unbiased estimate of the mutation score with a confidence interval, in the
 budget. Results accumulate: mutmut keeps each mutant's verdict in ``mutants/`` until the
-source changes, so a second run with another ``--seed`` adds to the sample.
+source changes, so a second run with another ``--seed`` adds to the sample, and
+``--recheck`` re-runs the sample's survivors after tests were added.
 
 Writes ``results/mutation/summary.json`` (counts, score, 95% interval, time) and
 ``results/mutation/survivors.txt`` (each surviving mutant with its diff), and prints the
 score. Usage::
 
-    python -m tests.mutation [--budget 1800] [--sample 240] [--seed 12] [--children 2]
+    python -m tests.mutation [--budget 1800] [--sample 240] [--seed 12] [--children 2] [--recheck]
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ def run_mutmut(names: list[str], children: int, seconds: float) -> bool:
             return False
 
 
+def forget(names: set[str]) -> None:
+    """Drop the stored verdicts of ``names`` and the test map, so new tests get to try them."""
+    for meta in (ROOT / "mutants").rglob("*.py.meta"):
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        hits = names & set(data["exit_code_by_key"])
+        if hits:
+            for name in hits:
+                data["exit_code_by_key"][name] = None
+            meta.write_text(json.dumps(data), encoding="utf-8")
+    (ROOT / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+
+
 def summarise(sample: list[str], status: dict[str, str], elapsed: float, finished: bool) -> dict:
     """Counts, the score over checked sampled mutants and its 95% normal interval."""
     states = [status.get(n, "not checked") for n in sample]
@@ -90,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--children", type=int, default=2, help="parallel mutants (cores)")
     ap.add_argument("--out", type=Path, default=ROOT / "results" / "mutation")
+    ap.add_argument(
+        "--recheck", action="store_true", help="re-run the sample's survivors (after adding tests)"
+    )
     a = ap.parse_args(argv)
     start = time.monotonic()
     (ROOT / "mutants").mkdir(exist_ok=True)
@@ -98,8 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         run_mutmut(["sim.__no_such_mutant__"], a.children, a.budget)
         status = results()
     names = sorted(status)
+    if not names:
+        print("mutmut generated no mutants: see mutants/run.log", file=sys.stderr)
+        return 1
     rng = np.random.default_rng(a.seed)
     sample = sorted(rng.choice(names, size=min(a.sample, len(names)), replace=False).tolist())
+    if a.recheck:
+        forget({n for n in sample if status[n] in ("survived", "no tests")})
+        status = results()
     todo = [n for n in sample if status[n] == "not checked"]
     finished = run_mutmut(todo, a.children, a.budget - (time.monotonic() - start)) if todo else True
     status = results()
