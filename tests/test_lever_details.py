@@ -173,3 +173,31 @@ def test_senior_posts_fill_only_the_freed_share(fresh):
     t.title[up] = 2
     assert up.any()
     assert not promote_titles(fresh).any()  # the share is now filled: nobody else rises
+
+
+def test_a_malformed_lever_entry_names_its_source():
+    with pytest.raises(InputError) as err:
+        build_levers([{"not_type": 1}], small_config(), "my.toml")
+    assert "my.toml" in str(err.value) and "levers[0]" in str(err.value)
+
+
+def test_a_one_pupil_school_still_has_a_post(fresh):
+    from sim.processes.workforce.staffing import posts
+
+    students = np.ones(len(fresh.schools), dtype=np.int64)
+    classes = np.ones(len(fresh.schools), dtype=np.int64)
+    need = posts(fresh, students, classes)
+    assert (need[fresh.schools.is_open] >= 1).all()
+    assert (posts(fresh, np.zeros_like(students), classes) == 0).all()
+
+
+def test_a_county_absent_from_the_school_table_has_no_passing_schools():
+    from pathlib import Path
+
+    from sim.measure.standards_hook import standards_metrics
+    from sim.standards import read_schools_csv
+
+    schools = read_schools_csv(Path(__file__).parents[1] / "sim" / "standards" / "example_schools.csv")
+    out = standards_metrics(schools, 2024, ["甲县", "丙县"])
+    row = out[(out.county == "丙县") & (out.metric == "n_schools_passing_primary")]
+    assert row["value"].tolist() == [0.0]
