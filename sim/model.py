@@ -34,7 +34,9 @@ from sim.levers import build_levers, install
 from sim.levers.ledger import LeverState
 from sim.measure import county as measure
 from sim.processes import boarding, demography, enrolment, school_dynamics
+from sim.processes.cohorts import JuniorCohorts
 from sim.processes.policy import PolicyState
+from sim.processes.workforce import pay
 from sim.processes.workforce import staffing as workforce
 from sim.standards.targets import plan_scorecard
 from sim.world import cache as world_cache
@@ -101,6 +103,10 @@ STANDARD_FLOWS = (
     "new_top_outflow",
     "new_top_students",
     "new_choice_transfers",
+    "new_admissions_primary",
+    "new_admissions_junior",
+    "new_choice_admissions_primary",
+    "new_choice_admissions_junior",
     "new_retirements",
     "new_attrition",
     "new_hires",
@@ -173,6 +179,12 @@ class QingyuanModel(mesa.Model):
         self.teacher_remoteness: tuple[float, np.ndarray] | None = None
         # lever book-keeping, set by sim.levers.install
         self.lever_state: LeverState | None = None
+        # oversized classes per school and grade, written by school_dynamics.form_classes
+        self.school_large_by_grade: np.ndarray = np.zeros((0, school_dynamics.N_GRADES))
+        # junior cohorts counted by event for the retention item (sim.processes.cohorts), and
+        # yuan per title-factor unit per county for simulated pay (workforce.pay); set at set-up
+        self.junior_cohorts: JuniorCohorts | None = None
+        self.pay_scale: np.ndarray = np.zeros(0)
 
     def _build_or_restore_world(self) -> None:
         """The 2022 world, from the per-process cache when this config and seed built one.
@@ -216,6 +228,9 @@ class QingyuanModel(mesa.Model):
         urbanish = np.flatnonzero(self.geo.place_tier != 2)
         self.town_of_township[self.geo.place_township[urbanish[::-1]]] = urbanish[::-1]
         self.pop = initial_children(cfg, self.geo, self.calib, self.place_weight, self.crn.at(START_YEAR))
+        # junior cohorts counted by event for the retention item (sim.processes.cohorts)
+        self.junior_cohorts = JuniorCohorts(len(self.counties), START_YEAR - 20)
+        self.junior_cohorts.seed(self.pop, START_YEAR)
         self.schools, self.school_names = build_schools(
             cfg, self.geo, self.calib, self.pop, self.streams.get("schools")
         )
@@ -259,6 +274,8 @@ class QingyuanModel(mesa.Model):
         )
         self.school_vacancies = np.zeros(len(self.schools), dtype=np.int64)
         self.teacher_requests = np.zeros(len(self.schools), dtype=np.int64)  # School.request_teachers
+        # yuan per title-factor unit per county: 2022 pay at the configured parity
+        self.pay_scale = pay.status_quo_scale(self)
         school_dynamics.calibrate_quality(self)
         growth = population_growth().loc[self.counties].to_numpy()
         u0 = initial_urbanisation(cfg)

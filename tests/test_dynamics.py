@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
 from sim.model import QingyuanModel
+from sim.processes import enrolment
 from sim.scenario import run
-from sim.world.population import NOT_ENROLLED, PRIMARY, SPECIAL
+from sim.world.population import (
+    JUNIOR,
+    NOT_ENROLLED,
+    PRESCHOOL,
+    PRIMARY,
+    SENIOR_GENERAL,
+    SPECIAL,
+    VOCATIONAL,
+)
 from tests.conftest import SMALL, metric, small_config
 
 
@@ -53,8 +64,10 @@ def test_students_are_conserved(small_model):
             assert s.loc[y - 1] + ent.loc[y] == s.loc[y] + lea.loc[y] + out.loc[y], (county, y)
 
 
-def test_closed_form_grade_equals_birth_cohort():
-    """No migration, dropout or mortality: every compulsory grade is exactly its birth cohort."""
+def test_closed_form_every_grade_equals_its_birth_cohort():
+    """No migration, dropout or mortality, everyone continues at 中考: in 2030 every grade,
+    preschool to the end of senior school, is exactly its birth cohort (preschool: the
+    children whose families chose it)."""
     cfg = small_config(
         **{
             "demography.migration": False,
@@ -67,18 +80,64 @@ def test_closed_form_grade_equals_birth_cohort():
         }
     )
     model = QingyuanModel(cfg)
+    model.calib = dataclasses.replace(model.calib, senior_continuation=1.0)
     initial = np.bincount(2022 - model.pop.birth_year, minlength=18)
     model.run(2030)
     pop = model.pop
     births = metric(model, "new_newborns")  # births × presence at age 0 (sim.world.ages)
-    for birth_year in (2023, 2024):
-        cohort = pop.birth_year == birth_year
-        assert (cohort & np.isin(pop.stage, [PRIMARY, SPECIAL])).sum() == births.loc[birth_year]
-        assert (pop.stage[cohort] != NOT_ENROLLED).all()
-    # a cohort already alive in 2022 (age 4 then, grade 6 in 2030) keeps every child
-    age_in_2030 = 2030 - pop.birth_year
-    for age_2022 in (0, 2, 4):
-        assert (age_in_2030 == age_2022 + 8).sum() == initial[age_2022]
+    age = pop.age(2030)
+    enrolled = pop.stage != NOT_ENROLLED
+    for a in range(3, 18):
+        born = 2030 - a
+        cohort = age == a
+        size = births.loc[born] if born > 2022 else initial[2022 - born]
+        assert cohort.sum() == size, a
+        if a < 6:
+            assert (cohort & (pop.stage == PRESCHOOL)).sum() == (cohort & pop.attends_preschool).sum(), a
+        else:
+            assert (cohort & enrolled).sum() == size, a
+            stages = {6: (PRIMARY,), 12: (JUNIOR,), 15: (SENIOR_GENERAL, VOCATIONAL)}
+            first = max(k for k in stages if k <= a)
+            assert np.isin(pop.stage[cohort], (*stages[first], SPECIAL)).all(), a
+
+
+def test_a_pupil_lost_inside_enrolment_breaks_the_students_identity(monkeypatch):
+    """The flows are counted by event: losing pupils inside placement cannot hide in them."""
+    real = enrolment.assign
+
+    def lossy(model, who, stage, *args):
+        real(model, who, stage, *args)
+        if stage == PRIMARY and len(who):
+            model.pop.stage[who[:1]] = NOT_ENROLLED  # one pupil silently dropped
+
+    model = QingyuanModel(small_config(until=2023))
+    monkeypatch.setattr(enrolment, "assign", lossy)
+    model.run(2023)
+    s, ent, lea, inm, out = (
+        metric(model, k)
+        for k in (
+            "n_students",
+            "new_student_entrants",
+            "new_student_leavers",
+            "new_student_inmigrants",
+            "new_student_outmigrants",
+        )
+    )
+    assert s.loc[2022] + ent.loc[2023] + inm.loc[2023] != s.loc[2023] + lea.loc[2023] + out.loc[2023]
+
+
+def test_students_are_conserved_with_every_lever_on():
+    from tests.test_levers_framework import ALL_ON
+
+    model = QingyuanModel(small_config(until=2025).model_copy(update={"levers": ALL_ON}))
+    model.run(2025)
+    for county in [*SMALL, "全市"]:
+        s = metric(model, "n_students", county)
+        ent = metric(model, "new_student_entrants", county) + metric(model, "new_student_inmigrants", county)
+        lea = metric(model, "new_student_leavers", county)
+        out = metric(model, "new_student_outmigrants", county)
+        for y in range(2023, 2026):
+            assert s.loc[y - 1] + ent.loc[y] == s.loc[y] + lea.loc[y] + out.loc[y], (county, y)
 
 
 def test_same_seed_same_tables_and_different_seed_differs(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from sim.config import Config
 from sim.core.names import TYPE_CODES
 from sim.levers.county_high import FEATURED_MIN_YEARS, FEATURED_QUALITY, featured_stocks
-from sim.levers.groups import community_stocks
+from sim.levers.groups import _rotation_share, community_stocks
 from sim.model import QingyuanModel
 from sim.scenario import load_config, run
 from sim.world.geography import URBAN
@@ -168,19 +168,39 @@ def test_group_rotation_stays_inside_groups_and_ends(base):
     assert not lv.teachers.on_rotation.any()
 
 
-def test_community_rule_needs_rotation_three_schools_and_villages(base):
-    lv = model_with([{"type": "group_schooling", "counties": [LN], "n_groups": 2}], until=2023)
+def test_community_rule_needs_leadership_rotation_at_the_rate_and_joint_research(base):
+    spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "rotation_share": 0.3}
+    lv = model_with([spec], until=2023)
     ln = lv.counties.index(LN)
     running = lambda: community_stocks(lv, 2023)["n_communities_running"][ln]  # noqa: E731
     assert running() == 2
-    t, s = lv.teachers, lv.schools
-    inside = t.on_rotation & (s.group_id[t.school] == 0)
-    t.on_rotation[inside] = False  # no rotation in group 0: it exists but does not run
+    t, s, state = lv.teachers, lv.schools, lv.lever_state
+    # rotation below the plan's rate (research recorded, leadership intact): not running
+    state.group_research[0] = 2023
+    inside = np.flatnonzero(t.on_rotation & (s.group_id[t.school] == 0))
+    t.on_rotation[inside] = False
+    assert _rotation_share(lv, 2023, 2)[0] < 0.1
     assert community_stocks(lv, 2023)["n_groups"][ln] == 2 and running() == 1
+    t.on_rotation[inside] = True
+    assert running() == 2
+    # no joint teaching research (nothing recorded, the lead's own teachers recalled) while
+    # the members' teachers still rotate at the rate: not running
+    lead = state.group_lead[1]
+    from_lead = np.flatnonzero(t.on_rotation & (t.home_school == lead))
+    state.group_research[1] = 2022
+    assert running() == 2  # the lead's teachers still teach at its members
+    t.school[from_lead], t.on_rotation[from_lead] = lead, False
+    assert _rotation_share(lv, 2023, 2)[1] >= 0.1
+    assert running() == 1
+    t.school[from_lead], t.on_rotation[from_lead] = t.home_school[from_lead], True
+    assert running() == 2
+    # shared leadership: a group without open village schools does not run
     village = (s.group_id == 1) & np.isin(
         s.type, [TYPE_CODES["village_primary"], TYPE_CODES["teaching_point"]]
     )
-    s.status[village] = 2  # a group without open village schools does not run either
+    s.status[village] = 2
+    assert running() == 1
+    s.status[state.group_lead[0]] = 2  # nor one whose lead closed
     assert running() == 0
 
 
@@ -197,9 +217,8 @@ def test_county_high_support_keeps_top_students_home():
         metric(cy, "new_training_places", LS).loc[2023]
         == 20 * metric(cy, "n_supported_high_schools", LS).loc[2023]
     )
-    assert (
-        metric(cy, "policy_training_places", LS).loc[2023] > metric(b, "policy_training_places", LS).loc[2023]
-    )
+    # the places train the paired schools' teachers: more trained teachers in the county
+    assert metric(cy, "new_trained", LS).loc[2023] > metric(b, "new_trained", LS).loc[2023]
 
 
 def test_county_high_support_raises_paired_quality_and_keeps_pairs(base):
@@ -235,7 +254,9 @@ def test_three_schools_uplift_fills_facility_gaps_and_beds(base):
     urban = np.flatnonzero(s0.tier == URBAN)
     assert np.array_equal(s1.equipment_yuan[urban], s0.equipment_yuan[urban])
     cy = lv.county_year()
-    assert metric(cy, "new_beds").loc[2023] > 0 and metric(cy, "policy_directed_places").loc[2023] > 0
+    b = base.county_year()
+    assert metric(cy, "new_beds").loc[2023] > 0
+    assert metric(cy, "new_directed_hires").loc[2023] > metric(b, "new_directed_hires").loc[2023]
 
 
 def test_township_management_posts_pe_art_teachers_to_village_schools(base):
@@ -263,13 +284,11 @@ def test_principal_selection_strengthens_rural_principals_and_quality(base):
 def test_rural_teacher_development_funds_training_places(base):
     lv = model_with([{"type": "rural_teacher_development", "counties": [LN]}], until=2023)
     cy, b = lv.county_year(), base.county_year()
-    assert (
-        metric(cy, "policy_training_places", LN).loc[2023] > metric(b, "policy_training_places", LN).loc[2023]
-    )
-    assert (
-        metric(cy, "policy_training_places", LS).loc[2023]
-        == metric(b, "policy_training_places", LS).loc[2023]
-    )
+    assert metric(cy, "new_trained", LN).loc[2023] > metric(b, "new_trained", LN).loc[2023]
+    assert metric(cy, "new_trained", LS).loc[2023] == metric(b, "new_trained", LS).loc[2023]
+    # the places went to rural teachers only: county-seat teachers trained as in the baseline
+    rural = lv.policy.school_training_places > 0
+    assert rural.any() and (lv.schools.tier[rural] != URBAN).all()
     places = metric(cy, "new_training_places", LN).loc[2023]
     assert places > 0 and metric(cy, "cost_yuan_rural_teacher_development", LN).loc[2023] == places * 6000
 
@@ -281,7 +300,10 @@ def test_teacher_rotation_and_salary_parity_set_their_knobs(base):
     # the workforce phase rotates more teachers at the raised quota, and the lever pays them
     assert metric(cy, "new_rotations").loc[2023] > metric(b, "new_rotations").loc[2023]
     assert metric(cy, "cost_yuan_teacher_rotation").loc[2023] > 0
-    assert metric(cy, "policy_salary_parity", LN).loc[2023] == pytest.approx(1.0)
+    # the top-up brings the simulated mean pay to civil servants' pay (measured, not the knob)
+    assert metric(cy, "policy_pay_topup_yuan", LN).loc[2023] > 0
+    assert metric(cy, "item_salary_parity", LN).loc[2023] == pytest.approx(1.0)
+    assert metric(b, "item_salary_parity", LN).loc[2023] < 1.0
     # pay parity lowers rural attrition (same draws, lower probabilities)
     assert metric(cy, "new_attrition").loc[2023] < metric(b, "new_attrition").loc[2023]
 
@@ -371,11 +393,13 @@ def test_plan_config_meets_liannan_community_target_on_time():
 
 def test_group_lever_winds_down_after_its_window(base):
     spec = {"type": "group_schooling", "counties": [LN], "n_groups": 2, "end_year": 2023}
+    spec["rotation_share"] = 0.2
     lv = model_with([spec], **{"workforce.rotation_rate": 0.0})
     cy = lv.county_year()
     assert metric(cy, "new_teachers_rotated", LN).loc[2023] > 0
     assert metric(cy, "new_teachers_rotated", LN).loc[2024] == 0  # nothing new after the window
-    # two-year stints begun in 2023 still run in 2024, then everyone is home
+    # two-year stints begun in 2023 still run in 2024 (the lead's teachers still teach at the
+    # members), then everyone is home
     assert metric(cy, "n_communities_running", LN).tolist() == [0, 2, 2, 0]
     assert metric(cy, "n_teachers_rotated", LN).loc[2025] == 0 and not lv.teachers.on_rotation.any()
     away = metric(cy, "n_teachers_rotated", LN).loc[2024]

@@ -218,8 +218,10 @@ def test_levers_outside_their_years_or_counties_do_nothing(change, baseline_2023
 
 def test_lever_that_ended_stops_setting_its_knobs():
     out = tables([{"type": "salary_parity", "end_year": 2023}])["county_year"]
-    parity = metric(out, "policy_salary_parity", LN)
-    assert parity.loc[2023] == 1.0 and parity.loc[2024] == 0.9
+    topup = metric(out, "policy_pay_topup_yuan", LN)
+    assert topup.loc[2023] > 0 and topup.loc[2024] == 0
+    parity = metric(out, "item_salary_parity", LN)  # simulated pay follows the top-up
+    assert parity.loc[2023] == pytest.approx(1.0) and parity.loc[2024] < 0.95
     assert metric(out, "cost_yuan_salary_parity").loc[2024] == 0
 
 
@@ -248,7 +250,7 @@ def test_overlapping_levers_compose(baseline):
     assert f["c"] < 1 and f["w"] < 1
     assert both == pytest.approx(f["c"] * f["w"])
     par = tables([{"type": "salary_parity", "parity": 1.1}, {"type": "salary_parity", "parity": 1.0}])
-    assert metric(par["county_year"], "policy_salary_parity", LN).loc[2023] == pytest.approx(1.1)
+    assert metric(par["county_year"], "item_salary_parity", LN).loc[2023] == pytest.approx(1.1)
 
 
 def test_same_seed_same_lever_tables():

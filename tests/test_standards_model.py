@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import CITY, Config
-from sim.measure.standards_hook import (
-    model_county_items,
-    preschool_counts_from_metrics,
-    record_standards,
-    standards_metrics,
-)
-from sim.processes.policy import PolicyState
+from sim.config import CITY
+from sim.measure.guarantees import admission_items, rotation_items
+from sim.measure.standards_hook import standards_metrics
 from sim.standards import plan_scorecard, read_schools_csv
 
 EXAMPLE = Path(__file__).parents[1] / "sim" / "standards" / "example_schools.csv"
@@ -62,46 +56,34 @@ def test_metrics_from_the_example_table():
     assert card.loc["counties_preschool", "value"] == 1
 
 
-def test_model_inputs_from_a_model_like_object():
-    cfg = Config()
-    policy = SimpleNamespace(
-        salary_parity=np.array([1.0, 0.9]),
-        rotation_rate=np.array([0.05, 0.12]),
-        rotation_backbone_share=np.array([0.2, 0.2]),
-        dropout_factor=np.array([1.0, 1.0]),
-    )
-    model = SimpleNamespace(
-        counties=["清城区", "连南瑶族自治县"],
-        config=cfg,
-        policy=policy,
-        rotation_rate_realised=None,  # before the first rotation: this year's policy values
-        rotation_backbone_share_realised=None,
-    )
+def test_rotation_and_admission_items_come_from_counted_events():
+    # two counties; the city's row (third) is ignored
     sums = {
-        "n_students": np.array([1000.0, 500.0, 1500.0]),
-        "n_left_behind_students": np.array([0.0, 100.0, 100.0]),
+        "n_rotation_eligible": np.array([100.0, 200.0, 300.0]),
+        "new_rotations": np.array([5.0, 20.0, 25.0]),
+        "new_rotations_backbone": np.array([1.0, 2.0, 3.0]),
+        "new_teachers_rotated": np.array([0.0, 10.0, 10.0]),  # group stints, both directions
+        "new_backbone_rotated": np.array([0.0, 4.0, 4.0]),
+        "new_admissions_primary": np.array([400.0, 300.0, 700.0]),
+        "new_choice_admissions_primary": np.array([0.0, 30.0, 30.0]),
+        "new_admissions_junior": np.array([200.0, 0.0, 200.0]),
     }
-    items = model_county_items(model, sums)
-    assert items["清城区"]["rotation_rate"] == pytest.approx(0.05)
-    assert items["连南瑶族自治县"]["rotation_rate"] == pytest.approx(0.12)
-    assert items["连南瑶族自治县"]["salary_parity"] == pytest.approx(0.9)
-    assert items["清城区"]["junior_retention"] == pytest.approx((1 - cfg.enrolment.junior_dropout) ** 3)
-    assert items["连南瑶族自治县"]["junior_retention"] < items["清城区"]["junior_retention"]
-    assert preschool_counts_from_metrics(sums, model.counties) is None  # inputs absent
+    rot = rotation_items(sums, 2)
+    assert rot["rotation_rate"] == pytest.approx([0.05, 30 / 210])
+    assert rot["backbone_share_of_rotating"] == pytest.approx([0.2, 6 / 30])
+    adm = admission_items(sums, 2)
+    assert adm["nearby_enrolment_primary"] == pytest.approx([1.0, 0.9])
+    assert adm["nearby_enrolment_junior"][0] == 1.0 and np.isnan(adm["nearby_enrolment_junior"][1])
+    assert adm["illegal_school_choice"].tolist() == [0.0, 1.0]
+    # nothing moved: no rotation, whatever a lever or the config asked for
+    assert rotation_items({}, 2)["rotation_rate"].tolist() == [0.0, 0.0]
 
 
-def test_record_standards_fails_on_status_quo_rotation():
+def test_status_quo_rotation_fails_the_guarantee():
     schools = read_schools_csv(EXAMPLE)
-    config = Config()
-    model = SimpleNamespace(  # status-quo policy: the config's values
-        counties=["甲县", "乙县"],
-        config=config,
-        policy=PolicyState(2, 0, config),
-        rotation_rate_realised=None,
-        rotation_backbone_share_realised=None,
-    )
-    out = record_standards(model, {}, schools, 2023)
-    # 甲县's resources pass, but the configured status-quo rotation (5% < 10%) fails it
+    items = {"甲县": {"rotation_rate": 0.05}, "乙县": {"rotation_rate": 0.12}}
+    out = standards_metrics(schools, 2023, ["甲县", "乙县"], county_items=items)
+    # 甲县's resources pass, but its 5% rotation (< 10%) fails it
     assert metric(out, "甲县", "passes_compulsory_resources") == 1
     assert metric(out, "甲县", "passes_compulsory_standard") == 0
     assert metric(out, "甲县", "n_failed_guarantee_compulsory") >= 1

@@ -36,8 +36,10 @@ def test_counts_counties_passing_each_year():
         rows.append((year, LIANNAN, "n_communities_running", 3.0 + 2 * (year - 2023)))
         rows.append((year, CITY, "n_featured_high_schools", 0.0 + (year - 2023)))
         rows.append((year, CITY, "passes_compulsory_standard", 1.0))  # the city row is ignored
+        for county in ("清城区", "佛冈县", "英德市", LIANNAN):  # every item assessed
+            rows.append((year, county, "n_items_not_assessed_compulsory", 0.0))
     s = score(cy(rows))
-    assert list(s.columns) == ["value", "threshold", "met", "note"]
+    assert list(s.columns) == ["value", "threshold", "met", "status", "note"]
     assert s.loc[(2023, "counties_compulsory"), "value"] == 1
     assert not s.loc[(2023, "counties_compulsory"), "met"]
     assert s.loc[(2024, "counties_compulsory"), "value"] == 3
@@ -89,5 +91,23 @@ def test_featured_schools_summed_over_counties_without_city_row():
 
 def test_empty_table():
     out = plan_scorecard(cy([]))
-    assert list(out.columns) == ["year", "target", "value", "threshold", "met", "note"]
+    assert list(out.columns) == ["year", "target", "value", "threshold", "met", "status", "note"]
     assert out.empty
+
+
+def test_reaching_a_threshold_on_unassessed_items_is_not_assessed_never_met():
+    rows = []
+    for county in ("清城区", "佛冈县", "英德市"):
+        rows.append((2027, county, "passes_compulsory_standard", 1.0))
+        rows.append((2027, county, "n_items_not_assessed_compulsory", 11.0 if county == "英德市" else 0.0))
+        rows.append((2027, county, "passes_preschool_standard", 0.0))
+        rows.append((2027, county, "n_items_not_assessed_preschool", 3.0))
+    s = score(cy(rows))
+    assert s.loc[(2027, "counties_compulsory"), "value"] == 3
+    assert s.loc[(2027, "counties_compulsory"), "status"] == "not assessed"
+    assert not s.loc[(2027, "counties_compulsory"), "met"]
+    # below the threshold the verdict is certain whatever was not assessed
+    assert s.loc[(2027, "counties_preschool"), "status"] == "not met"
+    # the same counties with every item assessed: met
+    assessed = [(y, c, m, 0.0 if m.startswith("n_items") else v) for y, c, m, v in rows]
+    assert score(cy(assessed)).loc[(2027, "counties_compulsory"), "status"] == "met"

@@ -103,6 +103,23 @@ def test_teachers_are_conserved(which, small_model, levers_model):
         assert (total == by_level).all(), name
 
 
+def test_teachers_are_conserved_with_all_17_levers_on():
+    """Every lever on (township_management's shared posts included): the identity holds."""
+    from tests.test_levers_framework import ALL_ON
+
+    assert len(ALL_ON) == 17
+    model = QingyuanModel(small_config(until=2025).model_copy(update={"levers": ALL_ON}))
+    model.run(2025)
+    assert metric(model, "new_shared_teachers").sum() > 0
+    for county in [*SMALL, "全市"]:
+        n = metric(model, "n_teachers", county)
+        hires, ret, att = (
+            metric(model, k, county) for k in ("new_hires", "new_retirements", "new_attrition")
+        )
+        for y in range(2023, 2026):
+            assert n.loc[y - 1] + hires.loc[y] == n.loc[y] + ret.loc[y] + att.loc[y], (county, y)
+
+
 def _model_at(year: int, **overrides) -> QingyuanModel:
     model = QingyuanModel(small_config(**overrides))
     model.run(year)

@@ -48,7 +48,7 @@ CORE_COUNTY_METRICS: frozenset[str] = frozenset(
         "population",
     }
 )
-TARGET_COLUMNS = ("year", "target", "value", "threshold", "met")
+TARGET_COLUMNS = ("year", "target", "value", "threshold", "met", "status")
 
 # School types (DESIGN §2). The level tells which standard and statistics line applies.
 SCHOOL_TYPES: dict[str, str] = {

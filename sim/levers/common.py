@@ -222,10 +222,12 @@ def open_schools(
 def grow_policy_arrays(model: QingyuanModel) -> None:
     """Extend per-school policy and lever arrays after schools were added this year."""
     n = len(model.schools)
-    boost = model.policy.quality_boost
-    if len(boost) < n:
-        model.policy.quality_boost = np.concatenate([boost, np.zeros(n - len(boost))])
-        model.policy.n_schools = n
+    pol = model.policy
+    for name in ("quality_boost", "school_training_places", "school_directed_places"):
+        values = getattr(pol, name)
+        if len(values) < n:
+            setattr(pol, name, np.concatenate([values, np.zeros(n - len(values))]))
+    pol.n_schools = max(pol.n_schools, n)
     model.lever_state.grow(n)
 
 

@@ -20,8 +20,8 @@ while the lever runs; a school another support lever already paired that year is
   (``model.policy.top_outflow_factor``). Assumption (L): a trusted paired school keeps a
   third of those who would have left.
 * **Training.** ``training_places_per_school`` places a year for the paired schools'
-  teachers, added to the county's ``model.policy.training_places`` (the workforce phase
-  turns places into promotions and degrees).
+  own teachers (``model.policy.school_training_places``; the workforce phase turns places
+  into promotions and degrees).
 
 A paired school counts toward the plan's "1-2 featured high-quality general high schools"
 (``n_featured_high_schools``, a documented rule) once it has been supported for at least
@@ -158,9 +158,9 @@ class CountyHighSchoolSupport(Lever):
         c_paired = np.bincount(s.county[schools], at[schools], nc)
         share = np.divide(c_paired, c_all, out=np.zeros(nc), where=c_all > 0)
         model.policy.top_outflow_factor *= 1.0 - self.p.outflow_reduction * share
+        # training places for the paired schools' own teachers
+        model.policy.school_training_places[schools] += float(self.p.training_places_per_school)
         places = self.per_county(model, schools, float(self.p.training_places_per_school))
-        teachers = np.maximum(np.bincount(s.county[model.teachers.school], minlength=nc), 1)
-        model.policy.training_places += places / teachers
         state.add("new_training_places", places)
         state.mark(schools)
         self.spend(

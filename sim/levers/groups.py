@@ -36,9 +36,21 @@ Mechanism, each active year in each target county:
    group runs (L; remote-lesson evidence in ``digital_empowerment``).
 
 A community "actually runs" (the plan's 有效运行; target ≥ 5 in 连南 by 2025) in a year when
-its lead is open, it has at least one open township three-school member and one open
-village member, and at least ``MIN_ROTATING`` teachers are on a rotation inside it
-(``n_communities_running``). Groups keep their membership after the lever ends, but stop
+its simulated state meets the plan's definition (``n_communities_running``, measured each
+year by ``community_stocks``):
+
+* **shared leadership**: its lead is open and still leads it, with at least one open
+  township three-school member and one open village member under it ("城区优质公办学校 +
+  '三所学校' + 乡村其他学校", plan-interpretation.zh.txt);
+* **teachers rotated at the plan's rate**: the teachers on a stint inside the community this
+  school year are at least ``ROTATION_RATE`` (10%, the national rule the plan applies) of the
+  community's teachers eligible to rotate (``sim.processes.workforce.rotation.eligible``)
+  plus those on such a stint;
+* **joint teaching research**: this year the lead's own teachers teach at a member school
+  (a stint from the lead), or the lead's masters mentored a member's teacher, or the lead's
+  lessons reached a small member (the last two recorded by the lever when they happen).
+
+Groups keep their membership after the lever ends, but stop
 running once the last stints end (stints begun in the lever's window run their course and
 are paid; nothing new starts).
 
@@ -58,6 +70,7 @@ from sim.levers.base import Lever, LeverParams, school_types_validator
 from sim.levers.common import Uplift
 from sim.levers.costs import ROTATION_ALLOWANCE_YUAN
 from sim.levers.ledger import register_stock
+from sim.processes.workforce.rotation import eligible
 from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.schools import OPEN, type_mask
 from sim.world.teachers import COUNTY_BACKBONE
@@ -65,7 +78,7 @@ from sim.world.teachers import COUNTY_BACKBONE
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
 
-MIN_ROTATING = 1  # teachers on rotation inside a group for it to count as running
+ROTATION_RATE = 0.10  # 教督〔2017〕6号: ≥ 10% of eligible teachers rotate each year (H)
 LEAD_TYPES = ("urban_primary", "nine_year", "junior", "complete_middle")
 MEMBER_TYPES = ("kg_public", "central_primary", "nine_year", "junior", "village_primary", "teaching_point")
 THREE_SCHOOL_TYPES = ("kg_public", "central_primary", "nine_year", "junior")  # in a township town
@@ -273,7 +286,7 @@ class GroupSchooling(Lever):
         model.lever_state.add("new_teachers_rotated", rotated)
         model.lever_state.add("new_backbone_rotated", rotated_bb)
 
-    def _mentor(self, model: QingyuanModel) -> None:
+    def _mentor(self, model: QingyuanModel, year: int) -> None:
         """The lead's masters cultivate backbone teachers at the members short of them."""
         t, s = model.teachers, model.schools
         nc, n_s = len(model.counties), len(s)
@@ -303,6 +316,7 @@ class GroupSchooling(Lever):
                 backbone[best] = True
                 deficit[j] -= 1
                 made[ci] += 1
+                model.lever_state.group_research[gid] = year  # joint teaching research this year
         model.lever_state.add("new_backbone_mentored", made)
 
     # -- the year --------------------------------------------------------------------------
@@ -332,7 +346,7 @@ class GroupSchooling(Lever):
         s = model.schools
         rng = self.rng(model, year)
         self._rotate(model, year, rng)
-        self._mentor(model)
+        self._mentor(model, year)
         mine = np.array([g for g, _, _ in self.groups])
         leads = np.array([lead for _, _, lead in self.groups])
         in_group = np.isin(s.group_id, mine) & s.is_open
@@ -346,6 +360,9 @@ class GroupSchooling(Lever):
             & (model.school_students[members] < self.p.small_school_pupils)
         ]
         model.policy.quality_boost[small] += self.p.shared_lesson_uplift
+        if self.p.shared_lesson_uplift > 0:  # the lead's lessons reached these groups this year
+            for gid in np.unique(s.group_id[small]):
+                model.lever_state.group_research[int(gid)] = year
         model.lever_state.mark(np.flatnonzero(in_group))
         nc = len(model.counties)
         per_group = (
@@ -354,13 +371,36 @@ class GroupSchooling(Lever):
         self.spend(model, per_group)
 
 
+def _inside(model: QingyuanModel) -> np.ndarray:
+    """Mask of teachers on a stint at another school of their home school's group."""
+    t, s = model.teachers, model.schools
+    home = np.maximum(t.home_school, 0)
+    return (
+        t.on_rotation
+        & (t.home_school >= 0)
+        & (s.group_id[home] >= 0)
+        & (s.group_id[home] == s.group_id[t.school])
+    )
+
+
+def _rotation_share(model: QingyuanModel, year: int, size: int) -> np.ndarray:
+    """Per group id: teachers on a stint inside it ÷ its teachers eligible to rotate or rotating."""
+    t, s = model.teachers, model.schools
+    inside = _inside(model)
+    home = np.where(t.home_school >= 0, t.home_school, t.school)
+    gid = s.group_id[home]
+    pool = (eligible(model, year) | inside) & (gid >= 0)
+    rotating = np.bincount(gid[inside], minlength=size).astype(float)
+    base = np.bincount(gid[pool], minlength=size).astype(float)
+    return np.divide(rotating, base, out=np.zeros(size), where=base > 0)
+
+
 @register_stock(("n_groups", "n_group_schools", "n_communities_running", "n_teachers_rotated"))
 def community_stocks(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     """Groups, their open schools, communities that actually run, teachers rotating inside.
 
-    Running (the plan's 有效运行, a documented rule): the lead is open, the group has an open
-    three-school member in a township town and an open village member, and at least
-    ``MIN_ROTATING`` teachers are on a rotation inside it this year.
+    Running: the plan's definition measured on this year's state (module docstring): shared
+    leadership, rotation at ``ROTATION_RATE``, joint teaching research this year.
     """
     s, t, state = model.schools, model.teachers, model.lever_state
     nc = len(model.counties)
@@ -384,20 +424,21 @@ def community_stocks(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     village = np.bincount(
         g[in_group & (s.tier == VILLAGE) & type_mask(s.type, VILLAGE_TYPES)], minlength=size
     )
+    leadership = (
+        (s.status[leads] == OPEN) & (s.group_id[leads] == gids) & (three[gids] >= 1) & (village[gids] >= 1)
+    )
+    rotation = _rotation_share(model, year, size)[gids] >= ROTATION_RATE
+    # joint teaching research: the lead's teachers teach at a member this year, or the
+    # lead's masters mentored a member's teacher or its lessons reached a small member
+    lead_at_member = np.zeros(size, dtype=bool)
+    from_lead = t.on_rotation & (t.home_school >= 0) & np.isin(t.home_school, leads)
+    away = from_lead & (s.group_id[t.school] == s.group_id[np.maximum(t.home_school, 0)])
+    lead_at_member[s.group_id[t.school[away]]] = True
+    recorded = np.array([state.group_research.get(int(gid), -1) == year for gid in gids], dtype=bool)
+    research = lead_at_member[gids] | recorded
+    running = leadership & rotation & research
+    inside = _inside(model)
     home = np.maximum(t.home_school, 0)
-    inside = (
-        t.on_rotation
-        & (t.home_school >= 0)
-        & (s.group_id[home] >= 0)
-        & (s.group_id[home] == s.group_id[t.school])
-    )
-    rotating = np.bincount(s.group_id[t.school[inside]], minlength=size)
-    running = (
-        (s.status[leads] == OPEN)
-        & (three[gids] >= 1)
-        & (village[gids] >= 1)
-        & (rotating[gids] >= MIN_ROTATING)
-    )
     return {
         "n_groups": np.bincount(lead_county, minlength=nc).astype(float),
         "n_group_schools": np.bincount(s.county[in_group], minlength=nc).astype(float),

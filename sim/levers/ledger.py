@@ -59,7 +59,7 @@ STOCK_FUNCTIONS: list[tuple[tuple[str, ...], StockFn]] = []
 
 # policy knob → weight of the city row ("teachers" or "students")
 POLICY_METRICS: dict[str, str] = {
-    "salary_parity": "teachers",
+    "pay_topup_yuan": "teachers",
     "rotation_rate": "teachers",
     "rotation_backbone_share": "teachers",
     "training_places": "teachers",
@@ -96,6 +96,7 @@ class LeverState:
         # groups and communities (group_schooling): group id → lead school id, and year formed
         self.group_lead: dict[int, int] = {}
         self.group_formed: dict[int, int] = {}
+        self.group_research: dict[int, int] = {}  # group id → last year of joint teaching research
         # county high-school support: first year a school was supported (-1 never)
         self.supported_since = np.full(n_schools, -1, dtype=np.int32)
         self.support_year = np.full(n_schools, -1, dtype=np.int32)  # last year supported

@@ -1,11 +1,10 @@
 """乡村教师专业能力提升: training places for rural teachers (backbone and degree upgrades).
 
 Mechanism. The lever funds ``places_per_rural_teacher`` training places a year for each
-teacher in a town or village school of its counties and adds them to the county's
-``model.policy.training_places`` (places per teacher per year, over all the county's
-teachers). The workforce phase turns places into backbone promotions and degree upgrades
-(``sim.processes.workforce.staffing``, the workforce issue), which raise schools' quality targets and the
-standard's degree and backbone indicators.
+teacher in a town or village school of its counties, for those schools' own teachers
+(``model.policy.school_training_places``). The workforce phase turns places into backbone
+promotions and degree upgrades (``sim.processes.workforce.training``), which raise schools'
+quality targets and the standard's degree and backbone indicators.
 
 Effect sizes: the national training programme (国培) had a precisely zero effect on teachers
 and pupils after one year in a large RCT (Loyalka et al. 2019, H); the effect per place is
@@ -50,11 +49,11 @@ class RuralTeacherDevelopment(Lever):
 
     def apply(self, model: QingyuanModel, year: int) -> None:
         """Add the places to the county knob and pay for them."""
-        t, s, nc = model.teachers, model.schools, len(model.counties)
-        county = s.county[t.school]
-        rural = np.bincount(county[s.tier[t.school] != URBAN], minlength=nc).astype(float)
-        total = np.maximum(np.bincount(county, minlength=nc), 1).astype(float)
-        places = np.where(self.target_county, np.rint(rural * self.p.places_per_rural_teacher), 0.0)
-        model.policy.training_places += places / total
+        t, s = model.teachers, model.schools
+        rural = s.is_open & (s.tier != URBAN) & self.target_county[s.county]
+        staff = np.bincount(t.school, minlength=len(s)).astype(float)
+        per_school = np.where(rural, staff * self.p.places_per_rural_teacher, 0.0)
+        model.policy.school_training_places += per_school  # for those schools' own teachers
+        places = np.rint(np.bincount(s.county, per_school, len(model.counties)))
         model.lever_state.add("new_training_places", places)
         self.spend(model, places * self.p.place_cost_yuan)

@@ -17,8 +17,8 @@ Mechanism, each active year:
 * **Beds.** Boarding schools get beds for their unmet boarding demand, up to
   ``beds_per_year`` in total (as ``boarding_expansion``).
 * **Teacher priority.** ``directed_places_per_school`` directed (定向) hires a year per
-  target school are added to the county's ``model.policy.directed_places`` (the workforce
-  phase posts them to rural schools).
+  target school go to those schools' vacant posts (``model.policy.school_directed_places``;
+  the workforce phase hires them there).
 
 Cost: floor space, sports ground, equipment at face value, multimedia and general
 classrooms, beds (L, sim.levers.costs); directed hires are paid from the normal payroll.
@@ -112,8 +112,7 @@ class ThreeSchoolsUplift(Lever):
         state.add("new_beds", new_beds)
         # teacher priority: directed hires for the three schools
         targets = np.concatenate([comp, kg])
-        directed = np.floor(self.per_county(model, targets, self.p.directed_places_per_school) + 0.5)
-        model.policy.directed_places += directed
+        model.policy.school_directed_places[targets] += self.p.directed_places_per_school
         state.mark(targets)
         self.spend(
             model,

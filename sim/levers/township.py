@@ -29,6 +29,7 @@ from sim.levers import register
 from sim.levers.base import Lever, LeverParams
 from sim.levers.common import Uplift, ranked_pick
 from sim.levers.costs import TEACHER_YEAR_YUAN
+from sim.processes.workforce.staffing import add_by_level
 from sim.world.geography import TOWN
 from sim.world.teachers import CORE, new_teacher_columns
 
@@ -88,6 +89,7 @@ class TownshipManagement(Lever):
                 rng, chosen.astype(np.int32), s, model.geo, year, hire=True, pe_art=pe_art
             )
             t.append(**cols)
+            add_by_level(model, "new_hires", chosen)  # hires like any other: the identity holds
         new_posts = self.per_county(model, chosen)
         self.posts = self.posts + new_posts
         model.lever_state.add("new_shared_teachers", new_posts)

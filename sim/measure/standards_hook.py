@@ -5,12 +5,14 @@
 per-county preschool counts. ``model_inputs`` gathers those inputs from a running model;
 the measure phase calls ``record_standards`` and appends the rows to ``county_year``.
 
-What "passes" means inside the model: every criterion the model can judge is met. Items
-the model does not simulate (training funding, certificates, special-education funding,
-quality monitoring, social recognition, the veto items ...) are "not assessed" and treated
-as met; how many there are is reported (``n_items_not_assessed_compulsory``), so a
-reader sees the verdict's basis. Eligibility is modelled: all 8 counties passed basic
-balance (基本均衡) more than 3 years before 2023 (standards.md A).
+What the verdict metrics mean inside the model: ``passes_compulsory_standard`` is 1 when no
+criterion the model judges failed. Items the model does not simulate (training funding,
+certificates, special-education funding, quality monitoring, social recognition, admission
+by exam, key schools ...) are "not assessed", never met: their number is reported
+(``n_items_not_assessed_compulsory``) and the plan scorecard shows a county-count target
+resting on them as "not assessed", a third state beside met and not met
+(``sim.standards.targets``). The items the model computes, and how, are in
+``sim.measure.guarantees``; their values are recorded as ``item_<id>`` metrics.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CITY
+from sim.measure.guarantees import county_items
 from sim.standards.evaluator import CompulsoryEvaluation, evaluate_compulsory
 from sim.standards.preschool import PreschoolEvaluation, evaluate_preschool
 from sim.standards.spec import LEVELS
@@ -100,8 +103,12 @@ def compulsory_metrics(ev: CompulsoryEvaluation, counties: list[str]) -> tuple[l
 def preschool_metrics(ev: PreschoolEvaluation, counties: list[str]) -> tuple[list[str], list[np.ndarray]]:
     """Per-county arrays of the preschool verdict and its five core rates."""
     idx, found = _take(ev.county_names, counties)
-    names = ["passes_preschool_standard", "n_criteria_failed_preschool"]
-    values = [np.where(found, ev.core_pass[idx], 0.0), np.where(found, ev.n_failed[idx], np.nan)]
+    names = ["passes_preschool_standard", "n_criteria_failed_preschool", "n_items_not_assessed_preschool"]
+    values = [
+        np.where(found, ev.core_pass[idx], 0.0),
+        np.where(found, ev.n_failed[idx], np.nan),
+        np.where(found, ev.n_not_assessed[idx], np.nan),
+    ]
     for metric, ind in PRESCHOOL_METRICS.items():
         names.append(metric)
         values.append(np.where(found, ev.values[ind][idx], np.nan))
@@ -162,58 +169,40 @@ def preschool_counts_from_metrics(sums: Mapping[str, np.ndarray], counties: list
     return pd.DataFrame(data)
 
 
-def model_county_items(model: Any, sums: Mapping[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """The county items the model can compute, per county; the rest stay "not assessed".
+def model_county_items(
+    model: Any, sums: Mapping[str, np.ndarray], year: int | None = None
+) -> dict[str, dict[str, float]]:
+    """The county items the model computes from simulated state (``sim.measure.guarantees``).
 
-    * ``basic_balance_3y``: true for all 8 counties (standards.md A).
-    * ``salary_parity``: this year's teacher pay ÷ civil servants' pay (``model.policy``).
-    * ``rotation_rate`` / ``backbone_share_of_rotating``: the model's realised rotation if it
-      records one (``rotation_rate_realised``), else this year's policy values.
-    * ``junior_retention``: three years of this year's junior dropout probability (as in
-      ``sim.processes.enrolment``), the left-behind extra weighted by the county's left-behind share.
+    Items it cannot compute are absent, so the evaluator reports them "not assessed"; a
+    NaN (nothing to measure in a county this year) is "not assessed" too.
     """
-    counties = list(model.counties)
-    nc = len(counties)
-    cfg = model.config
-
-    def per_county(value: Any) -> np.ndarray:
-        arr = np.asarray(value, dtype=float)
-        return np.full(nc, float(arr)) if arr.ndim == 0 else arr[:nc]
-
-    policy = model.policy  # this year's lever-set knobs (sim.processes.policy)
-    realised_rate, realised_backbone = model.rotation_rate_realised, model.rotation_backbone_share_realised
-    rotation = per_county(policy.rotation_rate if realised_rate is None else realised_rate)
-    backbone = per_county(policy.rotation_backbone_share if realised_backbone is None else realised_backbone)
-    salary = per_county(policy.salary_parity)
-    dropout_factor = per_county(policy.dropout_factor)
-    en = cfg.enrolment
-    students = np.asarray(sums.get("n_students", np.ones(nc)), dtype=float)[:nc]
-    left = np.asarray(sums.get("n_left_behind_students", np.zeros(nc)), dtype=float)[:nc]
-    lb_share = np.divide(left, students, out=np.zeros(nc), where=students > 0)
-    # sim.processes.enrolment: yearly p = (junior_dropout + extra × left_behind) × dropout_factor
-    yearly = (en.junior_dropout + lb_share * en.left_behind_dropout_extra) * dropout_factor
-    retention = (1.0 - yearly) ** 3
+    year = model.year if year is None else year
+    items = county_items(model, sums, year)
     return {
-        county: {
-            "basic_balance_3y": 1.0,
-            "salary_parity": salary[i],
-            "rotation_rate": rotation[i],
-            "backbone_share_of_rotating": backbone[i],
-            "junior_retention": retention[i],
-        }
-        for i, county in enumerate(counties)
+        county: {name: float(values[i]) for name, values in items.items()}
+        for i, county in enumerate(model.counties)
     }
 
 
 def record_standards(
     model: Any, sums: Mapping[str, np.ndarray], schools: pd.DataFrame, year: int
 ) -> pd.DataFrame:
-    """Evaluate the model's year: the tidy rows to append to ``county_year``."""
+    """Evaluate the model's year: the tidy rows to append to ``county_year``.
+
+    Besides the verdicts, each computed county item is recorded as ``item_<id>``, so a
+    reader sees the value behind every guarantee verdict.
+    """
     counties = list(model.counties)
-    return standards_metrics(
+    items = model_county_items(model, sums, year)
+    names = list(next(iter(items.values()))) if items else []
+    values = [np.array([items[c][n] for c in counties]) for n in names]
+    verdicts = standards_metrics(
         schools,
         year,
         counties,
-        county_items=model_county_items(model, sums),
+        county_items=items,
         preschool_counts=preschool_counts_from_metrics(sums, counties),
     )
+    items_rows = _tidy(year, [f"item_{n}" for n in names], counties, values)
+    return pd.concat([verdicts, items_rows], ignore_index=True)

@@ -29,6 +29,7 @@ from sim.world.population import (
     PRIMARY,
     SENIOR_GENERAL,
     SPECIAL,
+    STAGE_NAMES,
     VOCATIONAL,
     Population,
 )
@@ -45,6 +46,7 @@ STAGE_TYPES: dict[int, tuple[str, ...]] = {
     VOCATIONAL: ("vocational",),
     SPECIAL: ("special",),
 }
+ADMISSION_FLOWS = (PRIMARY, JUNIOR)  # stages whose admissions are counted by catchment and choice
 TOP_DECILE = 0.1  # the 中考 top students whose outflow the plan worries about (evidence.md)
 
 
@@ -174,6 +176,10 @@ def assign(
         got = admit_where_free(school, best, wants, _spare(model, who, used), ids, draws)
         school[got] = best[got]
         model.flows.add("new_choice_transfers", county[got])
+        if stage in ADMISSION_FLOWS:  # the standard's nearby-enrolment and school-choice items
+            model.flows.add(f"new_choice_admissions_{STAGE_NAMES[stage]}", county[got])
+    if stage in ADMISSION_FLOWS:
+        model.flows.add(f"new_admissions_{STAGE_NAMES[stage]}", county)
     pop.stage[who] = stage
     pop.school[who] = school
     if used is not None:
@@ -217,6 +223,7 @@ def step(model: QingyuanModel, year: int) -> None:
     # -- exits and dropout --------------------------------------------------------------
     drop = dropouts(model, draws, age)
     flows.add("new_dropouts", pop.county[drop])
+    model.junior_cohorts.drop(pop, drop & (pop.stage == JUNIOR))
 
     free_final_year(model, year, age, draws)
 
@@ -277,12 +284,14 @@ def step(model: QingyuanModel, year: int) -> None:
     for stage in STAGE_TYPES:
         assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, draws, used)
     pop.needs_school[:] = False
+    model.junior_cohorts.enter(pop, to_jun)
     top_outflow(model, to_gen, draws)
 
-    entered = ~enrolled_before & (pop.stage != NOT_ENROLLED)
-    left = enrolled_before & (pop.stage == NOT_ENROLLED)
+    # counted by event (the transitions above), never from the before/after difference: a
+    # pupil lost inside placement then breaks the students' identity instead of hiding in it
+    entered = ~enrolled_before & (to_pre | to_pri | special_entry | to_jun | to_gen | to_voc)
     flows.add("new_student_entrants", pop.county[entered])
-    flows.add("new_student_leavers", pop.county[left])
+    flows.add("new_student_leavers", pop.county[leave & enrolled_before])
     boarding.update_boarding(model, year)
 
 

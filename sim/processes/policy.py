@@ -23,7 +23,7 @@ class PolicyState:
     n_counties: int
     n_schools: int
     config: Config
-    salary_parity: np.ndarray = field(init=False)  # teacher pay / civil servants' pay
+    pay_topup_yuan: np.ndarray = field(init=False)  # yuan a year on top of public compulsory teachers' pay
     hiring_budget_share: np.ndarray = field(init=False)
     rotation_rate: np.ndarray = field(init=False)
     rotation_backbone_share: np.ndarray = field(init=False)
@@ -36,6 +36,8 @@ class PolicyState:
     left_behind_gap_factor: np.ndarray = field(init=False)  # × the left-behind achievement gap
     choice_factor: np.ndarray = field(init=False)  # × quality-seeking share (education ecology)
     quality_boost: np.ndarray = field(init=False)  # per school, SD added to the quality target
+    school_training_places: np.ndarray = field(init=False)  # per school, places levers fund there
+    school_directed_places: np.ndarray = field(init=False)  # per school, directed hires levers send
     # road km beyond which a pupil may board (a boarding lever may change the rule per county);
     # long commutes are still measured against the config's enrolment.boarding_distance_km
     boarding_distance_km: np.ndarray = field(init=False)
@@ -47,7 +49,7 @@ class PolicyState:
         """Back to the status quo for a new year (``n_schools`` may have grown)."""
         wp, nc = self.config.workforce, self.n_counties
         self.n_schools = n_schools
-        self.salary_parity = np.full(nc, wp.salary_parity)
+        self.pay_topup_yuan = np.zeros(nc)
         self.hiring_budget_share = np.full(nc, wp.hiring_budget_share)
         self.rotation_rate = np.full(nc, wp.rotation_rate)
         self.rotation_backbone_share = np.full(nc, wp.rotation_backbone_share)
@@ -60,4 +62,6 @@ class PolicyState:
         self.left_behind_gap_factor = np.ones(nc)
         self.choice_factor = np.ones(nc)
         self.quality_boost = np.zeros(n_schools)
+        self.school_training_places = np.zeros(n_schools)
+        self.school_directed_places = np.zeros(n_schools)
         self.boarding_distance_km = np.full(nc, self.config.enrolment.boarding_distance_km)

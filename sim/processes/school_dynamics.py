@@ -29,7 +29,8 @@ W_TEACHERS, W_RESOURCES, W_PEERS = 0.6, 0.3, 0.3
 # AEJ Applied, H), so a backbone title raised by training moves quality only a little (L).
 DEGREE_WEIGHT = 2.0
 BACKBONE_WEIGHT = 1.0
-CLASS_SIZE_PENALTY = -0.03  # SD for a large class (CEPS, M; evidence.md)
+CLASS_SIZE_PENALTY = -0.03  # SD gap of a pupil in a large class (CEPS, M; evidence.md): a level
+# difference between pupils, so it enters the AR(1) like the left-behind gap and settles there
 EARLY_BOARDING_PENALTY = -0.05  # SD a year for boarders in grades 1-3 (direction H, size L)
 
 
@@ -68,6 +69,7 @@ def form_classes(model: QingyuanModel, year: int) -> None:
     model.school_large_classes = np.where(large, classes, 0).sum(axis=1).astype(np.int64)
     model.school_max_class = np.ceil(size).max(axis=1).astype(np.int64)
     model.school_by_grade = by_grade
+    model.school_large_by_grade = large  # (school, grade) cells whose classes are oversized
     model.school_compliant_classes = np.where(~large, classes, 0).sum(axis=1).astype(np.int64)
 
 
@@ -124,15 +126,18 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
     rho = model.config.schools.achievement_persistence
     idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
     school = pop.school[idx]
+    age = pop.age(year)[idx]
     # school and county terms are computed once per school and county, then gathered (float32)
-    per_school = (1 - rho) * (s.quality - model.quality_mean_2022) + CLASS_SIZE_PENALTY * (
-        model.school_large_classes > 0
-    )
+    per_school = (1 - rho) * (s.quality - model.quality_mean_2022)
     gap = (1 - rho) * LEFT_BEHIND_GAP * model.policy.left_behind_gap_factor
     new = pop.achievement[idx] * np.float32(rho)
     new += per_school.astype(np.float32)[school]
     new += np.where(pop.left_behind[idx], gap.astype(np.float32)[pop.county[idx]], np.float32(0))
-    young = pop.boarding[idx] & (pop.age(year)[idx] - 5 <= 3)
+    # only pupils whose own grade's classes are oversized (大班额) carry the class-size gap; level
+    # gaps enter with (1 - rho) like quality, so a pupil who stays settles at the gap itself
+    large = model.school_large_by_grade[school, grade_index(age)]
+    new += np.float32((1 - rho) * CLASS_SIZE_PENALTY) * large
+    young = pop.boarding[idx] & (age - 5 <= 3)
     new += np.float32(EARLY_BOARDING_PENALTY) * young
     new += np.float32(np.sqrt(1 - rho**2) * 0.6) * model.crn.normal("achievement", year, pop.id[idx])
     pop.achievement[idx] = new

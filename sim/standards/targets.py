@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sim.core.inputs import STRICT, describe_validation_error, read_toml
 from sim.core.names import CITY
 
-TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "note")
+TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "status", "note")
+MET, NOT_MET, NOT_ASSESSED = "met", "not met", "not assessed"
 
 
 class Target(BaseModel):
@@ -33,6 +34,9 @@ class Target(BaseModel):
     metric: str
     county: str | None = None
     count_counties: bool = False
+    # per-county count of the standard's items the verdict could not assess: a target whose
+    # value reaches the threshold only through counties with such items is "not assessed"
+    not_assessed_metric: str | None = None
     threshold: float
     deadline: int = Field(ge=2023, le=2050)
     source: str
@@ -67,12 +71,30 @@ def _sustained(flags: pd.DataFrame, years: np.ndarray, sustain_years: int) -> pd
     return held.sum(axis=1).reindex(years).fillna(0.0)
 
 
+def _status(cy: pd.DataFrame, t: Target, years: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Met, not met, or not assessed: reaching the threshold on unassessed items is not "met"."""
+    reached = values >= t.threshold
+    status = np.where(reached, MET, NOT_MET).astype(object)
+    if t.not_assessed_metric is None or not len(years):
+        return status
+    na = cy[(cy["metric"] == t.not_assessed_metric) & (cy["county"] != CITY)]
+    if na.empty:  # the table does not say what was assessed: it cannot say "met" either
+        return np.where(reached, NOT_ASSESSED, NOT_MET).astype(object)
+    any_na = (na.groupby("year")["value"].max().reindex(years).fillna(1.0) > 0).to_numpy()
+    return np.where(reached & any_na, NOT_ASSESSED, status).astype(object)
+
+
 def plan_scorecard(
     county_year: pd.DataFrame,
     sustain_years: int = 1,
     targets: tuple[Target, ...] | None = None,
 ) -> pd.DataFrame:
-    """Per year and target: ``value, threshold, met`` (value ≥ threshold) and a ``note``.
+    """Per year and target: ``value, threshold``, a three-state ``status`` and a ``note``.
+
+    ``status`` is "met" (value ≥ threshold), "not met", or "not assessed" when the value
+    reaches the threshold but the counties' verdicts rest on items the model could not
+    assess (the target's ``not_assessed_metric`` > 0): never counted as met. ``met`` is
+    ``status == "met"``.
 
     Counties count toward the "counties passing" targets when their 0/1 metric
     (``passes_compulsory_standard`` / ``passes_preschool_standard``) has been 1 in each of
@@ -99,6 +121,7 @@ def plan_scorecard(
                 note = f"no rows for {t.county}; counted as 0"
             value = scope.groupby("year")["value"].sum().reindex(years).fillna(0.0)
         values = value.to_numpy(float) if len(years) else np.zeros(0)
+        status = _status(cy, t, years, values)
         frames.append(
             pd.DataFrame(
                 {
@@ -106,7 +129,8 @@ def plan_scorecard(
                     "target": t.id,
                     "value": values,
                     "threshold": float(t.threshold),
-                    "met": values >= t.threshold,
+                    "met": status == MET,
+                    "status": status,
                     "note": note,
                 }
             )

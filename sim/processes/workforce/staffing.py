@@ -2,7 +2,7 @@
 
 1. **Leave.** Retirement at the statutory age (``sim.processes.workforce.retirement``: the 2025 reform), then
    attrition out of the system, higher in rural and remote schools and falling as teacher
-   pay approaches local civil servants' (``policy.salary_parity``).
+   pay approaches local civil servants' (simulated pay, ``sim.processes.workforce.pay``).
 2. **Closures.** Teachers of closed schools follow their pupils (``model.merge_target``).
 3. **A year on.** Years at the school and of rural service grow; directed service
    commitments run down; rotations that have run their length end and teachers go home.
@@ -33,6 +33,7 @@ import numpy as np
 from sim.core.columns import count_by, rank_within_groups
 from sim.core.names import TYPE_CODES
 from sim.processes.workforce import rotation, training
+from sim.processes.workforce.pay import county_parity
 from sim.processes.workforce.retirement import retirement_age_months, retiring_by
 from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.teachers import (
@@ -88,7 +89,7 @@ FLOWS: tuple[str, ...] = (
 
 
 POLICY_BOUNDS = {
-    "salary_parity": (0.0, 1.5),
+    "pay_topup_yuan": (0.0, 1e6),
     "hiring_budget_share": (0.0, 1.0),
     "rotation_rate": (0.0, 1.0),
     "rotation_backbone_share": (0.0, 1.0),
@@ -170,15 +171,15 @@ def school_remoteness(model: QingyuanModel) -> np.ndarray:
 def leaving_propensity(model: QingyuanModel, base: float) -> np.ndarray:
     """Per-teacher yearly propensity of rural teachers to leave or move away (0 if urban).
 
-    ``base`` scaled by the pay gap with civil servants (this year's ``salary_parity`` of
-    the county), by remoteness, by the village factor, and reduced during a directed
-    service commitment.
+    ``base`` scaled by the pay gap with civil servants (the county's simulated teacher pay
+    ÷ civil servants' pay, ``sim.processes.workforce.pay``), by remoteness, by the village
+    factor, and reduced during a directed service commitment.
     """
     t, s, wp = model.teachers, model.schools, model.config.workforce
     school = t.school
     county = s.county[school]
     tier = s.tier[school]
-    pay = np.exp(-wp.pay_elasticity * (model.policy.salary_parity[county] - PARITY_REFERENCE))
+    pay = np.exp(-wp.pay_elasticity * (county_parity(model)[county] - PARITY_REFERENCE))
     remote = school_remoteness(model)[school]
     village = np.where(tier == VILLAGE, VILLAGE_ATTRITION_FACTOR, 1.0)
     committed = np.where(t.commitment_years_left > 0, wp.directed_attrition_factor, 1.0)
@@ -330,23 +331,29 @@ def transfers_from_rural(model: QingyuanModel, year: int, rng: np.random.Generat
 
 
 def hire_directed(model: QingyuanModel, year: int, rng: np.random.Generator) -> None:
-    """Directed (定向) graduates fill rural compulsory vacancies, outside the hiring budget.
+    """Directed (定向) graduates fill vacancies, outside the hiring budget.
 
-    Each county receives ``policy.directed_places`` a year (fractions carried by a
-    random draw); they go to the largest rural gaps first, fill PE/art shortages with
-    trained specialists, and owe ``directed_service_years`` at a rural school.
+    Places a lever names for a school (``policy.school_directed_places``, fractions carried
+    by a random draw) go to that school's vacant posts. Each county's own
+    ``policy.directed_places`` go to the largest rural compulsory gaps left. Both fill PE/art
+    shortages with trained specialists first, and the hires owe ``directed_service_years``.
     """
     t, s, wp = model.teachers, model.schools, model.config.workforce
     places = model.policy.directed_places
-    if not (places > 0).any():
+    named = model.policy.school_directed_places[: len(s)]
+    if not (places > 0).any() and not (named > 0).any():
         return
     rural_compulsory = s.is_open & (s.tier != URBAN) & np.isin(school_levels(s), COMPULSORY)
-    vac = np.where(rural_compulsory, requested(model), 0)
+    vac = np.where(rural_compulsory | (s.is_open & (named > 0)), requested(model), 0)
     slot_school, pe_art = slots_of(vac, pe_art_deficit(model))
-    county = s.county[slot_school]
+    order = np.arange(len(slot_school))  # PE/art posts come first within a school
+    n_named = np.floor(named + rng.random(len(named))).astype(np.int64)
+    take = rank_within_groups(slot_school, order) < n_named[slot_school]
+    rest = np.flatnonzero(~take & rural_compulsory[slot_school])
+    county = s.county[slot_school[rest]]
     n_places = np.floor(places + rng.random(len(places))).astype(np.int64)
-    rank = rank_within_groups(county, rng.random(len(slot_school)) - vac[slot_school])
-    take = rank < n_places[county]
+    rank = rank_within_groups(county, rng.random(len(rest)) - vac[slot_school[rest]])
+    take[rest[rank < n_places[county]]] = True
     school = slot_school[take].astype(np.int32)
     model.flows.add("new_directed_hires", s.county[school])
     if len(school) == 0:

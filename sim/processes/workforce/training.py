@@ -1,8 +1,10 @@
 """Training and promotion: backbone status, degree upgrades and senior posts.
 
-Each county offers ``policy.training_places`` places per teacher a year (the rural
-teacher development lever raises it). Places go at random to teachers under 55 who can
-still advance (below city backbone level or without 本科). Then, for every teacher:
+Each county offers ``policy.training_places`` places per teacher a year; levers fund places
+for the teachers of the schools they name (``policy.school_training_places``: rural schools
+for rural teacher development, paired high schools for county high-school support). Places
+go at random to teachers under 55 who can still advance (below city backbone level or
+without 本科). Then, for every teacher:
 
 * **Backbone ladder** (none → school → county → city or higher): each year a teacher of
   28+ rises one level with ``backbone_promotion`` (half that for the first and last
@@ -56,17 +58,23 @@ def trainees(model: QingyuanModel, year: int) -> np.ndarray:
     """Mask of teachers given a training place this year.
 
     Each county's places (``training_places`` × its teachers) are spread evenly over its
-    teachers who can still advance: each gets one with probability places ÷ candidates,
-    so the number trained varies binomially around the places offered.
+    teachers who can still advance; places a lever funds for a school
+    (``policy.school_training_places``) go to that school's teachers who can advance. Each
+    candidate gets a place with probability places ÷ candidates, so the number trained
+    varies binomially around the places offered.
     """
     t, s = model.teachers, model.schools
     county = s.county[t.school].astype(np.int64)
-    nc = len(model.counties)
+    nc, n_s = len(model.counties), len(s)
     places = model.policy.training_places * np.bincount(county, minlength=nc)
     can_gain = (t.age(year) < TRAINING_MAX_AGE) & ((t.backbone < CITY_BACKBONE) | (t.degree < BENKE))
     candidates = np.bincount(county[can_gain], minlength=nc)
-    p = np.minimum(np.divide(places, candidates, out=np.zeros(nc), where=candidates > 0), 1.0)
-    return can_gain & (model.crn.uniform("training", year, t.id) < p[county])
+    p = np.divide(places, candidates, out=np.zeros(nc), where=candidates > 0)
+    at_school = np.bincount(t.school[can_gain], minlength=n_s)
+    named = model.policy.school_training_places[:n_s]
+    p_school = np.divide(named, at_school, out=np.zeros(n_s), where=at_school > 0)
+    chance = np.minimum(p[county] + p_school[t.school], 1.0)
+    return can_gain & (model.crn.uniform("training", year, t.id) < chance)
 
 
 def promote_titles(model: QingyuanModel) -> np.ndarray:
