@@ -44,7 +44,7 @@ def lever(model: QingyuanModel, spec: dict):
 def test_zhongkao_sends_the_higher_achievers_to_general_school(fresh):
     pop = fresh.pop
     entering = pop.stage == JUNIOR
-    stage = split_general_vocational(pop, entering, 0.6, np.random.default_rng(3))
+    stage = split_general_vocational(pop, entering, 0.6, fresh.crn.at(2023))
     ach = pop.achievement[entering]
     general, vocational = ach[stage == SENIOR_GENERAL], ach[stage == VOCATIONAL]
     assert len(general) == pytest.approx(0.6 * entering.sum(), abs=1)
@@ -174,7 +174,7 @@ def test_households_move_up_the_settlement_ladder():
     model.aggregate.step(True)  # this year's rural-to-urban rate
     tier_before = geo.place_tier[model.pop.place].copy()
     n = len(model.pop)
-    demography.migrate(model, 2023)
+    demography.migrate(model, 2023, np.zeros(n, dtype=bool))
     tier_after = geo.place_tier[model.pop.place[:n]]
     up = tier_after < tier_before  # URBAN < TOWN < VILLAGE
     assert URBAN < TOWN < VILLAGE

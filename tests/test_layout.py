@@ -31,6 +31,15 @@ def test_top_level_of_the_package_holds_few_modules():
     assert len(modules) <= MAX_TOP_LEVEL_MODULES, modules
 
 
+def test_no_function_is_longer_than_the_limit():
+    long = [
+        f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, node in _functions()
+        if node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not long, long
+
+
 def test_no_reader_guesses_whether_model_state_exists():
     pattern = re.compile(r"getattr\(\s*model\s*,")
     guesses = [

@@ -62,7 +62,7 @@ def test_lever_training_places_go_to_the_schools_it_names(fresh):
     staff = np.bincount(t.school, minlength=len(s))
     named = int(np.argmax(staff))
     fresh.policy.school_training_places[named] = staff[named]  # a place for each of its teachers
-    trained = training.trainees(fresh, 2023, np.random.default_rng(1))
+    trained = training.trainees(fresh, 2023)
     assert trained.sum() > 0 and (t.school[trained] == named).all()
 
 
@@ -88,6 +88,7 @@ def test_directed_hires_go_to_the_schools_the_lever_names(fresh):
     fresh.policy.directed_places[:] = 0.0
     fresh.policy.school_directed_places[target] = 2.0
     before = len(fresh.teachers)
+    fresh.request_teachers(2023)  # schools ask the county for their vacancies (School agents)
     staffing.hire_directed(fresh, 2023, np.random.default_rng(1))
     new = fresh.teachers.school[before:]
     assert len(new) == min(2, vac[target]) and (new == target).all()

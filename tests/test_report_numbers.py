@@ -67,13 +67,26 @@ def city_total(run: Path, metric: str) -> float:
     return float(cy[(cy["metric"] == metric) & (cy["county"] == CITY)]["value"].sum())
 
 
+def rewrite(d: Path, *, county_year: pd.DataFrame | None = None, levers: list | None = None) -> Path:
+    """Write a fixture run folder again with a changed table or levers (checksums renewed)."""
+    from sim.core.rundir import write_run_folder
+
+    manifest = json.loads((d / "manifest.json").read_text("utf-8"))
+    tables = {n: pd.read_parquet(d / f"{n}.parquet") for n in ("county_year", "school_year", "targets")
+              if (d / f"{n}.parquet").exists()}
+    if county_year is not None:
+        tables["county_year"] = county_year
+    if levers is not None:
+        manifest["config"]["levers"] = levers
+    for key in ("files", "sha256"):
+        manifest.pop(key, None)
+    return write_run_folder(d, tables, manifest)
+
+
 def write_plan(out: Path) -> Path:
     d = fx.write_run(out, name="plan", levers=("layout_optimisation", "teacher_rotation"),
                      lever_boost=1.0)
-    manifest = json.loads((d / "manifest.json").read_text("utf-8"))
-    manifest["config"]["levers"] = PLAN_LEVERS
-    (d / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
-    return d
+    return rewrite(d, levers=PLAN_LEVERS)
 
 
 def write_baseline(out: Path) -> Path:
@@ -83,9 +96,7 @@ def write_baseline(out: Path) -> Path:
     zero = cy[cy["metric"] == "n_teachers"].assign(value=0.0)
     extra = [zero.assign(metric=m) for m in ("cost_yuan", "cost_yuan_layout_optimisation",
                                                "cost_yuan_group_schooling")]
-    pd.concat([cy, *extra], ignore_index=True).to_parquet(d / "county_year.parquet",
-                                                          index=False)
-    return d
+    return rewrite(d, county_year=pd.concat([cy, *extra], ignore_index=True))
 
 
 @pytest.fixture(scope="module")

@@ -215,10 +215,16 @@ class Session:
             self.step(tick)
 
 
+# the scorecard's three-state status (sim.standards.targets) in the app's words
+STATUS_VERDICT = {"met": PASS, "not met": FAIL, "not assessed": NOT_ASSESSED}
+
+
 def verdict(met: Any, note: str = "") -> str:
-    """pass / fail / not assessed from a scorecard cell (bool, NaN, or a word)."""
+    """pass / fail / not assessed from a scorecard cell (a status word, bool or NaN)."""
     if isinstance(met, str):
         word = met.strip().lower()
+        if word in STATUS_VERDICT:
+            return STATUS_VERDICT[word]
         return word if word in (PASS, FAIL, NOT_ASSESSED) else NOT_ASSESSED
     if met is None or (isinstance(met, float) and math.isnan(met)) or "missing" in str(note):
         return NOT_ASSESSED
@@ -235,8 +241,8 @@ def scorecard(session: Session) -> pd.DataFrame:
     for (_, s), (_, b) in zip(sc[sc.year == year].iterrows(), bl[bl.year == year].iterrows(), strict=True):
         rows.append({
             "目标 target": lbl.target(s["target"], "zh"),
-            "方案 scenario": f"{s['value']:g} · {VERDICT_WORDS[verdict(s['met'], s.get('note', ''))]}",
-            "基线 baseline": f"{b['value']:g} · {VERDICT_WORDS[verdict(b['met'], b.get('note', ''))]}",
+            "方案 scenario": f"{s['value']:g} · {VERDICT_WORDS[verdict(s.get('status', s['met']))]}",
+            "基线 baseline": f"{b['value']:g} · {VERDICT_WORDS[verdict(b.get('status', b['met']))]}",
         })
     return pd.DataFrame(rows)
 

@@ -31,6 +31,7 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose errors are one ``error:`` line and exit code 2, like bad input."""
 
     def error(self, message: str) -> NoReturn:
+        """Bad arguments are bad input: one line and exit code 2, like every other input error."""
         self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 

@@ -209,6 +209,7 @@ class SpecOverrides:
     counties: list[str] | None = None
 
     def active(self) -> dict[str, Any]:
+        """The levers this scenario runs with, after only_levers/drop_levers."""
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
@@ -235,6 +236,7 @@ class Experiment:
 
     @property
     def spec_hash(self) -> str:
+        """A digest of everything that decides the runs, so a resume never mixes two experiments."""
         return hashlib.sha256(self.text.encode()).hexdigest()
 
     @property
@@ -252,6 +254,7 @@ class Experiment:
 
     @property
     def design(self) -> DesignSpec:
+        """The design section (kind, samples, parameters) of the spec."""
         return self.model.design
 
 

@@ -36,6 +36,7 @@ PALETTE = (
 )
 PASS_COLOUR = "#1a9850"
 FAIL_COLOUR = "#d73027"
+NOT_ASSESSED_COLOUR = "#969696"  # grey: neither pass nor fail (what the model cannot compute)
 THRESHOLD_STYLE = {"color": "#444444", "linestyle": "--", "linewidth": 1.2}
 
 
@@ -144,6 +145,7 @@ def ordered_counties(names: Iterable[str], *, city: bool = True) -> list[str]:
 
 
 def metrics_of(cy: pd.DataFrame) -> set[str]:
+    """The metric names a county_year table holds."""
     return set(cy["metric"].unique()) if len(cy) else set()
 
 
@@ -244,6 +246,7 @@ class CompactFormatter(Formatter):
         return 1.0, ""
 
     def format_ticks(self, values: list[float]) -> list[str]:
+        """Tick labels in the axis's unit and language (亿元/万元 under zh)."""
         if not len(values):
             return []
         div, suffix = self._scale(max(abs(v) for v in values))
@@ -253,6 +256,7 @@ class CompactFormatter(Formatter):
         return [self._text(v, div, suffix, dec) for v in values]
 
     def __call__(self, x: float, pos: int | None = None) -> str:
+        """One tick label (matplotlib's formatter protocol)."""
         div, suffix = self._scale(abs(x))
         return self._text(x, div, suffix, 1 if div > 1 else 0)
 
@@ -283,6 +287,7 @@ def note(ax, text: str) -> None:
 
 
 def missing_note(metric: str, lang: str) -> str:
+    """The sentence a figure shows when a run has no values for ``metric``."""
     return f"缺少指标 {metric}" if lang == "zh" else f"metric {metric} missing"
 
 

@@ -250,14 +250,17 @@ def county(name: str, lang: str = "en", *, short: bool = True) -> str:
 
 
 def stage(name: str, lang: str = "en") -> str:
+    """A school stage's label in ``lang``."""
     return _pair(STAGE_NAMES.get(name, (name, name.replace("_", " "))), lang)
 
 
 def tier(name: str, lang: str = "en") -> str:
+    """An urban/town/village tier's label in ``lang``."""
     return _pair(TIER_NAMES.get(name, (name, name)), lang)
 
 
 def indicator(name: str, lang: str = "en") -> str:
+    """A standard indicator's short label in ``lang``."""
     return _pair(INDICATOR_NAMES.get(name, (name, name)), lang)
 
 
@@ -268,10 +271,12 @@ def indicator_short(name: str, lang: str = "en") -> str:
 
 
 def level(name: str, lang: str = "en") -> str:
+    """A school level's label in ``lang``."""
     return _pair(LEVEL_NAMES.get(name, (name, name)), lang)
 
 
 def lever(name: str, lang: str = "en") -> str:
+    """A lever type's name in ``lang`` (the plan's own words under zh)."""
     return _pair(LEVER_NAMES.get(name, (name, name.replace("_", " "))), lang)
 
 

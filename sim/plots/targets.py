@@ -14,6 +14,7 @@ from sim.config import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     FAIL_COLOUR,
+    NOT_ASSESSED_COLOUR,
     PALETTE,
     PASS_COLOUR,
     THRESHOLD_STYLE,
@@ -75,10 +76,14 @@ def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
         for ax, name in zip(axes, names, strict=True):
             t = targets[targets["target"] == name].sort_values("year")
             ax.plot(t["year"], t["value"], color="#0072B2", linewidth=1.5, zorder=2)
-            met = t["met"].astype(bool).to_numpy()
+            status = t["status"] if "status" in t.columns else t["met"].map({True: "met", False: "not met"})
+            met = (status == "met").to_numpy()
+            open_ = (status == "not assessed").to_numpy()
             ax.scatter(t["year"][met], t["value"][met], color=PASS_COLOUR, zorder=3, s=22)
-            ax.scatter(t["year"][~met], t["value"][~met], facecolor="white",
+            ax.scatter(t["year"][~met & ~open_], t["value"][~met & ~open_], facecolor="white",
                        edgecolor=FAIL_COLOUR, zorder=3, s=22)
+            ax.scatter(t["year"][open_], t["value"][open_], color=NOT_ASSESSED_COLOUR, marker="s",
+                       zorder=3, s=22)
             ax.step(t["year"], t["threshold"], where="mid", **THRESHOLD_STYLE)
             ax.set_title(_wrap(lbl.target(name, lang)))
             year_axis(ax)
@@ -89,9 +94,13 @@ def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
                    markeredgecolor=PASS_COLOUR),
             Line2D([], [], color="#0072B2", marker="o", markerfacecolor="white",
                    markeredgecolor=FAIL_COLOUR),
+            Line2D([], [], color="#0072B2", marker="s", markerfacecolor=NOT_ASSESSED_COLOUR,
+                   markeredgecolor=NOT_ASSESSED_COLOUR),
             Line2D([], [], **THRESHOLD_STYLE),
         ]
         legend_below(fig, handles, [tr(lang, "达成", "met"), tr(lang, "未达成", "not met"),
+                                    tr(lang, "未评估(部分项目模型无法计算)",
+                                       "not assessed (items the model cannot compute)"),
                                     tr(lang, "目标值", "target")])
         fig.suptitle(tr(lang, "规划目标逐年记分", "Plan targets year by year"))
         return fig

@@ -209,6 +209,28 @@ def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, draws: Dra
     model.flows.add("new_free_final_year_joiners", pop.county[joins])
 
 
+def entries(
+    model: QingyuanModel, draws: Draws, age: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of children entering preschool, primary, a special school and junior school.
+
+    Preschool at 3-5 for families who chose it; primary at 6 (and any child of primary age
+    not yet in school); a share of special-needs entrants to a special school instead; every
+    primary pupil reaching 12 moves up to junior school.
+    """
+    pop = model.pop
+    at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
+    to_pre = at3 & pop.attends_preschool
+    at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
+    late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
+    to_pri = at6 | late6
+    candidates = np.flatnonzero(to_pri & pop.special_needs)
+    special_entry = happens(draws, "special-entry", pop, candidates, model.calib.special_school_share)
+    to_pri &= ~special_entry
+    to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
+    return to_pre, to_pri, special_entry, to_jun
+
+
 def step(model: QingyuanModel, year: int) -> None:
     """Run the enrolment phase for ``year`` (after demography, before school dynamics)."""
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
@@ -228,20 +250,7 @@ def step(model: QingyuanModel, year: int) -> None:
     free_final_year(model, year, age, draws)
 
     # -- transitions ------------------------------------------------------------------
-    at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
-    to_pre = at3 & pop.attends_preschool
-    at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
-    late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
-    to_pri = at6 | late6
-    special_entry = happens(
-        draws,
-        "special-entry",
-        pop,
-        np.flatnonzero(to_pri & pop.special_needs),
-        model.calib.special_school_share,
-    )
-    to_pri &= ~special_entry
-    to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
+    to_pre, to_pri, special_entry, to_jun = entries(model, draws, age)
     finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
     fin = np.flatnonzero(finishing)
     cont = happens(
@@ -268,14 +277,8 @@ def step(model: QingyuanModel, year: int) -> None:
     to_voc = senior_stage == VOCATIONAL
 
     new_stage = pop.stage.copy()
-    for mask, stage in (
-        (to_pre, PRESCHOOL),
-        (to_pri, PRIMARY),
-        (special_entry, SPECIAL),
-        (to_jun, JUNIOR),
-        (to_gen, SENIOR_GENERAL),
-        (to_voc, VOCATIONAL),
-    ):
+    moves = ((to_pre, PRESCHOOL), (to_pri, PRIMARY), (special_entry, SPECIAL), (to_jun, JUNIOR))
+    for mask, stage in (*moves, (to_gen, SENIOR_GENERAL), (to_voc, VOCATIONAL)):
         new_stage[mask] = stage
     # entrants, and pupils who moved house or lost their school, get a school of their stage
     placing = (new_stage != pop.stage) | (relocate & ~leave)

@@ -183,6 +183,7 @@ def reading_guide(lang: str, kind: str) -> str:
 
 
 def section_titles(lang: str) -> dict[str, str]:
+    """Section titles of a report in ``lang``."""
     return {
         "summary": tr(lang, "摘要", "Summary"),
         "targets": tr(lang, "规划目标与国家标准", "Plan targets and national standards"),
@@ -233,6 +234,7 @@ def provenance_section(meta: dict[str, Any], path: Path, lang: str, title: str,
 
 def run_sections(run: RunData, fig_dir: Path, lang: str, formats: tuple[str, ...] = FORMATS,
                  dpi: int = DPI) -> tuple[str, str, list[Section]]:
+    """The sections of a single run's report, with figures written to ``fig_dir``."""
     titles = section_titles(lang)
     cy = run.county_year
     years = sorted(cy["year"].unique())
@@ -409,6 +411,7 @@ def experiment_effects(exp: ExperimentData, lang: str, fig_dir: Path,
 def experiment_sections(exp: ExperimentData, fig_dir: Path, lang: str,
                         formats: tuple[str, ...] = FORMATS, dpi: int = DPI,
                         metrics: list[str] | None = None) -> tuple[str, str, list[Section]]:
+    """The sections of an experiment's report: outcomes with bands, probabilities, sensitivity."""
     titles = section_titles(lang)
     ref = exp.reference_scenario
     cy = exp.median_county_year(ref)

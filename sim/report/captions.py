@@ -40,6 +40,7 @@ def _span(s: pd.Series) -> tuple[int, int, float, float]:
 
 
 def enrolment_stage(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the enrolment-by-stage figure, its numbers from ``cy``."""
     metrics = [f"n_students_{s}" for s in STAGES if f"n_students_{s}" in metrics_of(cy)]
     total = sum(city_series(cy, m) for m in metrics)
     y0, y1, a, b = _span(total)
@@ -50,6 +51,7 @@ def enrolment_stage(cy: pd.DataFrame, lang: str) -> str:
 
 
 def enrolment_tier(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the enrolment-by-tier figure, its numbers from ``cy``."""
     base = tr(lang, "按城区、镇区、乡村堆叠的在校生。",
               "Students stacked by tier (county seat, town, village). ")
     tiered = cy[cy["metric"].isin([f"n_students_{s}_{t}" for s in STAGES for t in TIERS])
@@ -68,6 +70,7 @@ def enrolment_tier(cy: pd.DataFrame, lang: str) -> str:
 
 
 def demography(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the births and population figure, its numbers from ``cy``."""
     y0, y1, a, b = _span(city_series(cy, "new_births"))
     text = tr(lang, f"全市出生 {y0}年 {a:,.0f} → {y1}年 {b:,.0f}{_paren(change(a, b), 'zh')}",
               f"City births: {a:,.0f} in {y0} → {b:,.0f} in {y1}{_paren(change(a, b))}")
@@ -88,6 +91,7 @@ def demography(cy: pd.DataFrame, lang: str) -> str:
 
 
 def teacher_stock(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the teacher stock figure, its numbers from ``cy``."""
     y0, y1, a, b = _span(city_series(cy, "n_teachers"))
     if "n_teacher_posts" not in metrics_of(cy):
         return _teacher_stock_vacancies(cy, lang, (y0, y1, a, b))
@@ -137,6 +141,7 @@ def _teacher_stock_vacancies(cy: pd.DataFrame, lang: str,
 
 
 def teacher_flows(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the teacher flows figure (retirements, attrition, hires)."""
     parts = []
     for m in ("new_hires", "new_retirements", "new_attrition"):
         if m in metrics_of(cy):
@@ -150,6 +155,7 @@ def teacher_flows(cy: pd.DataFrame, lang: str) -> str:
 
 
 def teacher_shortage(school_year: pd.DataFrame, lang: str) -> str:
+    """Caption of the teacher shortage figure, from the per-school table."""
     year = int(school_year["year"].max())
     s = shortage_by_tier(school_year, year)
     tot = s.groupby("column")["shortage"].sum()
@@ -164,6 +170,7 @@ def teacher_shortage(school_year: pd.DataFrame, lang: str) -> str:
 
 
 def cv(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the difference-coefficient figure, its numbers from ``cy``."""
     table = scorecard_table(cy)
     cvs = table[table["metric"].str.startswith("cv_")]
     year = int(table["year"].iloc[0])
@@ -181,6 +188,7 @@ def cv(cy: pd.DataFrame, lang: str) -> str:
 
 
 def pass_share(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the share-of-schools-passing figure, its numbers from ``cy``."""
     cy = with_derived(cy)
     parts = []
     year = None
@@ -207,6 +215,7 @@ def pass_share(cy: pd.DataFrame, lang: str) -> str:
 
 
 def heatmap(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the criteria heat map, its numbers from ``cy``."""
     table = scorecard_table(cy)
     year = int(table["year"].iloc[0])
     per = table.groupby("county")["passes"].agg(["sum", "size"])
@@ -230,6 +239,7 @@ def heatmap(cy: pd.DataFrame, lang: str) -> str:
 
 
 def targets(t: pd.DataFrame, lang: str) -> str:
+    """Caption of the plan scorecard figure (ties and 'none passes' worded as such)."""
     skip = unmeasured_targets(t)
     t = t[~t["target"].isin(list(skip))]
     year = int(t["year"].max())
@@ -247,6 +257,7 @@ def targets(t: pd.DataFrame, lang: str) -> str:
 
 
 def targets_by_scenario(t: pd.DataFrame, lang: str) -> str:
+    """Caption of the scorecard across scenarios."""
     year = plan_year(t["year"])
     n = t["target"].nunique()
     scen = list(dict.fromkeys(t["scenario"]))
@@ -287,6 +298,7 @@ def _identical_targets(t: pd.DataFrame, lang: str) -> str:
 
 
 def counties_pass(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the counties-passing figure, its numbers from ``cy``."""
     table = counties_passing(cy)
     year = plan_year(table["year"])
     parts = []
@@ -302,6 +314,7 @@ def counties_pass(cy: pd.DataFrame, lang: str) -> str:
 
 
 def lever_cost(cy: pd.DataFrame, lang: str) -> str:
+    """Caption of the lever cost figure (each lever type's cost once)."""
     have = metrics_of(cy)
     per = [m for m in have if m.startswith("cost_yuan_")]
     if per:
@@ -325,6 +338,7 @@ def lever_cost(cy: pd.DataFrame, lang: str) -> str:
 
 def bands(metrics: list[str], lang: str, replicated: bool,
           table: pd.DataFrame | None = None) -> str:
+    """Caption of an outcome-band figure."""
     names = join([lbl.metric(m, lang) for m in metrics], lang)
     if replicated:
         text = tr(lang, f"全市{names}:各情景的中位数(线)与10–90%区间(阴影);虚线为标准或目标。",
@@ -348,6 +362,7 @@ def bands(metrics: list[str], lang: str, replicated: bool,
 
 
 def probability(tp: pd.DataFrame, lang: str) -> str:
+    """Caption of the target-probability figure, its numbers from ``tp``."""
     year = plan_year(tp["year"])
     sub = tp[tp["year"] == year].reset_index(drop=True)
     head = tr(lang, "跨重复运行的达成概率。", "Probability across replicates of meeting each "
@@ -366,6 +381,7 @@ def probability(tp: pd.DataFrame, lang: str) -> str:
 
 def cost_attainment(points: pd.DataFrame, lang: str, what: str, *,
                     percent: bool = False) -> str:
+    """Caption of the cost-against-attainment figure."""
     head = tr(lang, f"横轴为累计政策成本,纵轴为{what}。",
               f"Cumulative lever cost (x) against {what} (y). ")
     att = points["attainment"]

@@ -333,6 +333,7 @@ def summary_section(scenarios: list[Scenario], lang: str) -> Section:
 
 
 def standards_section(scenarios: list[Scenario], lang: str) -> Section:
+    """Each scenario's verdicts on both standards, side by side."""
     std = Section("standards", tr(lang, "各县达标情况", "Standards per county"))
     header, rows = standards_table(scenarios, lang)
     if any(cell != "–" for row in rows for cell in row[1:]):

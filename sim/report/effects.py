@@ -57,6 +57,7 @@ class Effect:
 
     @property
     def difference(self) -> float:
+        """Scenario minus reference."""
         return self.value - self.reference
 
 

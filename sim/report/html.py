@@ -94,25 +94,30 @@ class Section:
     css_class: str = ""
 
     def p(self, text: str) -> Section:
+        """Add a paragraph."""
         self.blocks.append(("p", text))
         return self
 
     def ul(self, items: list[str]) -> Section:
+        """Add a bulleted list."""
         if items:
             self.blocks.append(("ul", list(items)))
         return self
 
     def table(self, header: list[str], rows: list[list[str]]) -> Section:
+        """Add a table (cells escaped)."""
         if rows:
             self.blocks.append(("table", (header, rows)))
         return self
 
 
 def esc(text: object) -> str:
+    """HTML-escaped text."""
     return html.escape(str(text), quote=True)
 
 
 def data_uri(png: bytes) -> str:
+    """A PNG as a data URI, so the report is one file to forward."""
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 

@@ -44,11 +44,13 @@ class RunData:
 
     @property
     def config(self) -> dict[str, Any]:
+        """The run's resolved config from its manifest."""
         cfg = self.manifest.get("config")
         return cfg if isinstance(cfg, dict) else {}
 
     @property
     def levers(self) -> list[dict[str, Any]]:
+        """The run's levers with every default, from its manifest."""
         levers = self.config.get("levers") or self.manifest.get("levers") or []
         return [lv for lv in levers if isinstance(lv, dict)]
 
@@ -81,6 +83,7 @@ class ExperimentData:
 
     @property
     def scenarios(self) -> list[str]:
+        """The experiment's scenario names."""
         for table in (self.bands, self.target_probability, self.runs):
             if table is not None and "scenario" in table.columns and len(table):
                 return [str(s) for s in dict.fromkeys(table["scenario"])]
@@ -181,6 +184,16 @@ def detect_kind(path: str | Path) -> str:
     )
 
 
+def target_status(targets: pd.DataFrame) -> pd.Series:
+    """The three-state verdict per row: met, not met or not assessed (issue 12).
+
+    Runs written before the scorecard had a ``status`` column carry only ``met``.
+    """
+    if "status" in targets.columns:
+        return targets["status"].astype(str)
+    return pd.Series(["met" if m else "not met" for m in targets["met"].astype(bool)], index=targets.index)
+
+
 def load_run(path: str | Path) -> RunData:
     """Load a run directory, refusing one whose tables do not match its manifest's checksums."""
     path = Path(path)
@@ -191,7 +204,7 @@ def load_run(path: str | Path) -> RunData:
     targets = _optional(path / "targets.parquet", TARGET_COLUMNS)
     if targets is not None:
         targets = targets.assign(
-            year=targets["year"].astype(int), met=targets["met"].astype(bool)
+            year=targets["year"].astype(int), met=targets["met"].astype(bool), status=target_status(targets)
         )
     manifest = _read_json(path / "manifest.json")
     cfg = manifest.get("config") if isinstance(manifest.get("config"), dict) else {}

@@ -31,6 +31,7 @@ def plan_year(years: pd.Series | list[int]) -> int:
 
 
 def pct(p: float) -> str:
+    """A probability as a percentage for text."""
     return f"{100 * p:.0f}%"
 
 
@@ -50,12 +51,14 @@ def join(items: list[str], lang: str) -> str:
 
 
 def change(first: float, last: float) -> str:
+    """The relative change from ``first`` to ``last`` as signed percent text."""
     if not first or math.isnan(first) or math.isnan(last):
         return ""
     return f"{100 * (last - first) / abs(first):+.0f}%".replace("-", "−")
 
 
 def city_series(cy: pd.DataFrame, metric: str) -> pd.Series:
+    """A city-wide metric by year."""
     sub = cy[(cy["metric"] == metric) & (cy["county"] == CITY)]
     if not len(sub):
         sub = cy[cy["metric"] == metric].groupby("year", as_index=False)["value"].sum()
@@ -110,7 +113,12 @@ def target_lines(targets: pd.DataFrame | None, cy: pd.DataFrame, lang: str) -> l
             early = deadline is not None and year < deadline
             when = tr(lang, f"{year}年(期限{deadline}年,尚未模拟到)" if early else f"{year}年",
                       f"in {year} (deadline {deadline} not simulated)" if early else f"in {year}")
-            if bool(r["met"]):
+            if str(r.get("status", "")) == "not assessed":
+                out.append(tr(lang, f"? {name_}:{when}未评估(值 {val},目标 {thr}):模型能计算的项目均达标,"
+                                    "其余项目模型无法计算,不能判定达成。",
+                              f"? {name_}: not assessed {when} (value {val}, target {thr}): every item the "
+                              "model computes passes, the rest it cannot compute, so it is not called met."))
+            elif bool(r["met"]):
                 out.append(tr(lang, f"{OK} {name_}:{when}达成(值 {val},目标 {thr}),"
                                     f"首次达成于{first}年。",
                               f"{OK} {name_}: met {when} (value {val}, target {thr}); "
@@ -414,6 +422,7 @@ def sensitivity_warnings(sens: pd.DataFrame | None, lang: str) -> list[str]:
 
 
 def prim_lines(prim: pd.DataFrame | None, lang: str) -> list[str]:
+    """PRIM boxes as sentences: which ranges of which inputs decide a target."""
     if prim is None or not len(prim):
         return []
     out = []

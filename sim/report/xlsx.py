@@ -18,7 +18,7 @@ from sim.plots.common import MissingMetricError, ordered_counties, tr
 from sim.plots.criteria import BY_METRIC
 from sim.plots.standards import scorecard_table
 from sim.report import summary as sm
-from sim.report.load import ExperimentData, RunData
+from sim.report.load import ExperimentData, RunData, target_status
 
 KEY_METRICS = ("n_students_preschool", "n_students_primary", "n_students_junior",
                "n_teachers", "n_vacancies", "students_per_teacher_primary", "n_large_classes",
@@ -46,7 +46,14 @@ def scorecard_sheet(cy: pd.DataFrame, lang: str) -> pd.DataFrame | None:
     })
 
 
+STATUS_WORDS = {
+    "zh": {"met": "达成", "not met": "未达成", "not assessed": "未评估"},
+    "en": {"met": "met", "not met": "not met", "not assessed": "not assessed"},
+}
+
+
 def targets_sheet(targets: pd.DataFrame | None, lang: str) -> pd.DataFrame | None:
+    """The targets table as a sheet with readable headers in ``lang``."""
     if targets is None or not len(targets):
         return None
     return pd.DataFrame({
@@ -54,8 +61,7 @@ def targets_sheet(targets: pd.DataFrame | None, lang: str) -> pd.DataFrame | Non
         tr(lang, "年份", "year"): targets["year"].astype(int),
         tr(lang, "值", "value"): targets["value"].astype(float),
         tr(lang, "目标值", "threshold"): targets["threshold"].astype(float),
-        tr(lang, "达成", "met"): [tr(lang, "是" if m else "否", "yes" if m else "no")
-                                  for m in targets["met"].astype(bool)],
+        tr(lang, "达成", "status"): [STATUS_WORDS[lang][s] for s in target_status(targets)],
     })
 
 
@@ -76,11 +82,13 @@ def county_sheet(cy: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def lever_sheet(run: RunData, lang: str) -> pd.DataFrame:
+    """Each lever of the run with its settings, as a sheet."""
     return pd.DataFrame({tr(lang, "政策杠杆", "lever"): sm.lever_lines(run.levers,
                                                                       run.county_year, lang)})
 
 
 def run_sheets(run: RunData, lang: str) -> dict[str, pd.DataFrame | None]:
+    """The sheets of a run's workbook: scorecard, targets, county metrics, levers."""
     return {tr(lang, "达标记分卡", "scorecard"): scorecard_sheet(run.county_year, lang),
             tr(lang, "规划目标", "targets"): targets_sheet(run.targets, lang),
             tr(lang, "各县指标", "county metrics"): county_sheet(run.county_year, lang),
@@ -88,6 +96,7 @@ def run_sheets(run: RunData, lang: str) -> dict[str, pd.DataFrame | None]:
 
 
 def experiment_sheets(exp: ExperimentData, lang: str) -> dict[str, pd.DataFrame | None]:
+    """The sheets of an experiment's workbook: runs, outcomes, bands, probabilities."""
     out: dict[str, pd.DataFrame | None] = {}
     tp = exp.target_probability
     if tp is not None and len(tp):
