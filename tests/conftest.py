@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from sim.config import Config
+from sim.levers import build_levers
 from sim.model import QingyuanModel
 
 SMALL = ["连南瑶族自治县", "连山壮族瑶族自治县"]
+LN = "连南瑶族自治县"
 
 
 def small_config(**overrides) -> Config:
@@ -30,6 +32,20 @@ def city_model() -> QingyuanModel:
     model = QingyuanModel(Config())
     model.run(2023)
     return model
+
+
+@pytest.fixture()
+def fresh() -> QingyuanModel:
+    """连南 alone in its 2022 state: a new model for each test that changes it."""
+    return QingyuanModel(small_config(counties=[LN], until=2023))
+
+
+def lever(model: QingyuanModel, spec: dict):
+    """Build, set up and return one lever on ``model``, with this year's knobs at the status quo."""
+    (lv,) = build_levers([spec], model.config, "test")
+    lv.setup(model)
+    model.policy.reset(len(model.schools))
+    return lv
 
 
 def metric(model_or_frame, name: str, county: str = "全市"):

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.levers import build_levers
 from sim.model import QingyuanModel
 from sim.processes import demography, enrolment, school_dynamics
 from sim.processes.school_dynamics import class_demand
@@ -24,21 +23,7 @@ from sim.world.geography import TOWN, URBAN, VILLAGE
 from sim.world.population import JUNIOR, SENIOR_GENERAL, VOCATIONAL
 from sim.world.schools import LARGE_CLASS_LIMIT
 from sim.world.teachers import BENKE, COUNTY_BACKBONE
-from tests.conftest import metric, small_config
-
-LN = "连南瑶族自治县"
-
-
-@pytest.fixture()
-def fresh() -> QingyuanModel:
-    return QingyuanModel(small_config(counties=[LN], until=2023))
-
-
-def lever(model: QingyuanModel, spec: dict):
-    (lv,) = build_levers([spec], model.config, "test")
-    lv.setup(model)
-    model.policy.reset(len(model.schools))
-    return lv
+from tests.conftest import LN, lever, metric, small_config
 
 
 def test_zhongkao_sends_the_higher_achievers_to_general_school(fresh):

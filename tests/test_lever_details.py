@@ -18,21 +18,7 @@ from sim.model import QingyuanModel
 from sim.processes import demography
 from sim.world.population import PRIMARY
 from sim.world.schools import PRIMARY_TYPES
-from tests.conftest import small_config
-
-LN = "连南瑶族自治县"
-
-
-@pytest.fixture()
-def fresh() -> QingyuanModel:
-    return QingyuanModel(small_config(counties=[LN], until=2023))
-
-
-def lever(model: QingyuanModel, spec: dict):
-    (lv,) = build_levers([spec], model.config, "test")
-    lv.setup(model)
-    model.policy.reset(len(model.schools))
-    return lv
+from tests.conftest import LN, lever, small_config
 
 
 def test_boarding_demand_counts_only_pupils_of_boarding_age(fresh):
