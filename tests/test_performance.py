@@ -150,6 +150,17 @@ def test_help_and_evaluate_do_not_import_mesa_the_model_or_plotting():
     assert "mesa" in _heavy_modules_after(["--help"], preamble="import sim.model\n")
 
 
+def test_the_report_does_not_import_mesa_or_the_model():
+    """A report reads Parquet: importing it must not pay for Mesa or the model's layers (~1 s)."""
+    code = (
+        "import sys, sim.report.build, sim.report.compare\n"
+        "print(sorted(m for m in sys.modules if m == 'mesa' or m.split('.')[:2] in "
+        "(['sim', 'model'], ['sim', 'world'], ['sim', 'processes'], ['sim', 'scenario'])))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == []
+
+
 def test_beds_go_to_the_farthest_eligible_pupils_of_each_school(small_model):
     """update_boarding's shortcut (rank only where pupils outnumber beds) = ranking everyone."""
     from sim.core.columns import rank_within_groups

@@ -119,3 +119,13 @@ SCHOOL_YEAR_COLUMNS: tuple[str, ...] = (
     "quality",
     "mean_achievement",
 )
+
+# county_year metric → the preschool standard's indicator it feeds (sim.measure.standards_hook);
+# the report's criteria read it too, without importing the model's layers
+PRESCHOOL_METRICS: dict[str, str] = {
+    "gross_enrolment_rate_preschool": "gross_enrolment",
+    "puhui_coverage_rate": "puhui_coverage",
+    "public_share_preschool": "public_share",
+    "children_per_teacher_preschool": "children_per_teacher",
+    "class_compliance_rate_preschool": "class_compliance",
+}

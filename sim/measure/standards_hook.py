@@ -24,19 +24,11 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CITY
+from sim.core.names import PRESCHOOL_METRICS
 from sim.measure.guarantees import county_items
 from sim.standards.evaluator import CompulsoryEvaluation, evaluate_compulsory
 from sim.standards.preschool import PreschoolEvaluation, evaluate_preschool
 from sim.standards.spec import LEVELS
-
-# county_year metric name → preschool indicator id
-PRESCHOOL_METRICS: dict[str, str] = {
-    "gross_enrolment_rate_preschool": "gross_enrolment",
-    "puhui_coverage_rate": "puhui_coverage",
-    "public_share_preschool": "public_share",
-    "children_per_teacher_preschool": "children_per_teacher",
-    "class_compliance_rate_preschool": "class_compliance",
-}
 
 # county_year metric (from sim.measure.county) → preschool input column
 PRESCHOOL_INPUTS: dict[str, str] = {

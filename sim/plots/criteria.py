@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.measure.standards_hook import PRESCHOOL_METRICS
+from sim.core.names import PRESCHOOL_METRICS
 from sim.plots import labels as lbl
 from sim.standards.spec import LEVELS, load_compulsory, load_preschool
 from sim.standards.targets import TARGETS
