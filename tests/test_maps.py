@@ -86,3 +86,23 @@ def test_standards_map_of_a_run_names_the_passing_counties(small_model):
     with pytest.raises(MissingMetricError):
         standards_map(cy[cy.metric != "passes_preschool_standard"])
     assert np.isfinite(last.value).all()
+
+
+def test_a_pass_with_items_left_unassessed_is_not_assessed_on_the_map():
+    """A county passing every computed item but with items the model cannot compute is grey, not green."""
+    import pandas as pd
+
+    from sim.plots.maps import county_values
+
+    rows = [
+        (2027, "连南瑶族自治县", "passes_preschool_standard", 1.0),
+        (2027, "连山壮族瑶族自治县", "passes_preschool_standard", 1.0),
+        (2027, "连州市", "passes_preschool_standard", 0.0),
+        (2027, "连南瑶族自治县", "n_items_not_assessed_preschool", 2.0),
+        (2027, "连山壮族瑶族自治县", "n_items_not_assessed_preschool", 0.0),
+        (2027, "连州市", "n_items_not_assessed_preschool", 2.0),
+    ]
+    cy = pd.DataFrame(rows, columns=["year", "county", "metric", "value"])
+    values, year = county_values(cy, "passes_preschool_standard")
+    assert year == 2027 and values["连山壮族瑶族自治县"] == 1.0 and values["连州市"] == 0.0
+    assert values["连南瑶族自治县"] != values["连南瑶族自治县"]  # NaN: not assessed

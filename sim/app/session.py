@@ -20,6 +20,7 @@ from sim.levers import REGISTRY, build_levers
 from sim.levers.base import LeverParams
 from sim.model import QingyuanModel
 from sim.plots import labels as lbl
+from sim.plots import maps
 from sim.scenario import load_config
 
 BASELINE_NAME = "baseline (built-in)"
@@ -256,13 +257,18 @@ def county_verdicts(session: Session) -> pd.DataFrame:
     session.build()
     year = session.year
     sc, bl = _at(session.scenario.county_year(), year), _at(session.baseline.county_year(), year)
+    # a pass on computed items with items left open is "not assessed" (sim.plots.maps.county_values)
+    values = {
+        (metric, label): maps.county_values(cy, metric, year)[0]
+        for metric, _, _ in STANDARD_METRICS
+        for label, cy in (("方案 scenario", sc), ("基线 baseline", bl))
+    }
     rows = []
     for county in session.config.counties:
         row = {"县 county": lbl.county(county, "zh")}
         for metric, zh, en in STANDARD_METRICS:
-            for label, cy in (("方案 scenario", sc), ("基线 baseline", bl)):
-                v = cy[(cy.county == county) & (cy.metric == metric)]["value"]
-                met = float(v.iloc[0]) if len(v) else float("nan")
+            for label in ("方案 scenario", "基线 baseline"):
+                met = values[(metric, label)].get(county, float("nan"))
                 row[f"{zh} {en} · {label}"] = VERDICT_WORDS[verdict(met if math.isnan(met) else met >= 0.5)]
         rows.append(row)
     return pd.DataFrame(rows)

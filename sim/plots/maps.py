@@ -162,9 +162,14 @@ def standards_map_caption(cy: pd.DataFrame, *, year: int | None = None, lang: st
     parts = []
     for metric, zh, en in STANDARDS:
         values, yr = county_values(cy, metric, year)
+        sep = "、" if lang == "zh" else ", "
         passing = [county_name(c, lang) for c, v in values.items() if np.isfinite(v) and v >= 0.5]
-        names = ("、" if lang == "zh" else ", ").join(passing) or tr(lang, "无", "none")
-        parts.append(f"{tr(lang, zh, en)}: {names}")
+        unassessed = [county_name(c, lang) for c, v in values.items() if not np.isfinite(v)]
+        names = sep.join(passing) or tr(lang, "无", "none")
+        part = f"{tr(lang, zh, en)}: {names}"
+        if unassessed:
+            part += tr(lang, f"(未评估:{sep.join(unassessed)})", f" (not assessed: {sep.join(unassessed)})")
+        parts.append(part)
     head = tr(lang, f"{yr}年各县达标情况(绿色达标,红色未达标,灰色未评估或未模拟)。",
               f"County verdicts in {yr} (green pass, red fail, grey not assessed or not simulated). ")
     return head + "; ".join(parts)
@@ -175,14 +180,33 @@ def _not_simulated_note(fig: Figure, values: Mapping[str, float], lang: str) -> 
         fig.text(0.01, 0.01, tr(lang, "灰色：本次未模拟", "grey: not simulated in this run"), fontsize=7)
 
 
+# a county that passes every item the model computes but has items it cannot compute is
+# "not assessed" (NaN), as the plan scorecard says (sim.standards.targets, not_assessed_metric)
+NOT_ASSESSED_COUNTS = {
+    "passes_compulsory_standard": "n_items_not_assessed_compulsory",
+    "passes_preschool_standard": "n_items_not_assessed_preschool",
+}
+
+
 def county_values(cy: pd.DataFrame, metric: str, year: int | None = None) -> tuple[dict[str, float], int]:
-    """One metric per simulated county at ``year`` (default: the last year) from ``county_year``."""
+    """One metric per simulated county at ``year`` (default: the last year) from ``county_year``.
+
+    For a standard's verdict, a pass on the computed items with items left unassessed is NaN
+    (not assessed), never a pass.
+    """
     sub = cy[(cy["metric"] == metric) & cy["county"].isin(COUNTIES)]
     if sub.empty:
         raise MissingMetricError(metric)
     year = int(sub["year"].max()) if year is None else int(year)
     at = sub[sub["year"] == year]
-    return {str(c): float(v) for c, v in zip(at["county"], at["value"], strict=True)}, year
+    values = {str(c): float(v) for c, v in zip(at["county"], at["value"], strict=True)}
+    open_metric = NOT_ASSESSED_COUNTS.get(metric)
+    if open_metric is not None:
+        opened = cy[(cy["metric"] == open_metric) & (cy["year"] == year)]
+        for c, n in zip(opened["county"], opened["value"], strict=True):
+            if str(c) in values and values[str(c)] >= 0.5 and n > 0:
+                values[str(c)] = float("nan")
+    return values, year
 
 
 def county_map(cy: pd.DataFrame, metric: str, *, year: int | None = None, lang: str = "en") -> Figure:
