@@ -145,7 +145,8 @@ def test_arrivals_settle_mostly_in_county_seats():
     assert set(np.unique(tier)) <= {0, 1}
 
 
-def test_mean_quality_2022_is_enrolment_weighted(fresh):
+def test_mean_quality_2022_is_enrolment_weighted():
+    fresh = QingyuanModel(small_config(counties=[LN], until=2023))  # built here: the model's set-up is tested
     w = fresh.school_students.astype(float)
     assert fresh.quality_mean_2022 == pytest.approx(np.average(fresh.schools.quality, weights=w))
     assert abs(fresh.quality_mean_2022 - fresh.schools.quality.mean()) > 1e-6
@@ -166,6 +167,9 @@ def test_a_malformed_lever_entry_names_its_source():
     with pytest.raises(InputError) as err:
         build_levers([{"not_type": 1}], small_config(), "my.toml")
     assert "my.toml" in str(err.value) and "levers[0]" in str(err.value)
+    with pytest.raises(InputError) as err:  # an entry that is not a table at all
+        build_levers([{"type": "boarding_expansion"}, "boarding_expansion"], small_config(), "my.toml")
+    assert "my.toml" in str(err.value) and "levers[1]" in str(err.value)
 
 
 def test_a_one_pupil_school_still_has_a_post(fresh):
