@@ -146,7 +146,10 @@ def test_arrivals_settle_mostly_in_county_seats():
 
 
 def test_mean_quality_2022_is_enrolment_weighted():
-    fresh = QingyuanModel(small_config(counties=[LN], until=2023))  # built here: the model's set-up is tested
+    from sim.world import cache
+
+    cache.clear()  # the 2022 world is built here, not taken from the per-process cache
+    fresh = QingyuanModel(small_config(counties=[LN], until=2023))
     w = fresh.school_students.astype(float)
     assert fresh.quality_mean_2022 == pytest.approx(np.average(fresh.schools.quality, weights=w))
     assert abs(fresh.quality_mean_2022 - fresh.schools.quality.mean()) > 1e-6
