@@ -176,6 +176,19 @@ def test_small_teaching_points_are_excluded():
     assert crit(ok, "A", "per_school_rule", "junior")["status"] == "not assessed"
 
 
+def test_teaching_point_flags_given_as_numbers_exclude_the_same_schools():
+    # a users' CSV may hold the flag as 1/0: 1 is a teaching point, 0 is not
+    bad = dict.fromkeys(THR["primary"], 0.0)
+    rows = [
+        school("A", "main", primary=800, teaching_point=0),
+        school("A", "tp49", primary=49, ratio=bad, teaching_point=1),
+        school("A", "small_not_tp", primary=30, ratio=bad, teaching_point=0),
+    ]
+    ev = evaluate_compulsory(pd.DataFrame(rows))
+    assert list(ev.excluded["school"]) == ["tp49"]
+    assert set(ev.schools["school"]) == {"main", "small_not_tp"}
+
+
 def test_combined_school_is_split_by_weights():
     row = school("A", "nine_year", primary=100, junior=0)
     row["students_junior"] = 100
@@ -315,6 +328,17 @@ def test_gaps_report_shortfall_and_failing_schools():
     assert bb["shortfall"] == pytest.approx(1.0)  # 200 pupils need 2 backbone, have 1
     assert bb["n_schools_failing"] == 1
     assert ev.counties.iloc[0]["status"] == "fails"
+
+
+def test_criteria_table_units_and_gaps_of_a_passing_county():
+    # the table users read: yes/no items say so, and a met size item has no gap (0, not missing)
+    rows = [dict(r, max_class_size=40) for r in passing_county()]
+    ev = evaluate_compulsory(pd.DataFrame(rows), full_county_data())
+    flags = [i.id for i in STD.items if i.op in ("true", "false")]
+    assert flags and all(crit(ev, "甲县", i)["unit"] == "yes/no" for i in flags)
+    for name in ("school_size", "class_size"):
+        gap = crit(ev, "甲县", name)["gap"]
+        assert gap is not None and float(gap) == 0.0
 
 
 def test_threshold_change_is_a_data_edit(tmp_path: Path):
