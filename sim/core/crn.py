@@ -26,7 +26,8 @@ import zlib
 
 import numpy as np
 
-_U = np.uint32
+from sim.core import kernels
+
 _SCALE = np.float32(2.0**-24)
 _SECOND_UNIFORM = 1 << 20  # draw-number bit of a normal's second uniform
 
@@ -38,35 +39,23 @@ def process_key(seed: int, process: str, year: int, draw: int = 0) -> tuple[int,
     return int(k[0]), int(k[1])
 
 
-def _mix(x: np.ndarray) -> None:
-    """lowbias32, in place on a uint32 array."""
-    x ^= x >> _U(16)
-    x *= _U(0x7FEB352D)
-    x ^= x >> _U(15)
-    x *= _U(0x846CA68B)
-    x ^= x >> _U(16)
-
-
 def hash_ids(key: tuple[int, int], ids: np.ndarray) -> np.ndarray:
-    """32 random bits per id under ``key`` (uint32): the generator itself."""
-    ids = np.asarray(ids, dtype=np.int64)
-    x = (ids >> 32).astype(np.uint32)  # creation year, kind and county bits
-    x *= _U(0x9E3779B9)  # spread them over the word before they meet the sequence bits
-    x ^= ids.astype(np.uint32)
-    x ^= _U(key[0])
-    _mix(x)
-    x ^= _U(key[1])
-    _mix(x)
-    return x
+    """32 random bits per id under ``key`` (uint32): the generator itself.
+
+    The id's high word (creation year, kind, county) is spread by the golden-ratio constant
+    and xored with its low word, then two keyed ``lowbias32`` rounds follow; the loop is
+    compiled (``sim.core.kernels``) and ``tests/test_kernels.py`` holds the numpy reference.
+    """
+    return kernels.hash_ids(_as_ids(ids), np.uint64(key[0]), np.uint64(key[1]))
 
 
 def uniforms_for_key(key: tuple[int, int], ids: np.ndarray) -> np.ndarray:
     """float32 uniforms in [0, 1) for ``ids`` (any order, repeats allowed) under ``key``."""
-    x = hash_ids(key, ids)
-    x >>= _U(8)
-    out = x.astype(np.float32)
-    out *= _SCALE
-    return out
+    return kernels.uniforms(_as_ids(ids), np.uint64(key[0]), np.uint64(key[1]))
+
+
+def _as_ids(ids: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(ids, dtype=np.int64)
 
 
 class CRN:
@@ -91,7 +80,9 @@ class CRN:
         """Mask: each id's uniform is below the probability ``p`` (integer compare, no floats)."""
         if p >= 1.0:
             return np.ones(len(ids), dtype=bool)
-        return hash_ids(self.key(process, year), ids) < _U(max(p, 0.0) * 2.0**32)
+        k0, k1 = self.key(process, year)
+        threshold = np.uint64(int(max(p, 0.0) * 2.0**32))
+        return kernels.below(_as_ids(ids), np.uint64(k0), np.uint64(k1), threshold)
 
     def normal(self, process: str, year: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """One standard normal per id: Box-Muller on two of its uniforms (float32)."""

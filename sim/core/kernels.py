@@ -1,0 +1,75 @@
+"""Compiled loops (numba) for the passes over a million rows that numpy cannot fuse.
+
+Why: the yearly step is a sequence of memory-bound numpy passes; an expression such as the
+per-id hash of ``sim.core.crn`` is ten of them (each reading and writing the whole array),
+where one loop that keeps the value in a register reads the ids once. Each kernel here is
+the loop form of a numpy expression that ``tests/test_kernels.py`` keeps beside it as the
+reference, and the tests require identical results (bit for bit for integers and for the
+float32 uniforms), so a kernel can only change speed, never an outcome.
+
+Kernels are compiled on first use and cached on disk (``cache=True``); a fresh checkout pays
+about half a second per kernel once.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_GOLDEN = np.uint64(0x9E3779B9)
+_M1 = np.uint64(0x7FEB352D)
+_M2 = np.uint64(0x846CA68B)
+_S15 = np.uint64(15)
+_S16 = np.uint64(16)
+_S32 = np.uint64(32)
+_SCALE = np.float32(2.0**-24)
+
+
+@numba.njit(inline="always")
+def _lowbias32(x: np.uint64) -> np.uint64:
+    """lowbias32 (Wellons 2018) on the low 32 bits of ``x`` (numba widens uint32 products)."""
+    x ^= x >> _S16
+    x = (x * _M1) & _MASK32
+    x ^= x >> _S15
+    x = (x * _M2) & _MASK32
+    x ^= x >> _S16
+    return x
+
+
+@numba.njit(inline="always")
+def _hash_one(v: np.int64, k0: np.uint64, k1: np.uint64) -> np.uint64:
+    u = np.uint64(v)
+    x = ((u >> _S32) * _GOLDEN) & _MASK32  # creation year, kind and county bits, spread
+    x ^= u & _MASK32
+    x ^= k0
+    x = _lowbias32(x)
+    x ^= k1
+    return _lowbias32(x)
+
+
+@numba.njit(cache=True, nogil=True)
+def hash_ids(ids: np.ndarray, k0: np.uint64, k1: np.uint64) -> np.ndarray:
+    """32 keyed random bits per id (uint32): ``sim.core.crn``'s generator."""
+    out = np.empty(ids.shape[0], dtype=np.uint32)
+    for i in range(ids.shape[0]):
+        out[i] = np.uint32(_hash_one(ids[i], k0, k1))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def uniforms(ids: np.ndarray, k0: np.uint64, k1: np.uint64) -> np.ndarray:
+    """float32 uniforms in [0, 1): the top 24 bits of each id's hash, scaled."""
+    out = np.empty(ids.shape[0], dtype=np.float32)
+    for i in range(ids.shape[0]):
+        out[i] = np.float32(_hash_one(ids[i], k0, k1) >> np.uint64(8)) * _SCALE
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def below(ids: np.ndarray, k0: np.uint64, k1: np.uint64, threshold: np.uint64) -> np.ndarray:
+    """Mask: each id's 32-bit hash is below ``threshold`` (a probability times 2**32)."""
+    out = np.empty(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        out[i] = _hash_one(ids[i], k0, k1) < threshold
+    return out

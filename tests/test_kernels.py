@@ -1,0 +1,74 @@
+"""Each compiled kernel (sim/core/kernels.py) equals its numpy reference, bit for bit.
+
+The references below are the numpy expressions the kernels replaced; a kernel that drifts
+from them (a wrong shift, a missing mask after a widened multiply, an off-by-one) changes
+every draw of the model, and these tests fail first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.core import crn, kernels
+
+_U = np.uint32
+
+
+def _mix_reference(x: np.ndarray) -> None:
+    x ^= x >> _U(16)
+    x *= _U(0x7FEB352D)
+    x ^= x >> _U(15)
+    x *= _U(0x846CA68B)
+    x ^= x >> _U(16)
+
+
+def hash_reference(key: tuple[int, int], ids: np.ndarray) -> np.ndarray:
+    """The numpy form of the per-id hash (uint32 arithmetic wraps as the kernel's masks do)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    x = (ids >> 32).astype(np.uint32)
+    x *= _U(0x9E3779B9)
+    x ^= ids.astype(np.uint32)
+    x ^= _U(key[0])
+    _mix_reference(x)
+    x ^= _U(key[1])
+    _mix_reference(x)
+    return x
+
+
+@pytest.fixture(scope="module")
+def ids() -> np.ndarray:
+    rng = np.random.default_rng(7)
+    years = rng.integers(0, 60, 20_000).astype(np.int64) << 32
+    return np.concatenate([crn.new_ids(2023, crn.BORN, 5, 1_000), years | rng.integers(0, 2**31, 20_000)])
+
+
+@pytest.mark.parametrize("key", [(0, 0), (1, 2), (0xFFFFFFFF, 0x80000001), crn.process_key(42, "deaths", 2024)])
+def test_hash_equals_the_numpy_reference(ids: np.ndarray, key: tuple[int, int]) -> None:
+    got = crn.hash_ids(key, ids)
+    assert got.dtype == np.uint32
+    np.testing.assert_array_equal(got, hash_reference(key, ids))
+
+
+def test_uniforms_are_the_top_24_bits_of_the_hash(ids: np.ndarray) -> None:
+    key = crn.process_key(3, "move-up", 2025)
+    expected = (hash_reference(key, ids) >> _U(8)).astype(np.float32) * np.float32(2.0**-24)
+    got = crn.uniforms_for_key(key, ids)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)
+    assert got.min() >= 0 and got.max() < 1
+
+
+@pytest.mark.parametrize("p", [0.0, 1e-5, 0.013, 0.5, 0.999999])
+def test_below_compares_the_hash_with_p_times_2_to_the_32(ids: np.ndarray, p: float) -> None:
+    draws = crn.CRN(11)
+    key = draws.key("out-of-city", 2026)
+    expected = hash_reference(key, ids) < _U(p * 2.0**32)
+    np.testing.assert_array_equal(draws.below("out-of-city", 2026, ids, p), expected)
+
+
+def test_kernels_accept_any_integer_ids_and_views() -> None:
+    ids = np.arange(0, 40, 2, dtype=np.int32)  # a strided int32 view is converted, not misread
+    key = (5, 9)
+    np.testing.assert_array_equal(crn.hash_ids(key, ids[::2]), hash_reference(key, ids[::2]))
+    assert kernels.hash_ids(np.empty(0, np.int64), np.uint64(1), np.uint64(2)).shape == (0,)
