@@ -72,3 +72,25 @@ def test_kernels_accept_any_integer_ids_and_views() -> None:
     key = (5, 9)
     np.testing.assert_array_equal(crn.hash_ids(key, ids[::2]), hash_reference(key, ids[::2]))
     assert kernels.hash_ids(np.empty(0, np.int64), np.uint64(1), np.uint64(2)).shape == (0,)
+
+
+def test_farthest_first_equals_ranking_by_distance_within_school() -> None:
+    """Beds go farthest first per school, ties in row order, all pupils where beds suffice."""
+    from sim.core.columns import rank_within_groups
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 50, 5_000).astype(np.int32)
+    distance = np.round(rng.uniform(0, 20, 5_000), 1)  # rounded: many ties
+    places = rng.integers(0, 150, 50).astype(np.int32)
+    expected = rank_within_groups(groups, -distance) < places[groups]
+    np.testing.assert_array_equal(kernels.farthest_first(groups, distance, places), expected)
+    assert expected.sum() < len(groups)  # some schools are short of beds: the ranking matters
+
+
+def test_pupil_distances_read_the_place_table() -> None:
+    table = np.arange(16, dtype=float).reshape(4, 4)
+    school = np.array([0, -1, 1, 1], dtype=np.int32)
+    place = np.array([3, 0, 2, 0], dtype=np.int32)
+    school_place = np.array([1, 3], dtype=np.int32)
+    got = kernels.pupil_distances(school, place, school_place, table)
+    np.testing.assert_array_equal(got, [table[3, 1], 0.0, table[2, 3], table[0, 3]])

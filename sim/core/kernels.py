@@ -73,3 +73,46 @@ def below(ids: np.ndarray, k0: np.uint64, k1: np.uint64, threshold: np.uint64) -
     for i in range(ids.shape[0]):
         out[i] = _hash_one(ids[i], k0, k1) < threshold
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pupil_distances(
+    school: np.ndarray, place: np.ndarray, school_place: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """Road km from each child's home to its school (0 when not enrolled): one gather a row."""
+    out = np.zeros(school.shape[0], dtype=np.float64)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if s >= 0:
+            out[i] = table[place[i], school_place[s]]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def farthest_first(groups: np.ndarray, distance: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Mask of the rows that get one of their group's ``places[g]``, farthest first.
+
+    Ties keep row order (a stable sort), as ``sim.core.columns.rank_within_groups`` on the
+    negated distance does; only groups with more rows than places need sorting at all.
+    """
+    n = groups.shape[0]
+    n_groups = places.shape[0]
+    size = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(n):
+        size[groups[i] + 1] += 1
+    start = np.cumsum(size)
+    fill = start[:-1].copy()
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):  # rows grouped, in row order within a group (a counting sort)
+        g = groups[i]
+        order[fill[g]] = i
+        fill[g] += 1
+    gets = np.zeros(n, dtype=np.bool_)
+    for g in range(n_groups):
+        rows = order[start[g] : start[g + 1]]
+        if rows.shape[0] <= places[g]:
+            gets[rows] = True
+        elif places[g] > 0:
+            ranked = rows[np.argsort(-distance[rows], kind="mergesort")]
+            gets[ranked[: places[g]]] = True
+    return gets

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core.columns import rank_within_groups
+from sim.core import kernels
 from sim.world.population import ENTRY_AGE_PRIMARY, PRESCHOOL
 
 if TYPE_CHECKING:
@@ -66,23 +66,16 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
     """Pupils who may board get a bed where their school has one free, farthest first."""
     pop, s, cfg = model.pop, model.schools, model.config.enrolment
     enrolled = pop.school >= 0
-    dist = np.zeros(len(pop))
-    idx = np.flatnonzero(enrolled)
-    dist[idx] = model.geo.distance(pop.place[idx], s.place[pop.school[idx]])
+    dist = kernels.pupil_distances(pop.school, pop.place, s.place, model.geo.distance_table())
     far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
     # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
     # change it per county), while long commutes stay measured against the config's rule
     rule_km = model.policy.boarding_distance_km[pop.county]
     grade = school_grade(pop.age(year))
     eligible = enrolled & may_board(dist, grade, pop.stage, rule_km, cfg.boarding_min_grade)
-    # only pupils of schools with beds compete, and only where they outnumber the beds is
-    # the farthest-first ranking needed (the same beds go to the same pupils, faster)
+    # only pupils of schools with beds compete; where they outnumber the beds, farthest first
     cand = np.flatnonzero(eligible & (s.beds[pop.school] > 0))
-    school = pop.school[cand]
-    short = np.bincount(school, minlength=len(s))[school] > s.beds[school]
-    gets_bed = ~short
-    sub = np.flatnonzero(short)
-    gets_bed[sub] = rank_within_groups(school[sub], -dist[cand[sub]]) < s.beds[school[sub]]
+    gets_bed = kernels.farthest_first(pop.school[cand], dist[cand], s.beds)
     pop.boarding[:] = False
     pop.boarding[cand[gets_bed]] = True
     model.long_commute = far & ~pop.boarding
