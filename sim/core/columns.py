@@ -42,9 +42,11 @@ class ColumnTable:
     """
 
     COLUMNS: ClassVar[dict[str, np.dtype]] = {}
+    GROWTH: ClassVar[float] = 1.08  # spare rows kept for appends, as a share of the rows
 
     def __init__(self, cols: dict[str, np.ndarray] | None = None):
         self.cols = cols if cols is not None else {k: np.empty(0, dtype=v) for k, v in self.COLUMNS.items()}
+        self._spare: dict[str, np.ndarray] = {}  # the buffers the columns are views of
 
     def __len__(self) -> int:
         return len(next(iter(self.cols.values())))
@@ -56,10 +58,22 @@ class ColumnTable:
             raise AttributeError(name) from None
 
     def append(self, **values: np.ndarray) -> None:
-        """Add rows; every column must be given (scalars broadcast to the arrays' length)."""
+        """Add rows; every column must be given (scalars broadcast to the arrays' length).
+
+        Columns keep spare capacity (``GROWTH``), so the yearly births and returns write
+        into it instead of copying a million rows each; the columns stay views of length n.
+        """
         new = self._new_rows(values)
         for name in self.COLUMNS:
-            self.cols[name] = np.concatenate([self.cols[name], new[name]])
+            col, add = self.cols[name], new[name]
+            n, k = len(col), len(add)
+            buf = self.__dict__.setdefault("_spare", {}).get(name)
+            if buf is None or len(buf) < n + k or buf.ctypes.data != col.ctypes.data or col.base is not buf:
+                buf = np.empty(int((n + k) * self.GROWTH) + 16, dtype=col.dtype)
+                buf[:n] = col
+                self._spare[name] = buf
+            buf[n : n + k] = add
+            self.cols[name] = buf[: n + k]
 
     def _new_rows(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         missing = set(self.COLUMNS) - set(values)
@@ -82,15 +96,16 @@ class ColumnTable:
         """
         new = self._new_rows(append) if append is not None else None
         kept = np.flatnonzero(mask)
+        spare = self.__dict__.setdefault("_spare", {})
         for name in self.COLUMNS:
             col = self.cols[name]
-            if new is None:
-                self.cols[name] = col[kept]
-            else:
-                out = np.empty(len(kept) + len(new[name]), dtype=col.dtype)
-                np.take(col, kept, out=out[: len(kept)])
-                out[len(kept) :] = new[name]
-                self.cols[name] = out
+            add = new[name] if new is not None else col[:0]
+            m = len(kept) + len(add)
+            buf = np.empty(int(m * self.GROWTH) + 16, dtype=col.dtype)
+            np.take(col, kept, out=buf[: len(kept)])
+            buf[len(kept) : m] = add
+            spare[name] = buf
+            self.cols[name] = buf[:m]
 
     def copy(self):
         """A deep copy."""

@@ -268,11 +268,12 @@ def young_returns(model: QingyuanModel, year: int) -> None:
         ]
     )
     u = draws.uniform("young-return-home", ids)
-    donors = np.empty(len(cells), dtype=np.int64)
-    for c in np.unique(cells):  # a returning child lives where children of its age already live
-        sel = cells == c
-        pool = idx[cell == c]
-        donors[sel] = pool[np.minimum((u[sel] * len(pool)).astype(np.int64), len(pool) - 1)]
+    # a returning child lives where a child of its county and age, picked by its uniform,
+    # lives: the children grouped by cell (stable, so in row order within a cell)
+    by_cell = idx[np.argsort(cell, kind="stable")]
+    start = np.concatenate([[0], np.cumsum(counts)])[cells]
+    pick = np.minimum((u * counts[cells].astype(np.float32)).astype(np.int64), counts[cells] - 1)
+    donors = by_cell[start + pick]
     place = pop.place[donors]
     county = pop.county[donors]
     cols = new_child_columns(
