@@ -43,7 +43,10 @@ def ids() -> np.ndarray:
     return np.concatenate([crn.new_ids(2023, crn.BORN, 5, 1_000), years | rng.integers(0, 2**31, 20_000)])
 
 
-@pytest.mark.parametrize("key", [(0, 0), (1, 2), (0xFFFFFFFF, 0x80000001), crn.process_key(42, "deaths", 2024)])
+KEYS = [(0, 0), (1, 2), (0xFFFFFFFF, 0x80000001), crn.process_key(42, "deaths", 2024)]
+
+
+@pytest.mark.parametrize("key", KEYS)
 def test_hash_equals_the_numpy_reference(ids: np.ndarray, key: tuple[int, int]) -> None:
     got = crn.hash_ids(key, ids)
     assert got.dtype == np.uint32
