@@ -97,3 +97,52 @@ def test_pupil_distances_read_the_place_table() -> None:
     school_place = np.array([1, 3], dtype=np.int32)
     got = kernels.pupil_distances(school, place, school_place, table)
     np.testing.assert_array_equal(got, [table[3, 1], 0.0, table[2, 3], table[0, 3]])
+
+
+@pytest.fixture(scope="module")
+def children() -> dict[str, np.ndarray]:
+    """Random child columns with the model's dtypes (some not enrolled, ages beyond 17)."""
+    rng = np.random.default_rng(5)
+    n = 30_000
+    stage = rng.integers(0, 7, n).astype(np.int8)
+    school = np.where(stage > 0, rng.integers(0, 40, n), -1).astype(np.int32)
+    return {
+        "birth_year": rng.integers(2000, 2027, n).astype(np.int16),
+        "county": rng.integers(0, 8, n).astype(np.int8),
+        "stage": stage,
+        "school": school,
+        "achievement": rng.normal(0, 1, n).astype(np.float32),
+        **{f"flag{k}": rng.random(n) < 0.3 for k in range(4)},
+    }
+
+
+def test_child_cells_equals_the_composite_key_bincount(children: dict[str, np.ndarray]) -> None:
+    c = children
+    bands = np.array([0] * 3 + [1] * 3 + [2] * 9 + [3] * 5, dtype=np.int32)
+    tiers = np.random.default_rng(1).integers(0, 3, 40).astype(np.int8)
+    key = bands[np.clip(2024 - c["birth_year"], 0, len(bands) - 1)] + c["county"].astype(np.int64) * 4
+    key = (key * 7 + c["stage"]) * 4 + np.where(c["school"] >= 0, tiers[c["school"]] + 1, 0)
+    for k in range(4):
+        key = key * 2 + c[f"flag{k}"]
+    expected = np.bincount(key, minlength=8 * 4 * 7 * 4 * 16)
+    flags = tuple(c[f"flag{k}"] for k in range(4))
+    columns = (c["birth_year"], c["county"], c["stage"], c["school"])
+    got = kernels.child_cells(bands, 2024, *columns, tiers, flags, 8)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_pupils_by_school_counts_cells_and_sums_achievement(children: dict[str, np.ndarray]) -> None:
+    c = children
+    enrolled = c["school"] >= 0
+    key = (c["school"][enrolled].astype(np.int64) * 7 + c["stage"][enrolled]) * 2 + c["flag0"][enrolled]
+    counts, total = kernels.pupils_by_school(c["school"], c["stage"], c["flag0"], c["achievement"], 40)
+    np.testing.assert_array_equal(counts.ravel(), np.bincount(key, minlength=40 * 14))
+    expected = np.bincount(c["school"][enrolled], c["achievement"][enrolled].astype(float), 40)
+    np.testing.assert_array_equal(total, expected)  # same order of additions: bit-identical
+
+
+def test_sum_where_enrolled_skips_the_not_enrolled(children: dict[str, np.ndarray]) -> None:
+    c = children
+    values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
+    got = kernels.sum_where_enrolled(c["county"], c["stage"], c["achievement"], 8)
+    np.testing.assert_array_equal(got, np.bincount(c["county"], values, 8))

@@ -116,3 +116,59 @@ def farthest_first(groups: np.ndarray, distance: np.ndarray, places: np.ndarray)
             ranked = rows[np.argsort(-distance[rows], kind="mergesort")]
             gets[ranked[: places[g]]] = True
     return gets
+
+
+@numba.njit(cache=True, nogil=True)
+def child_cells(
+    band_of_age: np.ndarray,
+    age_offset: int,
+    birth_year: np.ndarray,
+    county: np.ndarray,
+    stage: np.ndarray,
+    school: np.ndarray,
+    school_tier: np.ndarray,
+    flags: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    n_counties: int,
+) -> np.ndarray:
+    """Children per (county, age band, stage 7, school tier 4, four flags 16), in one pass.
+
+    ``age_offset - birth_year`` is the age (clipped into ``band_of_age``); tier 0 is "no
+    school", else the school's tier + 1. The flattened index is the composite key of
+    ``sim.measure.county.child_counts``.
+    """
+    f0, f1, f2, f3 = flags
+    n_bands = 4
+    out = np.zeros(n_counties * n_bands * 7 * 4 * 16, dtype=np.int64)
+    last = band_of_age.shape[0] - 1
+    for i in range(county.shape[0]):
+        age = min(max(age_offset - birth_year[i], 0), last)
+        tier = 0 if school[i] < 0 else school_tier[school[i]] + 1
+        key = (((county[i] * n_bands + band_of_age[age]) * 7 + stage[i]) * 4 + tier) * 16
+        key += f0[i] * 8 + f1[i] * 4 + f2[i] * 2 + f3[i]
+        out[key] += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_where_enrolled(group: np.ndarray, stage: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group, the float64 sum of ``values`` over rows with ``stage`` > 0 (in row order)."""
+    out = np.zeros(n_groups, dtype=np.float64)
+    for i in range(group.shape[0]):
+        if stage[i] != 0:
+            out[group[i]] += np.float64(values[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pupils_by_school(
+    school: np.ndarray, stage: np.ndarray, boarding: np.ndarray, achievement: np.ndarray, n_schools: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pupils per (school, stage 7, boarding 2), and the float64 sum of achievement per school."""
+    counts = np.zeros((n_schools, 7, 2), dtype=np.int64)
+    total = np.zeros(n_schools, dtype=np.float64)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if s >= 0:
+            counts[s, stage[i], 1 if boarding[i] else 0] += 1
+            total[s] += np.float64(achievement[i])
+    return counts, total

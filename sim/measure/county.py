@@ -13,14 +13,13 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CITY
-from sim.core.columns import count_by
+from sim.core import kernels
 from sim.core.names import SCHOOL_TYPES, TYPE_CODES
 from sim.measure.standards_hook import record_standards
 from sim.measure.teachers import add_teacher_metrics, teacher_school_counts
 from sim.world.geography import TIER_NAMES
 from sim.world.population import (
     JUNIOR,
-    NOT_ENROLLED,
     PRESCHOOL,
     PRIMARY,
     SENIOR_GENERAL,
@@ -40,17 +39,18 @@ LEVEL_NAMES = ("kindergarten", "primary", "junior", "senior", "vocational", "spe
 
 
 def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
-    """Pupils by stage and boarders per school (all schools, by id)."""
+    """Pupils by stage, boarders and the achievement sum per school (all schools, by id).
+
+    One compiled pass (``sim.core.kernels.pupils_by_school``) counts the (school, stage,
+    boarding) cells that used to be one composite-key ``bincount``.
+    """
     pop, n = model.pop, len(model.schools)
-    enrolled = pop.school >= 0
-    # one composite key (school, stage, boarding) and one bincount for all the counts
-    key = (pop.school[enrolled].astype(np.int64) * len(STAGE_NAMES) + pop.stage[enrolled]) * 2
-    key += pop.boarding[enrolled]
-    counts = np.bincount(key, minlength=n * len(STAGE_NAMES) * 2).reshape(n, len(STAGE_NAMES), 2)
+    counts, achievement = kernels.pupils_by_school(pop.school, pop.stage, pop.boarding, pop.achievement, n)
     by_stage = counts.sum(axis=2)
     out = {f"students_{STAGE_NAMES[k]}": by_stage[:, k] for k in STAGES_REPORTED}
     out["students"] = by_stage.sum(axis=1)
     out["boarders"] = counts[:, :, 1].sum(axis=1)
+    out["achievement_sum"] = achievement
     return out
 
 
@@ -121,14 +121,7 @@ def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray])
             "multimedia_classrooms": s.multimedia_classrooms[idx],
             "teaching_point": s.type[idx] == TYPE_CODES["teaching_point"],
             "quality": s.quality[idx],
-            "mean_achievement": np.divide(
-                count_by(
-                    model.pop.school[model.pop.school >= 0],
-                    len(s),
-                    model.pop.achievement[model.pop.school >= 0].astype(float),
-                )[idx],
-                np.maximum(counts["students"][idx], 1),
-            ),
+            "mean_achievement": counts["achievement_sum"][idx] / np.maximum(counts["students"][idx], 1),
         }
     )
 
@@ -178,29 +171,20 @@ _AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  #
 
 
 def child_counts(model: QingyuanModel, year: int) -> np.ndarray:
-    """Children per (county, age band, stage, school tier, four flags): one ``bincount``.
+    """Children per (county, age band, stage, school tier, four flags): one compiled pass.
 
-    One composite key and one pass replace a boolean mask and a ``bincount`` per metric
-    (about 30 passes over a million rows a year); every child metric is a sum over axes
-    of the returned array of shape (county, band 4, stage 7, tier 4, flags 16).
+    One composite key and one pass (``sim.core.kernels.child_cells``) replace a boolean mask
+    and a ``bincount`` per metric (about 30 passes over a million rows a year); every child
+    metric is a sum over axes of the returned array of shape (county, band 4, stage 7,
+    tier 4, flags 16).
     """
-    pop, s = model.pop, model.schools
+    pop = model.pop
     nc = len(model.counties)
-    # int32 arithmetic in place: the key stays below nc * 1,792, and the passes move half
-    # the bytes of int64 ones
-    key = _AGE_BANDS[np.clip(pop.age(year), 0, len(_AGE_BANDS) - 1)]
-    key += pop.county.astype(np.int32) * 4
-    key *= 7
-    key += pop.stage
-    key *= 4
-    tier = s.tier.astype(np.int32)[pop.school] + 1  # school -1 reads the last tier: masked next
-    tier *= pop.school >= 0
-    key += tier
-    for name in _FLAG_COLUMNS:
-        key *= 2
-        key += model.long_commute if name == "long_commute" else getattr(pop, name)
-    size = nc * 4 * 7 * 4 * 16
-    return np.bincount(key, minlength=size).reshape(nc, 4, 7, 4, 2, 2, 2, 2)
+    flags = (pop.boarding, model.long_commute, pop.left_behind, pop.migrant)  # _FLAG_COLUMNS' order
+    cells = kernels.child_cells(
+        _AGE_BANDS, year, pop.birth_year, pop.county, pop.stage, pop.school, model.schools.tier, flags, nc
+    )
+    return cells.reshape(nc, 4, 7, 4, 2, 2, 2, 2)
 
 
 def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
@@ -226,9 +210,8 @@ def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
     m.count("n_left_behind", flags[:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_left_behind_students", flags[:, 1:, :, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_migrant_students", flags[:, 1:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
-    is_enrolled = pop.stage != NOT_ENROLLED
-    achievement = np.where(is_enrolled, pop.achievement, 0).astype(float)
-    m.ratio("mean_achievement", np.bincount(pop.county, achievement, nc), enrolled)
+    achievement = kernels.sum_where_enrolled(pop.county, pop.stage, pop.achievement, nc)
+    m.ratio("mean_achievement", achievement, enrolled)
 
 
 def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> CountyMetrics:
