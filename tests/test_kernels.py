@@ -7,10 +7,14 @@ every draw of the model, and these tests fail first.
 
 from __future__ import annotations
 
+import copy
+from typing import ClassVar
+
 import numpy as np
 import pytest
 
 from sim.core import crn, kernels
+from sim.core.columns import ColumnTable
 
 _U = np.uint32
 
@@ -146,3 +150,40 @@ def test_sum_where_enrolled_skips_the_not_enrolled(children: dict[str, np.ndarra
     values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
     got = kernels.sum_where_enrolled(c["county"], c["stage"], c["achievement"], 8)
     np.testing.assert_array_equal(got, np.bincount(c["county"], values, 8))
+
+
+def test_compact_keeps_rows_in_order_in_place() -> None:
+    rng = np.random.default_rng(9)
+    for dtype in (np.int64, np.int16, np.int8, np.float32, np.bool_):
+        col = rng.integers(0, 100, 1_000).astype(dtype)
+        keep = rng.random(1_000) < 0.7
+        expected = col[keep].copy()
+        m = kernels.compact(col, keep)
+        assert m == keep.sum()
+        np.testing.assert_array_equal(col[:m], expected)
+
+
+class _Rows(ColumnTable):
+    COLUMNS: ClassVar[dict[str, np.dtype]] = {"id": np.dtype(np.int64), "flag": np.dtype(bool)}
+
+
+def test_column_table_append_and_keep_with_spare_rows() -> None:
+    """Appends fill the spare rows, a compaction works in place, copies never share memory."""
+    table = _Rows()
+    table.append(id=np.arange(10), flag=np.arange(10) % 2 == 0)
+    table.append(id=np.arange(10, 13), flag=True)
+    np.testing.assert_array_equal(table.id, np.arange(13))
+    twin = copy.deepcopy(table)
+    first = table.id
+    table.keep(table.id % 3 != 0, append={"id": np.array([100, 101]), "flag": False})
+    assert np.shares_memory(first, table.id)  # compacted where it was
+    np.testing.assert_array_equal(table.id, [1, 2, 4, 5, 7, 8, 10, 11, 100, 101])
+    expected_flags = [False, True, True, False, False, True, True, True, False, False]
+    np.testing.assert_array_equal(table.flag, expected_flags)
+    np.testing.assert_array_equal(twin.id, np.arange(13))  # the deep copy kept its rows
+    assert not np.shares_memory(twin.id, table.id)
+    for k in range(200):  # growth beyond the spare rows keeps every row
+        table.append(id=np.array([1000 + k]), flag=True)
+    assert len(table) == 210 and table.id[-1] == 1199 and table.id[9] == 101
+    table.keep(np.zeros(len(table), dtype=bool))
+    assert len(table) == 0 and len(table.flag) == 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import copy
+from typing import Any, ClassVar
 
 import numpy as np
+
+from sim.core import kernels
 
 
 def rank_within_groups(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
@@ -91,21 +94,40 @@ class ColumnTable:
     def keep(self, mask: np.ndarray, append: dict[str, np.ndarray] | None = None) -> None:
         """Drop every row where ``mask`` is False, then add the rows ``append`` if given.
 
-        One copy per column for both: the yearly exits and arrivals are one compaction,
-        not one copy of a million rows each.
+        One pass per column for both: the yearly exits and arrivals are one compaction,
+        not one copy of a million rows each. A column in the table's own buffer is compacted
+        in place (``sim.core.kernels.compact``); arrivals go into its spare rows.
         """
         new = self._new_rows(append) if append is not None else None
-        kept = np.flatnonzero(mask)
         spare = self.__dict__.setdefault("_spare", {})
+        kept = None
         for name in self.COLUMNS:
             col = self.cols[name]
             add = new[name] if new is not None else col[:0]
-            m = len(kept) + len(add)
-            buf = np.empty(int(m * self.GROWTH) + 16, dtype=col.dtype)
-            np.take(col, kept, out=buf[: len(kept)])
-            buf[len(kept) : m] = add
+            buf = spare.get(name)
+            if buf is not None and col.base is buf and buf.ctypes.data == col.ctypes.data:
+                m = kernels.compact(col, mask)  # our own buffer: compacted where it is
+            else:  # a column set from outside: copied once into a buffer with spare rows
+                kept = np.flatnonzero(mask) if kept is None else kept
+                m = len(kept)
+                buf = np.empty(int((m + len(add)) * self.GROWTH) + 16, dtype=col.dtype)
+                np.take(col, kept, out=buf[:m])
+            if m + len(add) > len(buf):
+                grown = np.empty(int((m + len(add)) * self.GROWTH) + 16, dtype=col.dtype)
+                grown[:m] = buf[:m]
+                buf = grown
+            buf[m : m + len(add)] = add
             spare[name] = buf
-            self.cols[name] = buf[:m]
+            self.cols[name] = buf[: m + len(add)]
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ColumnTable:
+        """A copy whose columns are fresh arrays (the spare buffers are not copied)."""
+        new = type(self).__new__(type(self))
+        for key, value in self.__dict__.items():
+            if key != "_spare":
+                new.__dict__[key] = copy.deepcopy(value, memo)
+        new.__dict__["_spare"] = {}
+        return new
 
     def copy(self):
         """A deep copy."""
