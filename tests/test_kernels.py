@@ -187,3 +187,45 @@ def test_column_table_append_and_keep_with_spare_rows() -> None:
     assert len(table) == 210 and table.id[-1] == 1199 and table.id[9] == 101
     table.keep(np.zeros(len(table), dtype=bool))
     assert len(table) == 0 and len(table.flag) == 0
+
+
+def test_sum_by_group_and_pupils_by_grade_equal_their_bincounts(children: dict[str, np.ndarray]) -> None:
+    from sim.core.columns import count_by
+    from sim.processes.school_dynamics import N_GRADES, grade_index
+
+    c = children
+    got = kernels.sum_by_group(c["school"], c["achievement"], 40)
+    np.testing.assert_array_equal(got, count_by(c["school"], 40, c["achievement"].astype(float)))
+    enrolled = c["school"] >= 0
+    g = grade_index((2024 - c["birth_year"][enrolled]).astype(np.int16))
+    key = c["school"][enrolled].astype(np.int64) * N_GRADES + g
+    expected = np.bincount(key, minlength=40 * N_GRADES).reshape(40, N_GRADES)
+    got = kernels.pupils_by_grade(c["school"], c["birth_year"], 2024, 3, 40, N_GRADES)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_achievement_drift_equals_the_float32_reference(children: dict[str, np.ndarray]) -> None:
+    """The AR(1) terms in numpy's float32 order: every bit of every pupil's value equal."""
+    c = children
+    rng = np.random.default_rng(2)
+    rho = np.float32(0.8)
+    per_school = rng.normal(0, 0.1, 40).astype(np.float32)
+    gap = rng.normal(-0.02, 0.01, 8).astype(np.float32)
+    large = rng.random((40, 15)) < 0.2
+    penalties = np.float32(-0.006), np.float32(-0.05)
+    age = (2024 - c["birth_year"]).astype(np.int16)
+    idx = np.flatnonzero(c["stage"] != 0)
+    school = c["school"][idx]
+    new = c["achievement"][idx] * rho
+    new += per_school[school]
+    new += np.where(c["flag1"][idx], gap[c["county"][idx]], np.float32(0))
+    new += penalties[0] * large[school, np.clip(age[idx] - 3, 0, 14)]
+    new += penalties[1] * (c["flag0"][idx] & (age[idx] - 5 <= 3))
+    got = c["achievement"].copy()
+    kernels.achievement_drift(
+        got, c["school"], c["stage"], c["county"], c["birth_year"], c["flag1"], c["flag0"], 2024,
+        (rho, per_school, gap, large, *penalties), 3, 3,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got[idx].view(np.uint32), new.view(np.uint32))
+    not_enrolled = c["stage"] == 0
+    np.testing.assert_array_equal(got[not_enrolled], c["achievement"][not_enrolled])

@@ -187,3 +187,65 @@ def compact(column: np.ndarray, keep: np.ndarray) -> int:
         column[j] = column[i]
         j += keep[i]
     return j
+
+
+@numba.njit(cache=True, nogil=True)
+def sum_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Float64 sum of ``values`` per group, rows with a negative group skipped (row order)."""
+    out = np.zeros(n_groups, dtype=np.float64)
+    for i in range(group.shape[0]):
+        if group[i] >= 0:
+            out[group[i]] += np.float64(values[i])
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pupils_by_grade(
+    school: np.ndarray, birth_year: np.ndarray, year: int, first_age: int, n_schools: int, n_grades: int
+) -> np.ndarray:
+    """Pupils per (school, grade index): index = age - ``first_age``, clipped into the grades."""
+    out = np.zeros((n_schools, n_grades), dtype=np.int64)
+    for i in range(school.shape[0]):
+        if school[i] >= 0:
+            g = min(max(year - birth_year[i] - first_age, 0), n_grades - 1)
+            out[school[i], g] += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def achievement_drift(
+    achievement: np.ndarray,
+    school: np.ndarray,
+    stage: np.ndarray,
+    county: np.ndarray,
+    birth_year: np.ndarray,
+    left_behind: np.ndarray,
+    boarding: np.ndarray,
+    year: int,
+    terms: tuple[np.float32, np.ndarray, np.ndarray, np.ndarray, np.float32, np.float32],
+    first_age: int,
+    young_grade: int,
+) -> None:
+    """The AR(1) step of every enrolled pupil's achievement except its noise, in place.
+
+    ``terms`` = (persistence, per-school pull, per-county left-behind gap, oversized (school,
+    grade) cells, class-size penalty, early-boarding penalty). The float32 additions are made
+    in the order of ``sim.processes.school_dynamics.update_achievement``'s reference
+    expression, so the result is bit-identical to it.
+    """
+    rho, per_school, gap, large, class_penalty, boarding_penalty = terms
+    n_grades = large.shape[1]
+    zero = np.float32(0.0)
+    for i in range(school.shape[0]):
+        if stage[i] == 0:
+            continue
+        age = year - birth_year[i]
+        s = school[i]
+        oversized = large[s, min(max(age - first_age, 0), n_grades - 1)]
+        young_boarder = boarding[i] and age - 5 <= young_grade
+        x = achievement[i] * rho
+        x += per_school[s]
+        x += gap[county[i]] if left_behind[i] else zero
+        x += class_penalty * np.float32(oversized)  # a penalty times 0 (a signed zero, as numpy's)
+        x += boarding_penalty * np.float32(young_boarder)
+        achievement[i] = x

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import kernels
 from sim.core.columns import count_by
 from sim.world.build import LEFT_BEHIND_GAP
 from sim.world.population import ENTRY_AGE_PRESCHOOL, NOT_ENROLLED
@@ -31,6 +32,7 @@ DEGREE_WEIGHT = 2.0
 BACKBONE_WEIGHT = 1.0
 CLASS_SIZE_PENALTY = -0.03  # SD gap of a pupil in a large class (CEPS, M; evidence.md): a level
 # difference between pupils, so it enters the AR(1) like the left-behind gap and settles there
+EARLY_BOARDING_LAST_GRADE = 3  # early boarding: grades 1-3
 EARLY_BOARDING_PENALTY = -0.05  # SD a year for boarders in grades 1-3 (direction H, size L)
 
 
@@ -42,11 +44,8 @@ def grade_index(age: np.ndarray) -> np.ndarray:
 def class_demand(model: QingyuanModel, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pupils per (school, grade), the class-size limit of each cell, and classes needed."""
     pop, s = model.pop, model.schools
-    enrolled = np.flatnonzero(pop.school >= 0)
-    g = grade_index(pop.age(year)[enrolled])
-    by_grade = np.bincount(
-        pop.school[enrolled].astype(np.int64) * N_GRADES + g, minlength=len(s) * N_GRADES
-    ).reshape(len(s), N_GRADES)
+    first_age = ENTRY_AGE_PRESCHOOL  # grade_index: ages 3-5, then grades 1-12
+    by_grade = kernels.pupils_by_grade(pop.school, pop.birth_year, year, first_age, len(s), N_GRADES)
     limit = np.empty((len(s), N_GRADES))
     limit[:, :3] = PRESCHOOL_CLASS_LIMITS
     limit[:, 3:9] = LARGE_CLASS_LIMIT["primary"]
@@ -91,8 +90,7 @@ def quality_target(model: QingyuanModel) -> np.ndarray:
         np.log(np.maximum(s.equipment_yuan / students / 2000.0, 1e-3)) * 0.5
         + np.log(np.maximum(s.teaching_space_m2 / students / 4.5, 1e-3)) * 0.5
     )
-    enrolled = pop.school >= 0
-    ach_sum = count_by(pop.school[enrolled], n, pop.achievement[enrolled].astype(float))
+    ach_sum = kernels.sum_by_group(pop.school, pop.achievement, n)
     peers = ach_sum / students
     raw = (
         W_TEACHERS * teacher_index
@@ -124,23 +122,27 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
     """Latent achievement: AR(1) toward school quality, with the left-behind gap."""
     pop, s = model.pop, model.schools
     rho = model.config.schools.achievement_persistence
-    idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
-    school = pop.school[idx]
-    age = pop.age(year)[idx]
-    # school and county terms are computed once per school and county, then gathered (float32)
-    per_school = (1 - rho) * (s.quality - model.quality_mean_2022)
-    gap = (1 - rho) * LEFT_BEHIND_GAP * model.policy.left_behind_gap_factor
-    new = pop.achievement[idx] * np.float32(rho)
-    new += per_school.astype(np.float32)[school]
-    new += np.where(pop.left_behind[idx], gap.astype(np.float32)[pop.county[idx]], np.float32(0))
+    # school and county terms are computed once per school and county, then gathered (float32);
     # only pupils whose own grade's classes are oversized (大班额) carry the class-size gap; level
     # gaps enter with (1 - rho) like quality, so a pupil who stays settles at the gap itself
-    large = model.school_large_by_grade[school, grade_index(age)]
-    new += np.float32((1 - rho) * CLASS_SIZE_PENALTY) * large
-    young = pop.boarding[idx] & (age - 5 <= 3)
-    new += np.float32(EARLY_BOARDING_PENALTY) * young
-    new += np.float32(np.sqrt(1 - rho**2) * 0.6) * model.crn.normal("achievement", year, pop.id[idx])
-    pop.achievement[idx] = new
+    per_school = (1 - rho) * (s.quality - model.quality_mean_2022)
+    gap = (1 - rho) * LEFT_BEHIND_GAP * model.policy.left_behind_gap_factor
+    terms = (
+        np.float32(rho),
+        per_school.astype(np.float32),
+        gap.astype(np.float32),
+        model.school_large_by_grade,
+        np.float32((1 - rho) * CLASS_SIZE_PENALTY),
+        np.float32(EARLY_BOARDING_PENALTY),
+    )
+    kernels.achievement_drift(
+        pop.achievement, pop.school, pop.stage, pop.county, pop.birth_year, pop.left_behind, pop.boarding,
+        year, terms, ENTRY_AGE_PRESCHOOL, EARLY_BOARDING_LAST_GRADE,
+    )  # fmt: skip
+    idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
+    noise = model.crn.normal("achievement", year, pop.id[idx])
+    noise *= np.float32(np.sqrt(1 - rho**2) * 0.6)
+    pop.achievement[idx] += noise
 
 
 def step(model: QingyuanModel, year: int) -> None:
