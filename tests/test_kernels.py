@@ -229,3 +229,51 @@ def test_achievement_drift_equals_the_float32_reference(children: dict[str, np.n
     np.testing.assert_array_equal(got[idx].view(np.uint32), new.view(np.uint32))
     not_enrolled = c["stage"] == 0
     np.testing.assert_array_equal(got[not_enrolled], c["achievement"][not_enrolled])
+
+
+def test_boarding_eligibility_follows_may_board(children: dict[str, np.ndarray]) -> None:
+    """The fused boarding pass equals the rule's numpy form (``may_board``) and the far mask."""
+    from sim.processes.boarding import may_board, school_grade
+    from sim.world.population import PRESCHOOL
+
+    c = children
+    rng = np.random.default_rng(4)
+    dist = np.where(c["school"] >= 0, rng.uniform(0, 12, len(c["school"])), 0.0)
+    rule_km = rng.uniform(2, 6, 8)
+    beds = np.where(rng.random(40) < 0.6, rng.integers(1, 50, 40), 0).astype(np.int32)
+    rules = (rule_km, 3.0, 3, 2024, 5, PRESCHOOL)
+    far, competes = kernels.boarding_eligibility(
+        c["school"], c["stage"], c["county"], c["birth_year"], dist, rules, beds
+    )
+    enrolled = c["school"] >= 0
+    grade = school_grade((2024 - c["birth_year"]).astype(np.int16))
+    eligible = enrolled & may_board(dist, grade, c["stage"], rule_km[c["county"]], 3)
+    np.testing.assert_array_equal(competes, eligible & (beds[c["school"]] > 0))
+    np.testing.assert_array_equal(far, enrolled & (dist > 3.0) & (c["stage"] != PRESCHOOL))
+    assert 0 < competes.sum() < eligible.sum()  # beds and the rule both bite in this sample
+
+
+def test_left_behind_update_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
+    """Leave and return chances, urban factor, and numpy's float64/float32 comparisons."""
+    from sim.processes.demography import URBAN_PARENTS_LEAVE_FACTOR
+    from sim.world.geography import URBAN
+
+    rng = np.random.default_rng(8)
+    n = len(children["county"])
+    ids = crn.new_ids(2020, crn.BORN, 3, n)
+    place_tier = rng.integers(0, 3, 60).astype(np.int8)
+    place = rng.integers(0, 60, n).astype(np.int32)
+    before = children["flag2"].copy()
+    draws = crn.CRN(5)
+    leave, back = 0.3, 0.2  # large, so both transitions happen often
+    u = draws.uniform("left-behind", 2025, ids)
+    p_leave = leave * np.where(place_tier[place] == URBAN, URBAN_PARENTS_LEAVE_FACTOR, 1.0)
+    expected = before.copy()
+    expected[~before & (u < p_leave)] = True
+    expected[before & (u < back)] = False
+    got = before.copy()
+    key = tuple(np.uint64(k) for k in draws.key("left-behind", 2025))
+    chances = (leave, URBAN_PARENTS_LEAVE_FACTOR, np.float32(back))
+    kernels.left_behind_update(got, ids, place_tier, place, key, chances, URBAN)
+    np.testing.assert_array_equal(got, expected)
+    assert (got & ~before).any() and (before & ~got).any()

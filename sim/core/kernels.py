@@ -249,3 +249,67 @@ def achievement_drift(
         x += class_penalty * np.float32(oversized)  # a penalty times 0 (a signed zero, as numpy's)
         x += boarding_penalty * np.float32(young_boarder)
         achievement[i] = x
+
+
+@numba.njit(cache=True, nogil=True)
+def boarding_eligibility(
+    school: np.ndarray,
+    stage: np.ndarray,
+    county: np.ndarray,
+    birth_year: np.ndarray,
+    distance: np.ndarray,
+    rules: tuple[np.ndarray, float, int, int, int, int],
+    school_beds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the long commutes (beyond ``far_km``) and of the pupils who compete for a bed.
+
+    ``rules`` = (distance rule per county, the config's distance, minimum grade, the year,
+    the age of grade 1 minus one, the preschool stage code): a pupil may board
+    (``sim.processes.boarding.may_board``) beyond the county's rule, from the minimum grade,
+    outside preschool, and competes where the school has beds.
+    """
+    rule_km, far_km, min_grade, year, grade_offset, preschool = rules
+    far = np.zeros(school.shape[0], dtype=np.bool_)
+    competes = np.zeros(school.shape[0], dtype=np.bool_)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if s < 0 or stage[i] == preschool:
+            continue
+        d = distance[i]
+        far[i] = d > far_km
+        grade = year - birth_year[i] - grade_offset
+        competes[i] = d > rule_km[county[i]] and grade >= min_grade and school_beds[s] > 0
+    return far, competes
+
+
+@numba.njit(inline="always")
+def _uniform_one(v: np.int64, k0: np.uint64, k1: np.uint64) -> np.float32:
+    return np.float32(_hash_one(v, k0, k1) >> np.uint64(8)) * _SCALE
+
+
+@numba.njit(cache=True, nogil=True)
+def left_behind_update(
+    left_behind: np.ndarray,
+    ids: np.ndarray,
+    place_tier: np.ndarray,
+    place: np.ndarray,
+    key: tuple[np.uint64, np.uint64],
+    chances: tuple[float, float, np.float32],
+    urban: int,
+) -> None:
+    """Parents leave without their child or come back, in place, from one uniform per child.
+
+    ``chances`` = (yearly chance that parents leave, the factor for urban homes, the chance
+    they return as float32). The comparisons keep numpy's types in the reference form
+    (``sim.processes.demography.left_behind``): the leave chance is compared in float64, the
+    return chance in float32.
+    """
+    k0, k1 = key
+    leave, urban_factor, back = chances
+    for i in range(ids.shape[0]):
+        u = _uniform_one(ids[i], k0, k1)
+        if left_behind[i]:
+            left_behind[i] = not (u < back)
+        else:
+            p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
+            left_behind[i] = np.float64(u) < p

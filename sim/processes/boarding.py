@@ -65,16 +65,21 @@ def unmet_demand(model: QingyuanModel, year: int, schools: np.ndarray) -> np.nda
 def update_boarding(model: QingyuanModel, year: int) -> None:
     """Pupils who may board get a bed where their school has one free, farthest first."""
     pop, s, cfg = model.pop, model.schools, model.config.enrolment
-    enrolled = pop.school >= 0
     dist = kernels.pupil_distances(pop.school, pop.place, s.place, model.geo.distance_table())
-    far = enrolled & (dist > cfg.boarding_distance_km) & (pop.stage != PRESCHOOL)
     # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
-    # change it per county), while long commutes stay measured against the config's rule
-    rule_km = model.policy.boarding_distance_km[pop.county]
-    grade = school_grade(pop.age(year))
-    eligible = enrolled & may_board(dist, grade, pop.stage, rule_km, cfg.boarding_min_grade)
-    # only pupils of schools with beds compete; where they outnumber the beds, farthest first
-    cand = np.flatnonzero(eligible & (s.beds[pop.school] > 0))
+    # change it per county), while long commutes stay measured against the config's rule; only
+    # pupils of schools with beds compete, and where they outnumber the beds, farthest first
+    rules = (
+        model.policy.boarding_distance_km.astype(np.float64),
+        float(cfg.boarding_distance_km),
+        int(cfg.boarding_min_grade),
+        int(year),
+        ENTRY_AGE_PRIMARY - 1,
+        PRESCHOOL,
+    )
+    columns = (pop.school, pop.stage, pop.county, pop.birth_year)
+    far, competes = kernels.boarding_eligibility(*columns, dist, rules, s.beds)
+    cand = np.flatnonzero(competes)
     gets_bed = kernels.farthest_first(pop.school[cand], dist[cand], s.beds)
     pop.boarding[:] = False
     pop.boarding[cand[gets_bed]] = True

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import data
+from sim.core import kernels
 from sim.core.crn import ARRIVED, BORN, Draws, new_ids, poisson_quantile
 from sim.core.names import COUNTIES
 from sim.world.ages import SCHOOL_AGE
@@ -293,10 +294,6 @@ def young_returns(model: QingyuanModel, year: int) -> None:
 def left_behind(model: QingyuanModel, year: int) -> None:
     """Parents leave for work without the child, or come back (留守 status)."""
     pop, dp = model.pop, model.config.demography
-    urban = model.geo.place_tier[pop.place] == URBAN
-    p_leave = dp.parents_leave * np.where(urban, URBAN_PARENTS_LEAVE_FACTOR, 1.0)
-    u = model.crn.uniform("left-behind", year, pop.id)
-    becomes = ~pop.left_behind & (u < p_leave)
-    returns = pop.left_behind & (u < dp.parents_return)
-    pop.left_behind[becomes] = True
-    pop.left_behind[returns] = False
+    chances = (float(dp.parents_leave), URBAN_PARENTS_LEAVE_FACTOR, np.float32(dp.parents_return))
+    key = tuple(np.uint64(k) for k in model.crn.key("left-behind", year))
+    kernels.left_behind_update(pop.left_behind, pop.id, model.geo.place_tier, pop.place, key, chances, URBAN)
