@@ -277,3 +277,18 @@ def test_left_behind_update_equals_the_numpy_reference(children: dict[str, np.nd
     kernels.left_behind_update(got, ids, place_tier, place, key, chances, URBAN)
     np.testing.assert_array_equal(got, expected)
     assert (got & ~before).any() and (before & ~got).any()
+
+
+def test_school_age_counts_equal_the_masked_bincounts(children: dict[str, np.ndarray]) -> None:
+    c = children
+    age = 2024 - c["birth_year"]
+    school_age = (age >= 6) & (age <= 14)
+    in_compulsory = np.isin(c["stage"], (2, 3, 6)) & (c["school"] >= 0)
+    by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
+    migrant, special = school_age & c["flag0"], school_age & c["flag3"]
+    expected = [by(migrant), by(migrant & in_compulsory), by(special), by(special & (c["school"] >= 0))]
+    got = kernels.school_age_counts(
+        c["birth_year"], c["county"], c["stage"], c["school"], (c["flag0"], c["flag3"]), (2024, 6, 14),
+        np.array([2, 3, 6], dtype=np.int8), 8,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, np.array(expected))

@@ -313,3 +313,42 @@ def left_behind_update(
         else:
             p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
             left_behind[i] = np.float64(u) < p
+
+
+@numba.njit(cache=True, nogil=True)
+def school_age_counts(
+    birth_year: np.ndarray,
+    county: np.ndarray,
+    stage: np.ndarray,
+    school: np.ndarray,
+    groups: tuple[np.ndarray, np.ndarray],
+    ages: tuple[int, int, int],
+    compulsory_stages: np.ndarray,
+    n_counties: int,
+) -> np.ndarray:
+    """Per county, children of school age in two groups (migrant, special needs), one pass.
+
+    ``ages`` = (year, first age, last age). Rows of the result: migrants, migrants in a
+    compulsory school (a stage in ``compulsory_stages`` and a school), children with special
+    needs, and those of them in any school.
+    """
+    migrant, special = groups
+    year, first, last = ages
+    out = np.zeros((4, n_counties), dtype=np.int64)
+    for i in range(county.shape[0]):
+        age = year - birth_year[i]
+        if age < first or age > last:
+            continue
+        c = county[i]
+        in_school = school[i] >= 0
+        if migrant[i]:
+            out[0, c] += 1
+            if in_school:
+                for k in range(compulsory_stages.shape[0]):
+                    if stage[i] == compulsory_stages[k]:
+                        out[1, c] += 1
+                        break
+        if special[i]:
+            out[2, c] += 1
+            out[3, c] += in_school
+    return out

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import kernels
 from sim.processes.workforce.pay import county_parity
 from sim.world.population import JUNIOR, PRIMARY, SPECIAL
 
@@ -52,15 +53,14 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def enrolment_shares(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     """Migrant children in compulsory schools and disabled children's enrolment, per county."""
     pop, nc = model.pop, len(model.counties)
-    age = pop.age(year)
-    school_age = (age >= COMPULSORY_AGES[0]) & (age <= COMPULSORY_AGES[1])
-    in_compulsory = np.isin(pop.stage, (PRIMARY, JUNIOR, SPECIAL)) & (pop.school >= 0)
-    by = lambda mask: np.bincount(pop.county[mask], minlength=nc)  # noqa: E731
-    migrant = school_age & pop.migrant
-    disabled = school_age & pop.special_needs
+    compulsory = np.array([PRIMARY, JUNIOR, SPECIAL], dtype=np.int8)
+    ages = (int(year), *COMPULSORY_AGES)
+    groups = (pop.migrant, pop.special_needs)
+    counts = kernels.school_age_counts(pop.birth_year, pop.county, pop.stage, pop.school, groups, ages, compulsory, nc)
+    migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
     return {
-        "migrant_public_share": _share(by(migrant & in_compulsory), by(migrant)),
-        "disabled_enrolment": _share(by(disabled & (pop.school >= 0)), by(disabled)),
+        "migrant_public_share": _share(migrant_in_compulsory, migrant),
+        "disabled_enrolment": _share(disabled_enrolled, disabled),
     }
 
 
