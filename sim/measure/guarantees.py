@@ -56,7 +56,8 @@ def enrolment_shares(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     compulsory = np.array([PRIMARY, JUNIOR, SPECIAL], dtype=np.int8)
     ages = (int(year), *COMPULSORY_AGES)
     groups = (pop.migrant, pop.special_needs)
-    counts = kernels.school_age_counts(pop.birth_year, pop.county, pop.stage, pop.school, groups, ages, compulsory, nc)
+    columns = (pop.birth_year, pop.county, pop.stage, pop.school)
+    counts = kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
     migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
     return {
         "migrant_public_share": _share(migrant_in_compulsory, migrant),
