@@ -292,3 +292,45 @@ def test_school_age_counts_equal_the_masked_bincounts(children: dict[str, np.nda
         np.array([2, 3, 6], dtype=np.int8), 8,
     )  # fmt: skip
     np.testing.assert_array_equal(got, np.array(expected))
+
+
+def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
+    """Village and town households move with the county's rate, villages then seat or town."""
+    from sim.world.geography import URBAN, VILLAGE
+
+    rng = np.random.default_rng(12)
+    n = len(children["county"])
+    ids = crn.new_ids(2019, crn.BORN, 1, n)
+    tier = rng.integers(0, 3, n).astype(np.int8)
+    county = children["county"]
+    stays = rng.random(n) < 0.95
+    rate, share = rng.uniform(0.05, 0.4, 8), 0.35
+    draws = crn.CRN(2).at(2026)
+    rural = np.flatnonzero((tier != URBAN) & stays)
+    u = draws.uniform("move-up", ids[rural])
+    village = tier[rural] == VILLAGE
+    up = u < np.where(village, rate[county[rural]], rate[county[rural]] * share)
+    from_village = rural[up & village]
+    seat_too = draws.uniform("move-up", ids[from_village], 1) < share
+    to_seat, to_town = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    to_seat[rural[up & ~village]] = True
+    to_seat[from_village[seat_too]] = True
+    to_town[from_village[~seat_too]] = True
+    keys = tuple(np.uint64(k) for d in (0, 1) for k in draws.crn.key("move-up", 2026, d))
+    got = kernels.moves_up(ids, tier, county, stays, (rate, share, np.float32(share)), keys, (URBAN, VILLAGE))
+    np.testing.assert_array_equal(got[0], to_seat)
+    np.testing.assert_array_equal(got[1], to_town)
+    assert to_seat.sum() > 100 and to_town.sum() > 100
+
+
+def test_below_where_draws_only_for_those_at_risk(ids: np.ndarray) -> None:
+    rng = np.random.default_rng(13)
+    county = rng.integers(0, 8, len(ids)).astype(np.int8)
+    at_risk = rng.random(len(ids)) < 0.5
+    county_at_risk = np.array([True, False] * 4)
+    draws = crn.CRN(4)
+    expected = at_risk & county_at_risk[county] & draws.below("into-centre", 2024, ids, 0.2)
+    got = draws.below_where("into-centre", 2024, ids, 0.2, county, at_risk, county_at_risk)
+    np.testing.assert_array_equal(got, expected)
+    sure = draws.below_where("into-centre", 2024, ids, 1.0, county, at_risk, county_at_risk)
+    np.testing.assert_array_equal(sure, at_risk & county_at_risk[county])

@@ -121,12 +121,17 @@ class ColumnTable:
             self.cols[name] = buf[: m + len(add)]
 
     def __deepcopy__(self, memo: dict[int, Any]) -> ColumnTable:
-        """A copy whose columns are fresh arrays (the spare buffers are not copied)."""
+        """A copy in fresh buffers with spare rows (a cached world's first births need no copy)."""
         new = type(self).__new__(type(self))
         for key, value in self.__dict__.items():
-            if key != "_spare":
+            if key not in ("cols", "_spare"):
                 new.__dict__[key] = copy.deepcopy(value, memo)
-        new.__dict__["_spare"] = {}
+        new.__dict__["cols"], new.__dict__["_spare"] = {}, {}
+        for name, col in self.cols.items():
+            buf = np.empty(int(len(col) * self.GROWTH) + 16, dtype=col.dtype)
+            buf[: len(col)] = col
+            new._spare[name] = buf
+            new.cols[name] = buf[: len(col)]
         return new
 
     def copy(self):

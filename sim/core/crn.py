@@ -54,6 +54,11 @@ def uniforms_for_key(key: tuple[int, int], ids: np.ndarray) -> np.ndarray:
     return kernels.uniforms(_as_ids(ids), np.uint64(key[0]), np.uint64(key[1]))
 
 
+def threshold(p: float) -> np.uint64:
+    """The 32-bit integer a hash is compared with for probability ``p`` (0 ≤ p < 1)."""
+    return np.uint64(int(max(p, 0.0) * 2.0**32))
+
+
 def _as_ids(ids: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(ids, dtype=np.int64)
 
@@ -81,8 +86,17 @@ class CRN:
         if p >= 1.0:
             return np.ones(len(ids), dtype=bool)
         k0, k1 = self.key(process, year)
-        threshold = np.uint64(int(max(p, 0.0) * 2.0**32))
-        return kernels.below(_as_ids(ids), np.uint64(k0), np.uint64(k1), threshold)
+        return kernels.below(_as_ids(ids), np.uint64(k0), np.uint64(k1), threshold(p))
+
+    def below_where(
+        self, process: str, year: int, ids: np.ndarray, p: float, county: np.ndarray, at_risk: np.ndarray,
+        county_at_risk: np.ndarray,
+    ) -> np.ndarray:  # fmt: skip
+        """Mask: at risk (own flag and county's) and the id's uniform below ``p`` (one pass)."""
+        key = tuple(np.uint64(k) for k in self.key(process, year))
+        if p >= 1.0:
+            return at_risk & county_at_risk[county]
+        return kernels.below_where(_as_ids(ids), county, county_at_risk, at_risk, key, threshold(p))
 
     def normal(self, process: str, year: int, ids: np.ndarray, draw: int = 0) -> np.ndarray:
         """One standard normal per id: Box-Muller on two of its uniforms (float32)."""

@@ -352,3 +352,62 @@ def school_age_counts(
             out[2, c] += 1
             out[3, c] += in_school
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def moves_up(
+    ids: np.ndarray,
+    home_tier: np.ndarray,
+    county: np.ndarray,
+    stays: np.ndarray,
+    rates: tuple[np.ndarray, float, np.float32],
+    keys: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+    tiers: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the households moving village → seat or town and town → seat this year.
+
+    ``rates`` = (rural-to-urban rate per county, the seat share as float64 and float32);
+    ``keys`` = the round keys of the first and second "move-up" draw; ``tiers`` = the codes
+    of urban and village places. A village household moves with its county's rate (then to
+    the seat with the seat share, else to its town), a town household with rate × seat share;
+    the comparisons keep numpy's types in the reference form (float64 for the move, float32
+    for the seat-or-town draw), so the same households move.
+    """
+    rate, share, share32 = rates
+    k0, k1, k2, k3 = keys
+    urban, village = tiers
+    to_seat = np.zeros(ids.shape[0], dtype=np.bool_)
+    to_town = np.zeros(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        tier = home_tier[i]
+        if tier == urban or not stays[i]:
+            continue
+        r = rate[county[i]]
+        u = np.float64(_uniform_one(ids[i], k0, k1))
+        if tier == village:
+            if u < r:
+                if _uniform_one(ids[i], k2, k3) < share32:
+                    to_seat[i] = True
+                else:
+                    to_town[i] = True
+        elif u < r * share:
+            to_seat[i] = True
+    return to_seat, to_town
+
+
+@numba.njit(cache=True, nogil=True)
+def below_where(
+    ids: np.ndarray,
+    county: np.ndarray,
+    county_at_risk: np.ndarray,
+    at_risk: np.ndarray,
+    key: tuple[np.uint64, np.uint64],
+    threshold: np.uint64,
+) -> np.ndarray:
+    """Mask of the rows at risk (their county and their own flag) whose hash is below ``threshold``."""
+    k0, k1 = key
+    out = np.zeros(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):
+        if at_risk[i] and county_at_risk[county[i]]:
+            out[i] = _hash_one(ids[i], k0, k1) < threshold
+    return out

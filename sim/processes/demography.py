@@ -126,22 +126,12 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     """
     pop, geo, flows, dp = model.pop, model.geo, model.flows, model.config.demography
     draws = model.crn.at(year)
-    n = len(pop)
     tier = geo.place_tier[pop.place]
     stays = ~gone
     # 1. village → town or seat; town → seat (draws only for the non-urban)
-    rural = np.flatnonzero((tier != URBAN) & stays)
-    u = draws.uniform("move-up", pop.id[rural])
-    r = model.aggregate.rural_to_urban[pop.county[rural]]
-    village = tier[rural] == VILLAGE
-    up = u < np.where(village, r, r * dp.town_to_seat_share)
-    from_village = rural[up & village]
-    seat_too = draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share
-    to_seat = np.zeros(n, dtype=bool)
-    to_seat[rural[up & ~village]] = True
-    to_seat[from_village[seat_too]] = True
-    to_town = np.zeros(n, dtype=bool)
-    to_town[from_village[~seat_too]] = True
+    rates = (model.aggregate.rural_to_urban, float(dp.town_to_seat_share), np.float32(dp.town_to_seat_share))
+    keys = tuple(np.uint64(k) for draw in (0, 1) for k in model.crn.key("move-up", year, draw))
+    to_seat, to_town = kernels.moves_up(pop.id, tier, pop.county, stays, rates, keys, (URBAN, VILLAGE))
     movers = np.flatnonzero(to_seat)
     pop.place[movers] = random_place(model, pop.county[movers], URBAN, draws, pop.id[movers], "seat-place")
     movers_t = np.flatnonzero(to_town)
@@ -152,8 +142,11 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     # 2. into 清城/清新 from the other counties
     centre = [geo.counties.index(c) for c in CENTRE if c in geo.counties]
     if centre:
-        outside = np.flatnonzero(~np.isin(pop.county, centre) & stays)
-        into = outside[model.crn.below("into-centre", year, pop.id[outside], dp.into_centre)]
+        outside = np.ones(len(geo.counties), dtype=bool)
+        outside[centre] = False
+        p_in = dp.into_centre
+        moves_in = model.crn.below_where("into-centre", year, pop.id, p_in, pop.county, stays, outside)
+        into = np.flatnonzero(moves_in)
         if len(into):
             weights = np.array([INTO_CENTRE_SPLIT[geo.counties[c]] for c in centre])
             dest = np.asarray(centre, dtype=np.int8)[draws.choice("into-centre", pop.id[into], weights, 1)]
@@ -168,7 +161,9 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
             moved[into] = True
     pop.needs_school[moved] = True
     # 3. out of the city with the family
-    out = model.crn.below("out-of-city", year, pop.id, dp.out_with_children) & stays
+    anywhere = np.ones(len(geo.counties), dtype=bool)
+    p_out = dp.out_with_children
+    out = model.crn.below_where("out-of-city", year, pop.id, p_out, pop.county, stays, anywhere)
     flows.add("new_outflow", pop.county[out])
     flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
     # 4. families arriving (returning or new), mostly into towns and seats
