@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import resource
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -77,33 +77,36 @@ def test_children_cap_refuses_a_population_explosion():
     assert check_run_size(Config(), 5_000_000, "c.toml") > 1_000_000
 
 
+# Runs a command in a fresh interpreter and reports the command's own CPU seconds and peak
+# memory: RUSAGE_CHILDREN of the test process would report the largest of every child the
+# suite has started so far (a full model run among them), not this command's.
+_MEASURED = (
+    "import json, resource, subprocess, sys\n"
+    "proc = subprocess.run(sys.argv[1:], capture_output=True, text=True, timeout=120)\n"
+    "use = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "json.dump({'rc': proc.returncode, 'stderr': proc.stderr, 'cpu': use.ru_utime + use.ru_stime,\n"
+    "           'maxrss_kb': use.ru_maxrss}, sys.stdout)\n"
+)
+
+
+def _check_measured(path: Path) -> dict:
+    args = [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"]
+    proc = subprocess.run([sys.executable, "-c", _MEASURED, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=150)  # fmt: skip
+    return json.loads(proc.stdout)
+
+
 def test_check_on_a_huge_spec_is_fast_and_small(tmp_path):
     """--check of a 5.7-million-run Sobol plan: under 5 s of CPU and 500 MB, and says what it needs."""
-    path = spec(tmp_path, 'kind = "sobol"\nsamples = 65536', replicates=10)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    assert proc.returncode == 2 and "524,288 points (at most 100,000)" in proc.stderr  # over MAX_SAMPLES
-    path = spec(tmp_path, 'kind = "sobol"\nsamples = 8192', replicates=50)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "experiment", str(path), "--check", "--max-runs", "100000000"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    assert proc.returncode == 0, proc.stderr
-    assert "= 3276800 runs" in proc.stderr and "MB per run" in proc.stderr and "GB in all" in proc.stderr
-    assert cpu < 2 * 5.0, cpu  # two processes, each under 5 s of CPU
-    assert after.ru_maxrss < 500 * 1024, after.ru_maxrss  # KB on Linux: the larger child's peak
+    refused = _check_measured(spec(tmp_path, 'kind = "sobol"\nsamples = 65536', replicates=10))
+    assert refused["rc"] == 2 and "524,288 points (at most 100,000)" in refused["stderr"]  # over MAX_SAMPLES
+    checked = _check_measured(spec(tmp_path, 'kind = "sobol"\nsamples = 8192', replicates=50))
+    assert checked["rc"] == 0, checked["stderr"]
+    stderr = checked["stderr"]
+    assert "= 3276800 runs" in stderr and "MB per run" in stderr and "GB in all" in stderr
+    for run in (refused, checked):
+        assert run["cpu"] < 5.0, run["cpu"]
+        assert run["maxrss_kb"] < 500 * 1024, run["maxrss_kb"]  # KB on Linux
 
 
 def test_a_valid_config_whose_levers_add_training_runs_to_the_end():

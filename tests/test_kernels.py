@@ -334,3 +334,24 @@ def test_below_where_draws_only_for_those_at_risk(ids: np.ndarray) -> None:
     np.testing.assert_array_equal(got, expected)
     sure = draws.below_where("into-centre", 2024, ids, 1.0, county, at_risk, county_at_risk)
     np.testing.assert_array_equal(sure, at_risk & county_at_risk[county])
+
+
+def test_population_age_is_cached_per_year_and_table_state() -> None:
+    """One age array per year until rows change; read-only, so no caller can corrupt it."""
+    from sim.world.population import Population
+
+    pop = Population()
+    rows = {name: np.zeros(3, dtype=dtype) for name, dtype in Population.COLUMNS.items()}
+    rows["birth_year"] = np.array([2010, 2015, 2020], dtype=np.int16)
+    pop.append(**rows)
+    first = pop.age(2024)
+    assert pop.age(2024) is first and list(first) == [14, 9, 4]
+    with pytest.raises(ValueError):
+        first[0] = 0
+    assert list(pop.age(2025)) == [15, 10, 5]
+    pop.keep(np.array([True, False, True]))
+    assert list(pop.age(2025)) == [15, 5]
+    rows["birth_year"] = np.array([2024, 2024, 2024], dtype=np.int16)
+    pop.append(**rows)
+    assert list(pop.age(2025)) == [15, 5, 1, 1, 1]
+    assert "_age" not in copy.deepcopy(pop).__dict__

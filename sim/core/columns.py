@@ -46,6 +46,7 @@ class ColumnTable:
 
     COLUMNS: ClassVar[dict[str, np.dtype]] = {}
     GROWTH: ClassVar[float] = 1.08  # spare rows kept for appends, as a share of the rows
+    CACHES: ClassVar[tuple[str, ...]] = ()  # attributes derived from the columns: never copied
 
     def __init__(self, cols: dict[str, np.ndarray] | None = None):
         self.cols = cols if cols is not None else {k: np.empty(0, dtype=v) for k, v in self.COLUMNS.items()}
@@ -124,7 +125,7 @@ class ColumnTable:
         """A copy in fresh buffers with spare rows (a cached world's first births need no copy)."""
         new = type(self).__new__(type(self))
         for key, value in self.__dict__.items():
-            if key not in ("cols", "_spare"):
+            if key not in ("cols", "_spare", *self.CACHES):
                 new.__dict__[key] = copy.deepcopy(value, memo)
         new.__dict__["cols"], new.__dict__["_spare"] = {}, {}
         for name, col in self.cols.items():

@@ -284,8 +284,10 @@ def step(model: QingyuanModel, year: int) -> None:
     placing = (new_stage != pop.stage) | (relocate & ~leave)
     pop.school[placing] = -1  # so seat counts see only pupils who stay put
     used = count_by(pop.school, len(model.schools))
+    placed = np.flatnonzero(placing)
+    placed_stage = new_stage[placed]
     for stage in STAGE_TYPES:
-        assign(model, np.flatnonzero(placing & (new_stage == stage)), stage, draws, used)
+        assign(model, placed[placed_stage == stage], stage, draws, used)
     pop.needs_school[:] = False
     model.junior_cohorts.enter(pop, to_jun)
     top_outflow(model, to_gen, draws)

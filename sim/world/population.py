@@ -45,7 +45,20 @@ class Population(ColumnTable):
     """The children; ``pop.<column>[i]`` is child i's attribute."""
 
     COLUMNS = COLUMNS
+    CACHES = ("_age",)
 
     def age(self, year: int) -> np.ndarray:
-        """Age reached in the calendar year of the autumn term ``year``."""
-        return (year - self.cols["birth_year"]).astype(np.int16)
+        """Age reached in the calendar year of the autumn term ``year`` (read-only).
+
+        Several processes of a year ask for it; it is computed once per year and per state of
+        the table: any append or compaction replaces the ``birth_year`` column object, which
+        invalidates it, and the array is read-only so that no caller can alter the shared copy.
+        """
+        birth_year = self.cols["birth_year"]
+        cached = self.__dict__.get("_age")
+        if cached is not None and cached[0] == year and cached[1] is birth_year:
+            return cached[2]
+        age = (year - birth_year).astype(np.int16)
+        age.flags.writeable = False
+        self.__dict__["_age"] = (year, birth_year, age)
+        return age
