@@ -32,9 +32,10 @@ def rank_within_groups(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 def count_by(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
     """``bincount`` with a fixed length (ignores negative indices such as 'no school')."""
+    if weights is None:
+        return kernels.count_groups(np.ascontiguousarray(index), size)
     keep = index >= 0
-    w = None if weights is None else weights[keep]
-    return np.bincount(index[keep], weights=w, minlength=size)[:size]
+    return np.bincount(index[keep], weights=weights[keep], minlength=size)[:size]
 
 
 class ColumnTable:

@@ -92,8 +92,9 @@ def pupil_distances(
 def farthest_first(groups: np.ndarray, distance: np.ndarray, places: np.ndarray) -> np.ndarray:
     """Mask of the rows that get one of their group's ``places[g]``, farthest first.
 
-    Ties keep row order (a stable sort), as ``sim.core.columns.rank_within_groups`` on the
-    negated distance does; only groups with more rows than places need sorting at all.
+    Ties go in row order, as ``sim.core.columns.rank_within_groups`` on the negated distance
+    orders them. Only groups with more rows than places are ranked at all, and those by
+    selection (the k-th distance by ``np.partition``), not by a sort.
     """
     n = groups.shape[0]
     n_groups = places.shape[0]
@@ -110,11 +111,23 @@ def farthest_first(groups: np.ndarray, distance: np.ndarray, places: np.ndarray)
     gets = np.zeros(n, dtype=np.bool_)
     for g in range(n_groups):
         rows = order[start[g] : start[g + 1]]
-        if rows.shape[0] <= places[g]:
+        k = places[g]
+        if rows.shape[0] <= k:
             gets[rows] = True
-        elif places[g] > 0:
-            ranked = rows[np.argsort(-distance[rows], kind="mergesort")]
-            gets[ranked[: places[g]]] = True
+        elif k > 0:  # the k farthest: all beyond the k-th distance, then ties in row order
+            d = distance[rows]
+            kth = -np.partition(-d, k - 1)[k - 1]
+            left = k
+            for j in range(rows.shape[0]):
+                if d[j] > kth:
+                    gets[rows[j]] = True
+                    left -= 1
+            for j in range(rows.shape[0]):
+                if left == 0:
+                    break
+                if d[j] == kth:
+                    gets[rows[j]] = True
+                    left -= 1
     return gets
 
 
@@ -410,4 +423,26 @@ def below_where(
     for i in range(ids.shape[0]):
         if at_risk[i] and county_at_risk[county[i]]:
             out[i] = _hash_one(ids[i], k0, k1) < threshold
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def count_groups(index: np.ndarray, size: int) -> np.ndarray:
+    """Rows per group 0..size-1 (indices outside, such as -1 for "no school", are skipped)."""
+    out = np.zeros(size, dtype=np.int64)
+    for i in range(index.shape[0]):
+        g = index[i]
+        if 0 <= g < size:
+            out[g] += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def flagged_group(index: np.ndarray, group_flag: np.ndarray) -> np.ndarray:
+    """Mask of the rows whose group (index ≥ 0) has a nonzero flag, e.g. pupils of closed schools."""
+    out = np.zeros(index.shape[0], dtype=np.bool_)
+    for i in range(index.shape[0]):
+        g = index[i]
+        if g >= 0:
+            out[i] = group_flag[g] != 0
     return out

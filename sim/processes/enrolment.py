@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import kernels
 from sim.core.columns import count_by, rank_within_groups
 from sim.core.crn import Draws
 from sim.processes import boarding
@@ -239,7 +240,7 @@ def step(model: QingyuanModel, year: int) -> None:
     enrolled_before = pop.stage != NOT_ENROLLED
 
     # students whose school closed or who moved house (pop.needs_school) are re-placed below
-    school_gone = (pop.school >= 0) & (model.schools.status[np.maximum(pop.school, 0)] != 0)
+    school_gone = kernels.flagged_group(pop.school, model.schools.status)
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
