@@ -359,8 +359,9 @@ def test_population_age_is_cached_per_year_and_table_state() -> None:
 
 def test_count_groups_and_flagged_group_equal_their_numpy_forms(children: dict[str, np.ndarray]) -> None:
     school = children["school"]
-    np.testing.assert_array_equal(kernels.count_groups(school, 40), np.bincount(school[school >= 0], minlength=40))
-    np.testing.assert_array_equal(kernels.count_groups(school, 30), np.bincount(school[school >= 0])[:30])
+    enrolled = school[school >= 0]
+    np.testing.assert_array_equal(kernels.count_groups(school, 40), np.bincount(enrolled, minlength=40))
+    np.testing.assert_array_equal(kernels.count_groups(school, 30), np.bincount(enrolled)[:30])
     status = (np.arange(40) % 7 == 0).astype(np.int8)
     expected = (school >= 0) & (status[np.maximum(school, 0)] != 0)
     np.testing.assert_array_equal(kernels.flagged_group(school, status), expected)
