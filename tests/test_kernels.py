@@ -365,3 +365,21 @@ def test_count_groups_and_flagged_group_equal_their_numpy_forms(children: dict[s
     status = (np.arange(40) % 7 == 0).astype(np.int8)
     expected = (school >= 0) & (status[np.maximum(school, 0)] != 0)
     np.testing.assert_array_equal(kernels.flagged_group(school, status), expected)
+
+
+@pytest.mark.parametrize("low", [0, -3, 1000])
+def test_rank_within_groups_equals_the_lexsort_reference(low: int) -> None:
+    """Compiled counting sort + stable sort per group == one lexsort: ties, NaN, dtypes."""
+    from sim.core.columns import lexsort_rank, rank_within_groups
+
+    rng = np.random.default_rng(low + 50)
+    groups = (rng.integers(0, 30, 4_000) + low).astype(np.int32)
+    for key in (
+        rng.random(4_000).astype(np.float32),
+        np.round(rng.normal(0, 1, 4_000), 1),  # many ties
+        np.where(rng.random(4_000) < 0.05, np.nan, rng.random(4_000)),
+        -rng.integers(0, 5, 4_000),
+    ):
+        np.testing.assert_array_equal(rank_within_groups(groups, key), lexsort_rank(groups, key))
+    sparse = np.array([0, 10**9, 0, 10**9])  # a huge range goes to lexsort itself
+    np.testing.assert_array_equal(rank_within_groups(sparse, np.array([2.0, 1.0, 1.0, 3.0])), [1, 0, 0, 1])

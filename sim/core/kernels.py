@@ -319,13 +319,13 @@ def left_behind_update(
     """
     k0, k1 = key
     leave, urban_factor, back = chances
+    uniform = uniforms(ids, k0, k1)  # hashed in a loop of its own, which vectorises (SIMD)
     for i in range(ids.shape[0]):
-        u = _uniform_one(ids[i], k0, k1)
-        if left_behind[i]:
-            left_behind[i] = not (u < back)
-        else:
-            p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
-            left_behind[i] = np.float64(u) < p
+        u = uniform[i]
+        p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
+        stays_away = left_behind[i] & (u >= back)
+        leaves = ~left_behind[i] & (np.float64(u) < p)
+        left_behind[i] = stays_away | leaves
 
 
 @numba.njit(cache=True, nogil=True)
@@ -419,10 +419,11 @@ def below_where(
 ) -> np.ndarray:
     """Mask of the rows at risk (their county and their own flag) whose hash is below ``threshold``."""
     k0, k1 = key
-    out = np.zeros(ids.shape[0], dtype=np.bool_)
-    for i in range(ids.shape[0]):
-        if at_risk[i] and county_at_risk[county[i]]:
-            out[i] = _hash_one(ids[i], k0, k1) < threshold
+    out = np.empty(ids.shape[0], dtype=np.bool_)
+    for i in range(ids.shape[0]):  # every row hashed, no gather: this loop vectorises (SIMD)
+        out[i] = at_risk[i] & (_hash_one(ids[i], k0, k1) < threshold)
+    for i in range(ids.shape[0]):  # the county lookup, a gather, in a loop of its own
+        out[i] = out[i] and county_at_risk[county[i]]
     return out
 
 
@@ -446,3 +447,33 @@ def flagged_group(index: np.ndarray, group_flag: np.ndarray) -> np.ndarray:
         if g >= 0:
             out[i] = group_flag[g] != 0
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int) -> np.ndarray:
+    """Rank of each row within its group (``groups - low`` in 0..n_groups-1) by ascending key.
+
+    Rows are grouped by a counting sort (row order kept), then each group's keys are sorted
+    stably, so ties keep row order exactly as ``np.lexsort((key, groups))`` orders them.
+    """
+    n = groups.shape[0]
+    size = np.zeros(n_groups + 1, dtype=np.int64)
+    for i in range(n):
+        size[groups[i] - low + 1] += 1
+    start = np.cumsum(size)
+    fill = start[:-1].copy()
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        g = groups[i] - low
+        order[fill[g]] = i
+        fill[g] += 1
+    rank = np.empty(n, dtype=np.int64)
+    for g in range(n_groups):
+        rows = order[start[g] : start[g + 1]]
+        if rows.shape[0] == 1:
+            rank[rows[0]] = 0
+        elif rows.shape[0] > 1:
+            sorted_rows = rows[np.argsort(key[rows], kind="mergesort")]
+            for r in range(sorted_rows.shape[0]):
+                rank[sorted_rows[r]] = r
+    return rank
