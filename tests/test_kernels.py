@@ -272,9 +272,8 @@ def test_left_behind_update_equals_the_numpy_reference(children: dict[str, np.nd
     expected[~before & (u < p_leave)] = True
     expected[before & (u < back)] = False
     got = before.copy()
-    key = tuple(np.uint64(k) for k in draws.key("left-behind", 2025))
     chances = (leave, URBAN_PARENTS_LEAVE_FACTOR, np.float32(back))
-    kernels.left_behind_update(got, ids, place_tier, place, key, chances, URBAN)
+    kernels.left_behind_update(got, u, place_tier, place, chances, URBAN)
     np.testing.assert_array_equal(got, expected)
     assert (got & ~before).any() and (before & ~got).any()
 
@@ -295,7 +294,7 @@ def test_school_age_counts_equal_the_masked_bincounts(children: dict[str, np.nda
 
 
 def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
-    """Village and town households move with the county's rate, villages then seat or town."""
+    """Town households move to the seat, village ones up, each with its county's rate."""
     from sim.world.geography import URBAN, VILLAGE
 
     rng = np.random.default_rng(12)
@@ -316,10 +315,10 @@ def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) ->
     to_seat[rural[up & ~village]] = True
     to_seat[from_village[seat_too]] = True
     to_town[from_village[~seat_too]] = True
-    keys = tuple(np.uint64(k) for d in (0, 1) for k in draws.crn.key("move-up", 2026, d))
-    got = kernels.moves_up(ids, tier, county, stays, (rate, share, np.float32(share)), keys, (URBAN, VILLAGE))
-    np.testing.assert_array_equal(got[0], to_seat)
-    np.testing.assert_array_equal(got[1], to_town)
+    seat, village_up = kernels.moves_up(draws.uniform("move-up", ids), tier, county, stays, (rate, share),
+                                        (URBAN, VILLAGE))  # fmt: skip
+    np.testing.assert_array_equal(seat, to_seat & ~np.isin(np.arange(n), from_village))
+    np.testing.assert_array_equal(village_up, np.isin(np.arange(n), from_village))
     assert to_seat.sum() > 100 and to_town.sum() > 100
 
 
@@ -383,3 +382,10 @@ def test_rank_within_groups_equals_the_lexsort_reference(low: int) -> None:
         np.testing.assert_array_equal(rank_within_groups(groups, key), lexsort_rank(groups, key))
     sparse = np.array([0, 10**9, 0, 10**9])  # a huge range goes to lexsort itself
     np.testing.assert_array_equal(rank_within_groups(sparse, np.array([2.0, 1.0, 1.0, 3.0])), [1, 0, 0, 1])
+
+
+def test_count_where_equals_the_masked_bincount(children: dict[str, np.ndarray]) -> None:
+    c = children
+    mask = c["flag1"]
+    expected = np.bincount(c["county"][mask], minlength=8)
+    np.testing.assert_array_equal(kernels.count_where(c["county"], mask, 8), expected)

@@ -249,11 +249,9 @@ def achievement_drift(
     rho, per_school, gap, large, class_penalty, boarding_penalty = terms
     n_grades = large.shape[1]
     zero = np.float32(0.0)
-    for i in range(school.shape[0]):
-        if stage[i] == 0:
-            continue
+    for i in range(school.shape[0]):  # branch-free: every row computed, the enrolled kept
         age = year - birth_year[i]
-        s = school[i]
+        s = max(school[i], 0)
         oversized = large[s, min(max(age - first_age, 0), n_grades - 1)]
         young_boarder = boarding[i] and age - 5 <= young_grade
         x = achievement[i] * rho
@@ -261,7 +259,7 @@ def achievement_drift(
         x += gap[county[i]] if left_behind[i] else zero
         x += class_penalty * np.float32(oversized)  # a penalty times 0 (a signed zero, as numpy's)
         x += boarding_penalty * np.float32(young_boarder)
-        achievement[i] = x
+        achievement[i] = x if stage[i] != 0 else achievement[i]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -303,10 +301,9 @@ def _uniform_one(v: np.int64, k0: np.uint64, k1: np.uint64) -> np.float32:
 @numba.njit(cache=True, nogil=True)
 def left_behind_update(
     left_behind: np.ndarray,
-    ids: np.ndarray,
+    uniform: np.ndarray,
     place_tier: np.ndarray,
     place: np.ndarray,
-    key: tuple[np.uint64, np.uint64],
     chances: tuple[float, float, np.float32],
     urban: int,
 ) -> None:
@@ -315,12 +312,10 @@ def left_behind_update(
     ``chances`` = (yearly chance that parents leave, the factor for urban homes, the chance
     they return as float32). The comparisons keep numpy's types in the reference form
     (``sim.processes.demography.left_behind``): the leave chance is compared in float64, the
-    return chance in float32.
+    return chance in float32. Branch-free.
     """
-    k0, k1 = key
     leave, urban_factor, back = chances
-    uniform = uniforms(ids, k0, k1)  # hashed in a loop of its own, which vectorises (SIMD)
-    for i in range(ids.shape[0]):
+    for i in range(uniform.shape[0]):
         u = uniform[i]
         p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
         stays_away = left_behind[i] & (u >= back)
@@ -369,43 +364,32 @@ def school_age_counts(
 
 @numba.njit(cache=True, nogil=True)
 def moves_up(
-    ids: np.ndarray,
+    uniform: np.ndarray,
     home_tier: np.ndarray,
     county: np.ndarray,
     stays: np.ndarray,
-    rates: tuple[np.ndarray, float, np.float32],
-    keys: tuple[np.uint64, np.uint64, np.uint64, np.uint64],
+    rates: tuple[np.ndarray, float],
     tiers: tuple[int, int],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the households moving village → seat or town and town → seat this year.
+    """Masks of the households moving town → seat and village → up (seat or town, drawn next).
 
-    ``rates`` = (rural-to-urban rate per county, the seat share as float64 and float32);
-    ``keys`` = the round keys of the first and second "move-up" draw; ``tiers`` = the codes
-    of urban and village places. A village household moves with its county's rate (then to
-    the seat with the seat share, else to its town), a town household with rate × seat share;
-    the comparisons keep numpy's types in the reference form (float64 for the move, float32
-    for the seat-or-town draw), so the same households move.
+    ``uniform`` is each row's "move-up" uniform; ``rates`` = (rural-to-urban rate per county,
+    the seat share); ``tiers`` = the codes of urban and village places. A village household
+    moves with its county's rate, a town household with rate × seat share; the comparison
+    is in float64, as numpy's in the reference form. Branch-free: the tiers are mixed.
     """
-    rate, share, share32 = rates
-    k0, k1, k2, k3 = keys
+    rate, share = rates
     urban, village = tiers
-    to_seat = np.zeros(ids.shape[0], dtype=np.bool_)
-    to_town = np.zeros(ids.shape[0], dtype=np.bool_)
-    for i in range(ids.shape[0]):
+    to_seat = np.empty(uniform.shape[0], dtype=np.bool_)
+    village_up = np.empty(uniform.shape[0], dtype=np.bool_)
+    for i in range(uniform.shape[0]):
         tier = home_tier[i]
-        if tier == urban or not stays[i]:
-            continue
         r = rate[county[i]]
-        u = np.float64(_uniform_one(ids[i], k0, k1))
-        if tier == village:
-            if u < r:
-                if _uniform_one(ids[i], k2, k3) < share32:
-                    to_seat[i] = True
-                else:
-                    to_town[i] = True
-        elif u < r * share:
-            to_seat[i] = True
-    return to_seat, to_town
+        in_village = tier == village
+        moves = (tier != urban) & stays[i] & (np.float64(uniform[i]) < (r if in_village else r * share))
+        to_seat[i] = moves & ~in_village
+        village_up[i] = moves & in_village
+    return to_seat, village_up
 
 
 @numba.njit(cache=True, nogil=True)
@@ -477,3 +461,13 @@ def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int)
             for r in range(sorted_rows.shape[0]):
                 rank[sorted_rows[r]] = r
     return rank
+
+
+@numba.njit(cache=True, nogil=True)
+def count_where(index: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+    """Rows per group 0..size-1 among those where ``mask`` holds (others skipped)."""
+    out = np.zeros(size, dtype=np.int64)
+    for i in range(index.shape[0]):
+        if mask[i]:
+            out[index[i]] += 1
+    return out

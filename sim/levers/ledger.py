@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.core import kernels
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -152,7 +154,7 @@ def lever_metrics(model: QingyuanModel, metrics: CountyMetrics, schools: pd.Data
     nc = len(model.counties)
     teachers = np.bincount(model.schools.county[model.teachers.school], minlength=nc).astype(float)
     enrolled = model.pop.school >= 0
-    students = np.bincount(model.pop.county[enrolled], minlength=nc).astype(float)
+    students = kernels.count_where(model.pop.county, enrolled, nc).astype(float)
     for knob, weight in POLICY_METRICS.items():
         value = np.asarray(getattr(model.policy, knob), dtype=float)
         if weight == "sum":

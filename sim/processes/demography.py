@@ -129,9 +129,13 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     tier = geo.place_tier[pop.place]
     stays = ~gone
     # 1. village → town or seat; town → seat (draws only for the non-urban)
-    rates = (model.aggregate.rural_to_urban, float(dp.town_to_seat_share), np.float32(dp.town_to_seat_share))
-    keys = tuple(np.uint64(k) for draw in (0, 1) for k in model.crn.key("move-up", year, draw))
-    to_seat, to_town = kernels.moves_up(pop.id, tier, pop.county, stays, rates, keys, (URBAN, VILLAGE))
+    u = draws.uniform("move-up", pop.id)  # every row: one vectorised pass beats picking the rural
+    rates = (model.aggregate.rural_to_urban, float(dp.town_to_seat_share))
+    to_seat, to_town = kernels.moves_up(u, tier, pop.county, stays, rates, (URBAN, VILLAGE))
+    from_village = np.flatnonzero(to_town)  # a village household goes on to the seat, or its town
+    seat_too = from_village[draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share]
+    to_seat[seat_too] = True
+    to_town[seat_too] = False
     movers = np.flatnonzero(to_seat)
     pop.place[movers] = random_place(model, pop.county[movers], URBAN, draws, pop.id[movers], "seat-place")
     movers_t = np.flatnonzero(to_town)
@@ -188,7 +192,7 @@ def random_place(
 def arrivals(model: QingyuanModel, year: int, staying: np.ndarray) -> dict[str, np.ndarray] | None:
     """Columns of the children arriving with their families (a share of the ``staying`` children)."""
     geo = model.geo
-    counts = np.bincount(model.pop.county[staying], minlength=len(geo.counties))
+    counts = kernels.count_where(model.pop.county, staying, len(geo.counties))
     codes = np.array([COUNTIES.index(c) for c in geo.counties])
     draws = model.crn.at(year)
     n = poisson_quantile(draws.uniform("arrivals", codes), model.config.demography.inflow_children * counts)
@@ -290,5 +294,5 @@ def left_behind(model: QingyuanModel, year: int) -> None:
     """Parents leave for work without the child, or come back (留守 status)."""
     pop, dp = model.pop, model.config.demography
     chances = (float(dp.parents_leave), URBAN_PARENTS_LEAVE_FACTOR, np.float32(dp.parents_return))
-    key = tuple(np.uint64(k) for k in model.crn.key("left-behind", year))
-    kernels.left_behind_update(pop.left_behind, pop.id, model.geo.place_tier, pop.place, key, chances, URBAN)
+    u = model.crn.uniform("left-behind", year, pop.id)
+    kernels.left_behind_update(pop.left_behind, u, model.geo.place_tier, pop.place, chances, URBAN)
