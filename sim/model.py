@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim.config import Config
 from sim.core.crn import CRN
+from sim.core.names import COUNTY_YEAR_COLUMNS
 from sim.core.rng import Streams
 from sim.data.births import population_growth, urbanisation_gain
 from sim.levers import build_levers, install
@@ -136,7 +137,7 @@ class QingyuanModel(mesa.Model):
         self.metric_extensions: list[
             Callable[[QingyuanModel, measure.CountyMetrics, pd.DataFrame, int], None]
         ] = []
-        self.county_rows: list[pd.DataFrame] = []
+        self.county_rows: list[pd.DataFrame | dict[str, np.ndarray]] = []  # tidy frames or columns
         # knobs clipped back into range after levers pushed them out (year, knob, county, value)
         self.warnings: list[dict[str, object]] = []
         self.school_rows: list[pd.DataFrame] = []
@@ -381,7 +382,12 @@ class QingyuanModel(mesa.Model):
         (children per preschool teacher in a county with no preschool teachers), is NaN, never
         an infinity; reports show it as "n/a".
         """
-        table = pd.concat(self.county_rows, ignore_index=True)
+        parts = [
+            part if isinstance(part, dict) else {name: part[name].to_numpy() for name in COUNTY_YEAR_COLUMNS}
+            for part in self.county_rows
+        ]
+        columns = COUNTY_YEAR_COLUMNS
+        table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in columns})
         table["value"] = table["value"].replace([np.inf, -np.inf], np.nan)
         return table
 

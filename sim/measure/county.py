@@ -142,8 +142,12 @@ class CountyMetrics:
         """A ratio of two summable quantities (the city's ratio uses the city's sums)."""
         self.ratios[name] = (np.asarray(num, float), np.asarray(den, float), scale)
 
-    def rows(self, year: int, counties: list[str]) -> pd.DataFrame:
-        """Tidy rows ``year, county, metric, value`` for every county and the city."""
+    def rows(self, year: int, counties: list[str]) -> dict[str, np.ndarray]:
+        """Tidy columns ``year, county, metric, value`` for every county and the city.
+
+        Plain arrays, not a DataFrame: ``QingyuanModel.county_year`` builds one frame from
+        every year's columns at the end, instead of a frame (and its string conversions) a year.
+        """
         names, values = [], []
         for name, v in self.sums.items():
             names.append(name)
@@ -155,14 +159,12 @@ class CountyMetrics:
                 np.divide(full_num, full_den, out=np.full(len(full_num), np.nan), where=full_den > 0) * scale
             )
         k = self.n + 1
-        return pd.DataFrame(
-            {
-                "year": np.full(k * len(names), year, dtype=np.int32),
-                "county": np.tile(np.asarray([*counties, CITY], dtype=object), len(names)),
-                "metric": np.repeat(np.asarray(names, dtype=object), k),
-                "value": np.concatenate(values) if values else np.empty(0),
-            }
-        )
+        return {
+            "year": np.full(k * len(names), year, dtype=np.int32),
+            "county": np.tile(np.asarray([*counties, CITY], dtype=object), len(names)),
+            "metric": np.repeat(np.asarray(names, dtype=object), k),
+            "value": np.concatenate(values) if values else np.empty(0),
+        }
 
 
 # bits of the per-child key that ``child_metrics`` counts in one pass
@@ -192,19 +194,21 @@ def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
     pop = model.pop
     nc = len(model.counties)
     c = child_counts(model, year)
-    by_stage = c.sum(axis=(1, 3, 4, 5, 6, 7))  # county x stage
+    # two reductions of the full array; every other count is a sum over a small one
+    cells = c.reshape(*c.shape[:4], -1).sum(axis=4)  # county x band x stage x tier
+    flags = c.sum(axis=(1, 3))  # county x stage x boarding x long commute x left-behind x migrant
+    by_stage = cells.sum(axis=(1, 3))  # county x stage
     enrolled = by_stage[:, 1:].sum(axis=1)
     m.count("n_children", by_stage.sum(axis=1))
-    m.count("n_children_3_5", c[:, 1].sum(axis=(1, 2, 3, 4, 5, 6)))
-    m.count("n_children_6_14", c[:, 2].sum(axis=(1, 2, 3, 4, 5, 6)))
+    m.count("n_children_3_5", cells[:, 1].sum(axis=(1, 2)))
+    m.count("n_children_6_14", cells[:, 2].sum(axis=(1, 2)))
     m.count("n_students", enrolled)
-    by_tier = c.sum(axis=(1, 4, 5, 6, 7))  # county x stage x (none, urban, town, village)
+    by_tier = cells.sum(axis=1)  # county x stage x (none, urban, town, village)
     for k in STAGES_REPORTED:
         m.count(f"n_students_{STAGE_NAMES[k]}", by_stage[:, k])
         if k in (PRESCHOOL, PRIMARY, JUNIOR, SENIOR_GENERAL):
             for ti, tier in enumerate(TIER_NAMES):
                 m.count(f"n_students_{STAGE_NAMES[k]}_{tier}", by_tier[:, k, ti + 1])
-    flags = c.sum(axis=(1, 3))  # county x stage x boarding x long commute x left-behind x migrant
     m.count("n_boarding", flags[:, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_long_commute", flags[:, :, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_left_behind", flags[:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
