@@ -13,6 +13,8 @@ in the reference: H official, M one secondary source or derived, L an assumption
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from sim import data
@@ -172,8 +174,15 @@ def level_tier_pick(
 
 def north_of(schools: SchoolTable, geo: Geography, school: np.ndarray) -> np.ndarray:
     """Whether each school in ``school`` lies in the mountainous north."""
-    north = data.counties().loc[geo.counties, "north"].to_numpy().astype(bool)
-    return north[schools.county[school]]
+    return _north_counties(tuple(geo.counties))[schools.county[school]]
+
+
+@functools.cache
+def _north_counties(counties: tuple[str, ...]) -> np.ndarray:
+    """Per county (in ``counties`` order), whether it is in the north: read once, not per hire."""
+    north = data.counties().loc[list(counties), "north"].to_numpy().astype(bool)
+    north.flags.writeable = False
+    return north
 
 
 def teacher_need(
