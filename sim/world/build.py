@@ -14,6 +14,7 @@ import numpy as np
 
 from sim import data
 from sim.config import COUNTIES, Config
+from sim.core.columns import rank_within_groups
 from sim.core.crn import BORN, Draws, new_ids
 from sim.core.names import SCHOOL_TYPES, START_YEAR, TYPE_CODES
 from sim.data.births import urbanisation_gain
@@ -247,12 +248,8 @@ def split_general_vocational(
     score = pop.achievement[idx] + (0.5 * draws.normal("zhongkao", pop.id[idx])).astype(np.float32)
     stage = np.full(len(idx), VOCATIONAL, dtype=np.int8)
     county = pop.county[idx]
-    # rank within county: sort by (county, -score)
-    order = np.lexsort((-score, county))
+    rank = rank_within_groups(county, -score)  # within county, best score first
     counts = np.bincount(county, minlength=int(county.max(initial=0)) + 1)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.empty(len(idx), dtype=np.int64)
-    rank[order] = np.arange(len(idx)) - np.repeat(starts, counts)
     cutoff = np.rint(counts * general_share)
     stage[rank < cutoff[county]] = SENIOR_GENERAL
     return stage
