@@ -389,3 +389,21 @@ def test_count_where_equals_the_masked_bincount(children: dict[str, np.ndarray])
     mask = c["flag1"]
     expected = np.bincount(c["county"][mask], minlength=8)
     np.testing.assert_array_equal(kernels.count_where(c["county"], mask, 8), expected)
+
+
+def test_cached_worlds_share_a_read_only_geography_and_copy_the_rest() -> None:
+    """Models built from one cached world share its geography (read-only) but not their pupils."""
+    from sim.config import Config
+    from sim.model import QingyuanModel
+    from sim.world import cache
+
+    cache.clear()
+    config = Config(counties=["连山壮族瑶族自治县"], until=2023)
+    first, second = QingyuanModel(config), QingyuanModel(config)
+    assert second.geo is cache._worlds[next(iter(cache._worlds))]["geo"]
+    assert QingyuanModel(config).geo is second.geo
+    with pytest.raises(ValueError):
+        second.geo.x[0] = 0.0
+    assert not np.shares_memory(first.pop.school, second.pop.school)
+    second.pop.school[:] = -1
+    assert (QingyuanModel(config).pop.school >= 0).any()

@@ -16,11 +16,16 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+import numpy as np
+
 from sim.config import Config
 
 # config fields that do not change the 2022 world (levers act from the first step on)
 NOT_WORLD = ("name", "description", "until", "levers", "seed")
 MAX_WORLDS = 2  # worlds kept per process (about 80 MB each at full scale)
+# parts of the world no process changes after set-up: shared by the models of a process,
+# not copied (the geography with its 8 MB place x place distance table)
+SHARED = ("geo",)
 
 _worlds: OrderedDict[str, dict[str, Any]] = OrderedDict()
 stats = {"hits": 0, "misses": 0}
@@ -41,12 +46,21 @@ def get(key: str) -> dict[str, Any] | None:
         return None
     stats["hits"] += 1
     _worlds.move_to_end(key)
-    return copy.deepcopy(state)
+    shared = {id(state[name]): state[name] for name in SHARED if name in state}
+    return copy.deepcopy(state, memo=shared)
 
 
 def put(key: str, state: dict[str, Any]) -> None:
-    """Keep a deep copy of ``state`` (the caller goes on mutating its own)."""
-    _worlds[key] = copy.deepcopy(state)
+    """Keep a deep copy of ``state`` (the caller goes on mutating its own).
+
+    The ``SHARED`` parts are kept as they are, made read-only, and handed to every model
+    (its road-distance table built first, so that no model builds its own).
+    """
+    for name in SHARED:
+        if name in state:
+            freeze(state[name])
+    shared = {id(state[name]): state[name] for name in SHARED if name in state}
+    _worlds[key] = copy.deepcopy(state, memo=shared)
     _worlds.move_to_end(key)
     while len(_worlds) > MAX_WORLDS:
         _worlds.popitem(last=False)
@@ -56,3 +70,12 @@ def clear() -> None:
     """Forget every cached world (tests, memory-bound callers)."""
     _worlds.clear()
     stats.update(hits=0, misses=0)
+
+
+def freeze(part: Any) -> None:
+    """Make a shared part's arrays read-only, so that a process writing to one fails loudly."""
+    if hasattr(part, "distance_table"):
+        part.distance_table()
+    for value in vars(part).values():
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
