@@ -407,3 +407,33 @@ def test_cached_worlds_share_a_read_only_geography_and_copy_the_rest() -> None:
     assert not np.shares_memory(first.pop.school, second.pop.school)
     second.pop.school[:] = -1
     assert (QingyuanModel(config).pop.school >= 0).any()
+
+
+def _poisson_quantile_reference(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """The loop form of ``crn.poisson_quantile``: one CDF per mean, searched for its uniform."""
+    from scipy.special import gammaln
+
+    out = np.zeros(len(lam), dtype=np.int64)
+    for i, (ui, li) in enumerate(zip(u.tolist(), lam.tolist(), strict=True)):
+        if li <= 0:
+            continue
+        k = np.arange(int(li + 12 * np.sqrt(li) + 30))
+        cdf = np.cumsum(np.exp(k * np.log(li) - li - gammaln(k + 1)))
+        out[i] = min(int(np.searchsorted(cdf, ui, side="left")), len(k) - 1)
+    return out
+
+
+def test_poisson_quantile_equals_its_loop_form() -> None:
+    rng = np.random.default_rng(21)
+    lam = np.concatenate([[0.0, -1.0, 1e-9, 0.5], rng.uniform(0, 30, 40), rng.uniform(100, 3000, 12)])
+    u = rng.random(len(lam))
+    u[:6] = [0.0, 0.5, 0.999999999, 1.0, 0.3, 1e-12]
+    np.testing.assert_array_equal(crn.poisson_quantile(u, lam), _poisson_quantile_reference(u, lam))
+    assert crn.poisson_quantile(np.array([]), np.array([])).shape == (0,)
+
+
+def test_group_order_is_a_stable_argsort() -> None:
+    groups = np.random.default_rng(6).integers(0, 56, 10_000)
+    order, start = kernels.group_order(groups, 0, 56)
+    np.testing.assert_array_equal(order, np.argsort(groups, kind="stable"))
+    np.testing.assert_array_equal(start, np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=56))]))

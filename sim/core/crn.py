@@ -182,10 +182,15 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     u = np.asarray(u, dtype=np.float64)
     lam = np.asarray(lam, dtype=np.float64)
     out = np.zeros(len(lam), dtype=np.int64)
-    for i, (ui, li) in enumerate(zip(u.tolist(), lam.tolist(), strict=True)):
-        if li <= 0:
-            continue
-        k = np.arange(int(li + 12 * np.sqrt(li) + 30))
-        cdf = np.cumsum(np.exp(k * np.log(li) - li - gammaln(k + 1)))
-        out[i] = min(int(np.searchsorted(cdf, ui, side="left")), len(k) - 1)
+    live = np.flatnonzero(lam > 0)
+    if len(live) == 0:
+        return out
+    li = lam[live]
+    # each mean's support 0..length-1, all means on one grid (cells past a length are unused)
+    length = (li + 12 * np.sqrt(li) + 30).astype(np.int64)
+    k = np.arange(length.max(), dtype=np.float64)
+    cdf = np.cumsum(np.exp(k[None, :] * np.log(li)[:, None] - li[:, None] - gammaln(k + 1)[None, :]), axis=1)
+    valid = k[None, :] < length[:, None]
+    below = ((cdf < u[live, None]) & valid).sum(axis=1)  # searchsorted(cdf, u, "left")
+    out[live] = np.minimum(below, length - 1)
     return out

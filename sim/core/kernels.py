@@ -434,11 +434,11 @@ def flagged_group(index: np.ndarray, group_flag: np.ndarray) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
-def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int) -> np.ndarray:
-    """Rank of each row within its group (``groups - low`` in 0..n_groups-1) by ascending key.
+def group_order(groups: np.ndarray, low: int, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by ``groups - low`` (a counting sort, row order kept within a group).
 
-    Rows are grouped by a counting sort (row order kept), then each group's keys are sorted
-    stably, so ties keep row order exactly as ``np.lexsort((key, groups))`` orders them.
+    Returns the row order and each group's start in it (length n_groups + 1): the same
+    order as a stable argsort of ``groups``, in O(n).
     """
     n = groups.shape[0]
     size = np.zeros(n_groups + 1, dtype=np.int64)
@@ -451,6 +451,18 @@ def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int)
         g = groups[i] - low
         order[fill[g]] = i
         fill[g] += 1
+    return order, start
+
+
+@numba.njit(cache=True, nogil=True)
+def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int) -> np.ndarray:
+    """Rank of each row within its group (``groups - low`` in 0..n_groups-1) by ascending key.
+
+    Rows are grouped by a counting sort (row order kept), then each group's keys are sorted
+    stably, so ties keep row order exactly as ``np.lexsort((key, groups))`` orders them.
+    """
+    n = groups.shape[0]
+    order, start = group_order(groups, low, n_groups)
     rank = np.empty(n, dtype=np.int64)
     for g in range(n_groups):
         rows = order[start[g] : start[g + 1]]

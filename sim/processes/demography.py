@@ -270,8 +270,9 @@ def young_returns(model: QingyuanModel, year: int) -> None:
     u = draws.uniform("young-return-home", ids)
     # a returning child lives where a child of its county and age, picked by its uniform,
     # lives: the children grouped by cell (stable, so in row order within a cell)
-    by_cell = idx[np.argsort(cell, kind="stable")]
-    start = np.concatenate([[0], np.cumsum(counts)])[cells]
+    order, start = kernels.group_order(cell, 0, len(counts))
+    by_cell = idx[order]
+    start = start[cells]
     pick = np.minimum((u * counts[cells].astype(np.float32)).astype(np.int64), counts[cells] - 1)
     donors = by_cell[start + pick]
     place = pop.place[donors]
