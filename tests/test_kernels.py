@@ -120,7 +120,8 @@ def children() -> dict[str, np.ndarray]:
     }
 
 
-def test_child_cells_equals_the_composite_key_bincount(children: dict[str, np.ndarray]) -> None:
+def test_child_tally_equals_its_bincount_references(children: dict[str, np.ndarray]) -> None:
+    """Cells by composite key, achievement by county and by school: as numpy counts them."""
     c = children
     bands = np.array([0] * 3 + [1] * 3 + [2] * 9 + [3] * 5, dtype=np.int32)
     tiers = np.random.default_rng(1).integers(0, 3, 40).astype(np.int8)
@@ -128,11 +129,16 @@ def test_child_cells_equals_the_composite_key_bincount(children: dict[str, np.nd
     key = (key * 7 + c["stage"]) * 4 + np.where(c["school"] >= 0, tiers[c["school"]] + 1, 0)
     for k in range(4):
         key = key * 2 + c[f"flag{k}"]
-    expected = np.bincount(key, minlength=8 * 4 * 7 * 4 * 16)
     flags = tuple(c[f"flag{k}"] for k in range(4))
-    columns = (c["birth_year"], c["county"], c["stage"], c["school"])
-    got = kernels.child_cells(bands, 2024, *columns, tiers, flags, 8)
-    np.testing.assert_array_equal(got, expected)
+    columns = (c["birth_year"], c["county"], c["stage"], c["school"], c["achievement"])
+    cells, county_sum, by_school, school_sum = kernels.child_tally(bands, 2024, columns, tiers, flags, 8)
+    np.testing.assert_array_equal(cells, np.bincount(key, minlength=8 * 4 * 7 * 4 * 16))
+    enrolled_values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
+    np.testing.assert_array_equal(county_sum, np.bincount(c["county"], enrolled_values, 8))
+    pupils = (c["school"], c["stage"], c["flag0"], c["achievement"])
+    expected, expected_sum = kernels.pupils_by_school(*pupils, 40)  # itself tested against bincount
+    np.testing.assert_array_equal(by_school, expected)
+    np.testing.assert_array_equal(school_sum, expected_sum)
 
 
 def test_pupils_by_school_counts_cells_and_sums_achievement(children: dict[str, np.ndarray]) -> None:
@@ -143,13 +149,6 @@ def test_pupils_by_school_counts_cells_and_sums_achievement(children: dict[str, 
     np.testing.assert_array_equal(counts.ravel(), np.bincount(key, minlength=40 * 14))
     expected = np.bincount(c["school"][enrolled], c["achievement"][enrolled].astype(float), 40)
     np.testing.assert_array_equal(total, expected)  # same order of additions: bit-identical
-
-
-def test_sum_where_enrolled_skips_the_not_enrolled(children: dict[str, np.ndarray]) -> None:
-    c = children
-    values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
-    got = kernels.sum_where_enrolled(c["county"], c["stage"], c["achievement"], 8)
-    np.testing.assert_array_equal(got, np.bincount(c["county"], values, 8))
 
 
 def test_compact_keeps_rows_in_order_in_place() -> None:

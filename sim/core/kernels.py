@@ -132,47 +132,6 @@ def farthest_first(groups: np.ndarray, distance: np.ndarray, places: np.ndarray)
 
 
 @numba.njit(cache=True, nogil=True)
-def child_cells(
-    band_of_age: np.ndarray,
-    age_offset: int,
-    birth_year: np.ndarray,
-    county: np.ndarray,
-    stage: np.ndarray,
-    school: np.ndarray,
-    school_tier: np.ndarray,
-    flags: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    n_counties: int,
-) -> np.ndarray:
-    """Children per (county, age band, stage 7, school tier 4, four flags 16), in one pass.
-
-    ``age_offset - birth_year`` is the age (clipped into ``band_of_age``); tier 0 is "no
-    school", else the school's tier + 1. The flattened index is the composite key of
-    ``sim.measure.county.child_counts``.
-    """
-    f0, f1, f2, f3 = flags
-    n_bands = 4
-    out = np.zeros(n_counties * n_bands * 7 * 4 * 16, dtype=np.int64)
-    last = band_of_age.shape[0] - 1
-    for i in range(county.shape[0]):
-        age = min(max(age_offset - birth_year[i], 0), last)
-        tier = 0 if school[i] < 0 else school_tier[school[i]] + 1
-        key = (((county[i] * n_bands + band_of_age[age]) * 7 + stage[i]) * 4 + tier) * 16
-        key += f0[i] * 8 + f1[i] * 4 + f2[i] * 2 + f3[i]
-        out[key] += 1
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def sum_where_enrolled(group: np.ndarray, stage: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group, the float64 sum of ``values`` over rows with ``stage`` > 0 (in row order)."""
-    out = np.zeros(n_groups, dtype=np.float64)
-    for i in range(group.shape[0]):
-        if stage[i] != 0:
-            out[group[i]] += np.float64(values[i])
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def pupils_by_school(
     school: np.ndarray, stage: np.ndarray, boarding: np.ndarray, achievement: np.ndarray, n_schools: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -483,3 +442,46 @@ def count_where(index: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
         if mask[i]:
             out[index[i]] += 1
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def child_tally(
+    band_of_age: np.ndarray,
+    year: int,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    school_tier: np.ndarray,
+    flags: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The year's child counts in one pass, so that the rows are read once.
+
+    ``columns`` = (birth year, county, stage, school, achievement); ``flags[0]`` is boarding.
+    Returns the children per (county, age band, stage, school tier 0-3 with 0 = none, four
+    flags), a composite key flattened; achievement summed over the enrolled per county;
+    pupils per (school, stage, boarding); achievement summed per school. The float sums
+    add in row order, as ``np.bincount`` with weights does (``tests/test_kernels.py``).
+    """
+    birth_year, county, stage, school, achievement = columns
+    f0, f1, f2, f3 = flags
+    n_schools = school_tier.shape[0]
+    cells = np.zeros(n_counties * 4 * 7 * 4 * 16, dtype=np.int64)
+    county_sum = np.zeros(n_counties, dtype=np.float64)
+    by_school = np.zeros((n_schools, 7, 2), dtype=np.int64)
+    school_sum = np.zeros(n_schools, dtype=np.float64)
+    last = band_of_age.shape[0] - 1
+    for i in range(county.shape[0]):
+        s = school[i]
+        c = county[i]
+        st = stage[i]
+        value = np.float64(achievement[i])
+        age = min(max(year - birth_year[i], 0), last)
+        tier = 0 if s < 0 else school_tier[s] + 1
+        key = (((c * 4 + band_of_age[age]) * 7 + st) * 4 + tier) * 16
+        key += f0[i] * 8 + f1[i] * 4 + f2[i] * 2 + f3[i]
+        cells[key] += 1
+        if st != 0:
+            county_sum[c] += value
+        if s >= 0:
+            by_school[s, st, 1 if f0[i] else 0] += 1
+            school_sum[s] += value
+    return cells, county_sum, by_school, school_sum

@@ -38,14 +38,37 @@ COMPLETE_MIDDLE_SENIOR_WEIGHT = 1.2  # complete middle school junior:senior = 1:
 LEVEL_NAMES = ("kindergarten", "primary", "junior", "senior", "vocational", "special")
 
 
-def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
+# bits of the per-child key that ``child_metrics`` counts in one pass
+_FLAG_COLUMNS = ("boarding", "long_commute", "left_behind", "migrant")
+_AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  # <3, 3-5, 6-14, rest
+
+
+def child_tally(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
+    """The year's per-child counts in one compiled pass (``sim.core.kernels.child_tally``).
+
+    ``cells``: children per (county, age band, stage, school tier, four flags); ``county_sum``:
+    achievement summed over the enrolled per county; ``by_school``: pupils per (school, stage,
+    boarding); ``school_sum``: achievement summed per school.
+    """
+    pop = model.pop
+    columns = (pop.birth_year, pop.county, pop.stage, pop.school, pop.achievement)
+    flags = (pop.boarding, model.long_commute, pop.left_behind, pop.migrant)  # _FLAG_COLUMNS' order
+    tally = kernels.child_tally(_AGE_BANDS, year, columns, model.schools.tier, flags, len(model.counties))
+    return dict(zip(("cells", "county_sum", "by_school", "school_sum"), tally, strict=True))
+
+
+def pupil_counts(model: QingyuanModel, tally: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Pupils by stage, boarders and the achievement sum per school (all schools, by id).
 
-    One compiled pass (``sim.core.kernels.pupils_by_school``) counts the (school, stage,
-    boarding) cells that used to be one composite-key ``bincount``.
+    Read off the year's ``child_tally`` when given; else one compiled pass
+    (``sim.core.kernels.pupils_by_school``) counts the (school, stage, boarding) cells.
     """
     pop, n = model.pop, len(model.schools)
-    counts, achievement = kernels.pupils_by_school(pop.school, pop.stage, pop.boarding, pop.achievement, n)
+    if tally is None:
+        columns = (pop.school, pop.stage, pop.boarding, pop.achievement)
+        counts, achievement = kernels.pupils_by_school(*columns, n)
+    else:
+        counts, achievement = tally["by_school"], tally["school_sum"]
     by_stage = counts.sum(axis=2)
     out = {f"students_{STAGE_NAMES[k]}": by_stage[:, k] for k in STAGES_REPORTED}
     out["students"] = by_stage.sum(axis=1)
@@ -54,9 +77,9 @@ def pupil_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
     return out
 
 
-def school_counts(model: QingyuanModel) -> dict[str, np.ndarray]:
+def school_counts(model: QingyuanModel, tally: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Pupil and teacher counts per school (all schools, by id)."""
-    out = pupil_counts(model)
+    out = pupil_counts(model, tally)
     out.update(teacher_school_counts(model, out["students"]))
     return out
 
@@ -167,33 +190,14 @@ class CountyMetrics:
         }
 
 
-# bits of the per-child key that ``child_metrics`` counts in one pass
-_FLAG_COLUMNS = ("boarding", "long_commute", "left_behind", "migrant")
-_AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  # <3, 3-5, 6-14, rest
 
-
-def child_counts(model: QingyuanModel, year: int) -> np.ndarray:
-    """Children per (county, age band, stage, school tier, four flags): one compiled pass.
-
-    One composite key and one pass (``sim.core.kernels.child_cells``) replace a boolean mask
-    and a ``bincount`` per metric (about 30 passes over a million rows a year); every child
-    metric is a sum over axes of the returned array of shape (county, band 4, stage 7,
-    tier 4, flags 16).
-    """
-    pop = model.pop
+def child_metrics(
+    model: QingyuanModel, m: CountyMetrics, year: int, tally: dict[str, np.ndarray] | None = None
+) -> None:
+    """The per-child county metrics, read off the year's ``child_tally`` (computed if not given)."""
     nc = len(model.counties)
-    flags = (pop.boarding, model.long_commute, pop.left_behind, pop.migrant)  # _FLAG_COLUMNS' order
-    cells = kernels.child_cells(
-        _AGE_BANDS, year, pop.birth_year, pop.county, pop.stage, pop.school, model.schools.tier, flags, nc
-    )
-    return cells.reshape(nc, 4, 7, 4, 2, 2, 2, 2)
-
-
-def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
-    """The per-child county metrics, read off ``child_counts``."""
-    pop = model.pop
-    nc = len(model.counties)
-    c = child_counts(model, year)
+    tally = child_tally(model, year) if tally is None else tally
+    c = tally["cells"].reshape(nc, 4, 7, 4, 2, 2, 2, 2)
     # two reductions of the full array; every other count is a sum over a small one
     cells = c.reshape(*c.shape[:4], -1).sum(axis=4)  # county x band x stage x tier
     flags = c.sum(axis=(1, 3))  # county x stage x boarding x long commute x left-behind x migrant
@@ -214,11 +218,12 @@ def child_metrics(model: QingyuanModel, m: CountyMetrics, year: int) -> None:
     m.count("n_left_behind", flags[:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_left_behind_students", flags[:, 1:, :, :, 1].sum(axis=(1, 2, 3, 4)))
     m.count("n_migrant_students", flags[:, 1:, :, :, :, 1].sum(axis=(1, 2, 3, 4)))
-    achievement = kernels.sum_where_enrolled(pop.county, pop.stage, pop.achievement, nc)
-    m.ratio("mean_achievement", achievement, enrolled)
+    m.ratio("mean_achievement", tally["county_sum"], enrolled)
 
 
-def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> CountyMetrics:
+def county_metrics(
+    model: QingyuanModel, year: int, counts: dict[str, np.ndarray], tally: dict[str, np.ndarray] | None = None
+) -> CountyMetrics:
     """All per-county metrics of the year (see module docstring)."""
     s, t = model.schools, model.teachers
     nc = len(model.counties)
@@ -227,7 +232,7 @@ def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray
         m.count(name, values)
     m.count("population", model.aggregate.total)
     m.ratio("urbanisation_rate", model.aggregate.total * model.aggregate.urban_share, model.aggregate.total)
-    child_metrics(model, m, year)
+    child_metrics(model, m, year, tally)
     open_ = s.is_open
     sc = lambda mask: np.bincount(s.county[mask], minlength=nc)  # noqa: E731
     sw = lambda values: np.bincount(s.county, weights=np.where(open_, values, 0).astype(float), minlength=nc)  # noqa: E731
@@ -256,10 +261,11 @@ def county_metrics(model: QingyuanModel, year: int, counts: dict[str, np.ndarray
 
 def record(model: QingyuanModel, year: int) -> None:
     """Store this year's county metrics and school rows on the model."""
-    counts = school_counts(model)
+    tally = child_tally(model, year)  # read the children once for every count below
+    counts = school_counts(model, tally)
     model.school_students = counts["students"]
     schools = school_frame(model, year, counts)
-    metrics = county_metrics(model, year, counts)
+    metrics = county_metrics(model, year, counts, tally)
     # HOOK: standards — the evaluator adds its verdicts and coefficients here
     model.extend_metrics(metrics, schools, year)
     model.county_rows.append(metrics.rows(year, model.counties))
