@@ -377,6 +377,9 @@ def test_rank_within_groups_equals_the_lexsort_reference(low: int) -> None:
         np.round(rng.normal(0, 1, 4_000), 1),  # many ties
         np.where(rng.random(4_000) < 0.05, np.nan, rng.random(4_000)),
         -rng.integers(0, 5, 4_000),
+        np.where(rng.random(4_000) < 0.05, np.nan, np.round(rng.normal(0, 1, 4_000), 1)).astype(np.float32),
+        np.where(rng.random(4_000) < 0.5, np.float32(-0.0), np.float32(0.0)),  # signed zeros tie
+        np.where(rng.random(4_000) < 0.1, np.inf, -rng.random(4_000)).astype(np.float32),
     ):
         np.testing.assert_array_equal(rank_within_groups(groups, key), lexsort_rank(groups, key))
     sparse = np.array([0, 10**9, 0, 10**9])  # a huge range goes to lexsort itself

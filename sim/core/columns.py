@@ -25,9 +25,25 @@ def rank_within_groups(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
     if groups.dtype.kind in "iu":
         low, high = int(groups.min()), int(groups.max())
         if high - low < 4 * n + 1024:
+            groups = np.ascontiguousarray(groups)
+            if np.asarray(key).dtype == np.float32:  # uniforms and scores: packed, sorted fast
+                return kernels.rank_in_groups_packed(groups, sortable_bits(key), low, high - low + 1)
             key = np.ascontiguousarray(key, dtype=np.float64)
-            return kernels.rank_in_groups(np.ascontiguousarray(groups), key, low, high - low + 1)
+            return kernels.rank_in_groups(groups, key, low, high - low + 1)
     return lexsort_rank(groups, key)
+
+
+def sortable_bits(key: np.ndarray) -> np.ndarray:
+    """float32 → uint32 in the same order (negatives below positives, NaN above all, as sorts put it).
+
+    -0.0 is read as 0.0 first, so that the two compare equal as floats do.
+    """
+    bits = (np.asarray(key, dtype=np.float32) + np.float32(0.0)).view(np.uint32)
+    nan = np.isnan(key)
+    negative = (bits & np.uint32(0x80000000)) != 0
+    out = np.where(negative, ~bits, bits | np.uint32(0x80000000))
+    out[nan] = np.uint32(0xFFFFFFFF)
+    return out
 
 
 def lexsort_rank(groups: np.ndarray, key: np.ndarray) -> np.ndarray:

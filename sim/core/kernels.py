@@ -485,3 +485,28 @@ def child_tally(
             by_school[s, st, 1 if f0[i] else 0] += 1
             school_sum[s] += value
     return cells, county_sum, by_school, school_sum
+
+
+@numba.njit(cache=True, nogil=True)
+def rank_in_groups_packed(groups: np.ndarray, key_bits: np.ndarray, low: int, n_groups: int) -> np.ndarray:
+    """``rank_in_groups`` for 32-bit keys already mapped to order-preserving unsigned bits.
+
+    Within a group, each key is packed with the row's position into one unique 64-bit
+    integer, so an ordinary (unstable, fast) sort gives key order with ties in row order.
+    """
+    n = groups.shape[0]
+    order, start = group_order(groups, low, n_groups)
+    rank = np.empty(n, dtype=np.int64)
+    for g in range(n_groups):
+        rows = order[start[g] : start[g + 1]]
+        m = rows.shape[0]
+        if m == 1:
+            rank[rows[0]] = 0
+        elif m > 1:
+            packed = np.empty(m, dtype=np.uint64)
+            for j in range(m):
+                packed[j] = (np.uint64(key_bits[rows[j]]) << np.uint64(32)) | np.uint64(j)
+            packed.sort()
+            for r in range(m):
+                rank[rows[packed[r] & np.uint64(0xFFFFFFFF)]] = r
+    return rank
