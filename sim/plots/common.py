@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
-from sim.config import CITY, COUNTIES
+from sim.core.names import CITY, COUNTIES
 from sim.plots import fonts
 from sim.plots import labels as lbl
 

@@ -11,7 +11,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.config import CITY
+from sim.core.names import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     FAIL_COLOUR,
