@@ -86,6 +86,11 @@ def style(lang: str) -> Iterator[str]:
         "axes.unicode_minus": True,
         "svg.fonttype": "path",
         "figure.dpi": 100,
+        # a fixed title height: matplotlib otherwise measures every y tick label of every
+        # panel while drawing, to dodge x ticks on top and y offset texts, which these
+        # figures never have (their formatters print units, not offsets); same pixels,
+        # a tenth of the drawing time
+        "axes.titley": 1.0,
     }
     with mpl.rc_context(rc):
         yield lang
