@@ -70,7 +70,7 @@ def fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        gc.unfreeze()  # everything becomes collectable again (freezing is only a speed-up)
 
 
 def main(args: argparse.Namespace) -> int:
