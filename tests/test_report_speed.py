@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from PIL import Image
@@ -132,3 +134,20 @@ def test_the_report_does_not_import_the_config_schema():
     code = "import sys, sim.report.build, sim.cli.report\nprint('sim.config' in sys.modules)\n"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) is False
+
+
+def test_python_m_sim_report_ends_at_once_with_its_files_whole(tmp_path):
+    """`python -m sim report` skips the interpreter's teardown (os._exit) only after its
+    files are closed and its output flushed; an input error still exits 2 with its line."""
+    run = fx.write_run(tmp_path / "run")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+    done = subprocess.run([sys.executable, "-m", "sim", "report", str(run), "--lang", "zh",
+                           "--no-pdf", "--dpi", "60"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("wrote report.html, report.xlsx")
+    assert (run / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert len(pd.read_excel(run / "report.xlsx", sheet_name=None)) >= 3
+    bad = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path / "nothing")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error:") and "nothing" in bad.stderr
