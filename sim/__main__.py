@@ -1,5 +1,7 @@
 """Allow ``python -m sim``."""
 
-from sim.cli import main
+import sys
 
-raise SystemExit(main())
+from sim.cli import finish, main
+
+finish(main(), sys.argv[1:])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NoReturn
 
@@ -53,6 +54,24 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
+
+
+# Commands whose process has nothing left to clean up when they return (their files are
+# closed, no workers or browsers remain): `python -m sim` ends it with os._exit, skipping the
+# interpreter's teardown, which frees every figure, table and module object one at a time
+# (0.25 s of a 5 s report, measured). Not under coverage, which saves its data at exit.
+QUICK_EXIT = frozenset({"report"})
+
+
+def finish(code: int, argv: list[str]) -> NoReturn:
+    """End ``python -m sim`` with ``code``: at once for a ``QUICK_EXIT`` command, else by the
+    normal interpreter shutdown."""
+    measured = "coverage" in sys.modules or os.environ.get("COVERAGE_PROCESS_START")
+    if argv[:1] and argv[0] in QUICK_EXIT and not measured:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

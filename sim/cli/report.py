@@ -7,8 +7,11 @@ inside ``main`` so that building the command-line parser stays cheap.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -49,8 +52,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also write each figure as SVG (for publication; slower)")
 
 
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the body with the cyclic garbage collector freezing what exists and running a
+    tenth as often.
+
+    Why: a report allocates a great many short-lived matplotlib objects, and Python's
+    default thresholds made the collector rescan the imported modules' objects hundreds of
+    times: 0.45 s of a 5 s report, 0.2 s with these settings, measured on the baseline
+    report, with the same peak memory (278 MB against 273 MB; thresholds ten times higher
+    still cost 57 MB more for 0.1 s less). The previous settings come back afterwards.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()  # everything becomes collectable again (freezing is only a speed-up)
+
+
 def main(args: argparse.Namespace) -> int:
     """Write the report of a run or experiment folder."""
+    with fewer_collections():
+        return _main(args)
+
+
+def _main(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # files only; never open a window

@@ -69,6 +69,7 @@ def save_figure(fig, directory: str | Path, name: str, *,
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    freeze_layout(fig, dpi)
     out = {}
     # a fixed salt keeps SVG element ids stable, so the same run gives the same files
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
@@ -78,6 +79,33 @@ def save_figure(fig, directory: str | Path, name: str, *,
             fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
             out[fmt] = path
     return out
+
+
+def freeze_layout(fig, dpi: float) -> None:
+    """Run the figure's layout engine once, at the resolution it is saved at, then fix the
+    positions it found.
+
+    Why: with a layout engine, ``savefig`` draws the whole figure once without output to
+    place the axes and again to write it, and each draw runs the engine (which measures
+    every text) again: two draws and four layout passes per file. Laying out once and
+    saving with the engine removed gives the same pixels (tested) with one draw, which cut
+    the report's drawing time by about a fifth (measured on the baseline report).
+    """
+    import matplotlib as mpl
+
+    engine = fig.get_layout_engine()
+    if engine is None or not hasattr(engine, "execute") or not fig.axes:
+        return
+    shown = fig.get_dpi()
+    fig.set_dpi(dpi)
+    try:
+        engine.execute(fig)
+    finally:
+        fig.set_dpi(shown)
+    # no engine at all ("none" would leave a placeholder engine, and savefig pre-draws any
+    # figure that has one); None means no engine only while these two settings are off
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)
 
 
 def _metadata(fmt: str) -> dict[str, str | None]:

@@ -11,6 +11,7 @@ from sim.plots.common import (
     format_axis,
     grid,
     legend_below,
+    metrics_of,
     ordered_counties,
     require_any,
     style,
@@ -70,8 +71,9 @@ def enrolment_by_tier(cy: pd.DataFrame, *, stages: tuple[str, ...] = STAGES,
     Needs ``n_students_<stage>_<tier>`` metrics; falls back to ``MissingMetricError`` if none.
     """
     with style(lang) as lang:
+        have = metrics_of(cy)  # once: each set(...) of the column walks all its rows
         present: dict[str, list[str]] = {
-            t: [m for m in (f"n_students_{s}_{t}" for s in stages) if m in set(cy["metric"])]
+            t: [m for m in (f"n_students_{s}_{t}" for s in stages) if m in have]
             for t in TIERS
         }
         require_any(cy, [m for ms in present.values() for m in ms], "n_students_<stage>_<tier>")

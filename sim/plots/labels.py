@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from sim.config import CITY, COUNTIES
+from sim.core.names import CITY, COUNTIES
 from sim.standards.spec import load_compulsory
 from sim.standards.targets import TARGETS
 

@@ -23,7 +23,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.config import COUNTIES
+from sim.core.names import COUNTIES
 from sim.plots import labels as lbl
 from sim.plots.common import FAIL_COLOUR, PASS_COLOUR, MissingMetricError, format_axis, new_figure, style, tr
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.config import CITY
+from sim.core.names import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     PALETTE,

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.config import CITY
+from sim.core.names import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     FAIL_COLOUR,

@@ -238,7 +238,8 @@ def run_sections(run: RunData, fig_dir: Path, lang: str, formats: tuple[str, ...
     titles = section_titles(lang)
     cy = run.county_year
     years = sorted(cy["year"].unique())
-    counties = [c for c in lbl.COUNTY_NAMES if c in set(cy["county"]) and c != lbl.CITY]
+    present = set(cy["county"].unique())
+    counties = [c for c in lbl.COUNTY_NAMES if c in present and c != lbl.CITY]
     title = tr(lang, f"清远市基础教育仿真报告:{run.name}", f"Qingyuan basic education: {run.name}")
     names = ("、" if lang == "zh" else ", ").join(lbl.county(c, lang, short=False)
                                                    for c in counties)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.config import CITY
+from sim.core.names import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import (
     MissingMetricError,

@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config import CITY
 from sim.core.errors import InputError
+from sim.core.names import CITY
 from sim.plots import (
     MissingMetricError,
     cost_attainment_figure,

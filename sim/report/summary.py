@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.config import CITY
+from sim.core.names import CITY
 from sim.plots import labels as lbl
 from sim.plots.common import MissingMetricError, is_flow, metrics_of, ordered_counties, tr
 from sim.plots.criteria import BY_METRIC, PASS_FLAGS, PLAN_COUNTIES, PLAN_YEAR

@@ -1,0 +1,153 @@
+"""What keeps ``sim report`` fast (issue 14, "Faster"), tested by counting work, not seconds.
+
+A report's time is matplotlib's Python overhead per artist and per draw, so the guards count
+draws and ticks and check the settings that avoid repeated work; each would fail on the code
+before the speed-up (a constrained figure drawn twice, the collector's default thresholds,
+ticks beyond the axis built, the config schema imported).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from sim.plots import freeze_layout, save_figure
+from sim.plots.common import grid, legend_below, new_figure, style, year_axis
+from sim.report.build import write_report
+from tests import test_report_fixtures as fx
+
+
+@pytest.fixture()
+def count_draws(monkeypatch):
+    """Count every ``Figure.draw`` (savefig's hidden layout pre-draw included)."""
+    calls = {"n": 0}
+    original = Figure.draw
+
+    def counted(self, renderer):
+        calls["n"] += 1
+        return original(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counted)
+    return calls
+
+
+def test_each_report_figure_is_drawn_once(tmp_path, count_draws):
+    """Before, savefig drew every constrained-layout figure twice (once, without output, to
+    lay it out): 20 draws for the baseline's 12 figures."""
+    run = fx.write_run(tmp_path / "run")
+    write_report(run, lang="zh", out=tmp_path / "out", formats=("png",))
+    pngs = list((tmp_path / "out" / "figures").glob("*.png"))
+    assert len(pngs) >= 8
+    assert count_draws["n"] == len(pngs)
+
+
+def _constrained_figure() -> Figure:
+    with style("zh"):
+        fig, axes = grid(3, ncols=3)
+        for k, ax in enumerate(axes):
+            ax.plot([2022, 2024, 2027], [k, 10_000 * k, 3], label=f"线 {k}")
+            ax.set_title(f"第{k}个面板 panel {k}")
+            year_axis(ax)
+        handles, labels = axes[0].get_legend_handles_labels()
+        legend_below(fig, handles, labels)
+        fig.suptitle("标题 title")
+        return fig
+
+
+def _heatmap_with_colorbar() -> Figure:
+    with style("zh"):
+        fig = new_figure(5, 3)
+        ax = fig.add_subplot()
+        im = ax.imshow(np.arange(12.0).reshape(3, 4), cmap="RdYlGn")
+        ax.set_yticks(range(3), ["清城区", "英德市", "连南"])
+        fig.colorbar(im, ax=ax, shrink=0.8).set_label("余量 margin")
+        fig.suptitle("记分卡")
+        return fig
+
+
+@pytest.mark.parametrize("make", [_constrained_figure, _heatmap_with_colorbar])
+def test_laying_out_once_gives_the_same_pixels(tmp_path, make, count_draws):
+    """save_figure's single layout pass draws what savefig's own two passes drew."""
+    reference = io.BytesIO()
+    make().savefig(reference, format="png", dpi=110)
+    count_draws["n"] = 0
+    fig = make()
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=110)["png"]
+    assert count_draws["n"] == 1
+    assert fig.get_layout_engine() is None
+    expected = np.asarray(Image.open(reference))
+    got = np.asarray(Image.open(path))
+    assert got.shape == expected.shape
+    assert np.array_equal(got, expected)
+
+
+def test_freeze_layout_leaves_a_fixed_figure_alone():
+    with style("en"):
+        fig, _ = grid(4, fixed=True)
+    before = [ax.get_position().bounds for ax in fig.axes]
+    freeze_layout(fig, 150)
+    assert [ax.get_position().bounds for ax in fig.axes] == before
+
+
+def test_year_axis_builds_only_the_ticks_it_draws():
+    """MaxNLocator alone returns 2021 and 2028 on a 2022–2027 axis, and matplotlib builds a
+    tick object for each; the drawn years are the same."""
+    with style("en"):
+        fig = new_figure(4, 3)
+        ax = fig.add_subplot()
+        ax.plot(range(2022, 2028), range(6))
+        year_axis(ax)
+    fig.canvas.draw()
+    lo, hi = ax.get_xlim()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(y) for y in range(2022, 2028)]
+    assert len(ax.xaxis.majorTicks) == 6
+    assert all(lo <= t <= hi for t in ax.get_xticks())
+
+
+def test_fewer_collections_restores_the_collector():
+    """Inside: the objects that exist frozen, a rarer collection; after: the thresholds as
+    before and nothing left frozen (in a fresh interpreter, so no other test interferes)."""
+    code = (
+        "import gc\n"
+        "from sim.cli.report import fewer_collections\n"
+        "before = gc.get_threshold()\n"
+        "with fewer_collections():\n"
+        "    inside = (gc.get_threshold()[0] > before[0], gc.get_freeze_count() > 0)\n"
+        "print((inside, gc.get_threshold() == before, gc.get_freeze_count()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((True, True), True, 0)
+
+
+def test_the_report_does_not_import_the_config_schema():
+    """Plots take county names from sim.core.names; sim.config (pydantic models) is the
+    run's business."""
+    code = "import sys, sim.report.build, sim.cli.report\nprint('sim.config' in sys.modules)\n"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) is False
+
+
+def test_python_m_sim_report_ends_at_once_with_its_files_whole(tmp_path):
+    """`python -m sim report` skips the interpreter's teardown (os._exit) only after its
+    files are closed and its output flushed; an input error still exits 2 with its line."""
+    run = fx.write_run(tmp_path / "run")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE")}
+    done = subprocess.run([sys.executable, "-m", "sim", "report", str(run), "--lang", "zh",
+                           "--no-pdf", "--dpi", "60"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("wrote report.html, report.xlsx")
+    assert (run / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert len(pd.read_excel(run / "report.xlsx", sheet_name=None)) >= 3
+    bad = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path / "nothing")],
+                         capture_output=True, text=True, env=env)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error:") and "nothing" in bad.stderr
