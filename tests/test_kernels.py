@@ -220,10 +220,12 @@ def test_achievement_drift_equals_the_float32_reference(children: dict[str, np.n
     new += np.where(c["flag1"][idx], gap[c["county"][idx]], np.float32(0))
     new += penalties[0] * large[school, np.clip(age[idx] - 3, 0, 14)]
     new += penalties[1] * (c["flag0"][idx] & (age[idx] - 5 <= 3))
+    noise = rng.normal(0, 0.4, len(c["stage"])).astype(np.float32)
+    new += noise[idx]
     got = c["achievement"].copy()
     kernels.achievement_drift(
         got, c["school"], c["stage"], c["county"], c["birth_year"], c["flag1"], c["flag0"], 2024,
-        (rho, per_school, gap, large, *penalties), 3, 3,
+        (rho, per_school, gap, large, *penalties), 3, 3, noise,
     )  # fmt: skip
     np.testing.assert_array_equal(got[idx].view(np.uint32), new.view(np.uint32))
     not_enrolled = c["stage"] == 0

@@ -197,13 +197,15 @@ def achievement_drift(
     terms: tuple[np.float32, np.ndarray, np.ndarray, np.ndarray, np.float32, np.float32],
     first_age: int,
     young_grade: int,
+    noise: np.ndarray,
 ) -> None:
-    """The AR(1) step of every enrolled pupil's achievement except its noise, in place.
+    """The AR(1) step of every enrolled pupil's achievement, in place.
 
     ``terms`` = (persistence, per-school pull, per-county left-behind gap, oversized (school,
-    grade) cells, class-size penalty, early-boarding penalty). The float32 additions are made
-    in the order of ``sim.processes.school_dynamics.update_achievement``'s reference
-    expression, so the result is bit-identical to it.
+    grade) cells, class-size penalty, early-boarding penalty); ``noise`` = each row's scaled
+    normal (all rows, the not enrolled unused). The float32 additions are made in the order
+    of the numpy reference expression (``tests/test_kernels.py``), so the result is
+    bit-identical to it.
     """
     rho, per_school, gap, large, class_penalty, boarding_penalty = terms
     n_grades = large.shape[1]
@@ -218,6 +220,7 @@ def achievement_drift(
         x += gap[county[i]] if left_behind[i] else zero
         x += class_penalty * np.float32(oversized)  # a penalty times 0 (a signed zero, as numpy's)
         x += boarding_penalty * np.float32(young_boarder)
+        x += noise[i]
         achievement[i] = x if stage[i] != 0 else achievement[i]
 
 

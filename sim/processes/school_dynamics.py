@@ -15,7 +15,7 @@ import numpy as np
 from sim.core import kernels
 from sim.core.columns import count_by
 from sim.world.build import LEFT_BEHIND_GAP
-from sim.world.population import ENTRY_AGE_PRESCHOOL, NOT_ENROLLED
+from sim.world.population import ENTRY_AGE_PRESCHOOL
 from sim.world.schools import LARGE_CLASS_LIMIT, PRESCHOOL_CLASS_LIMITS
 from sim.world.teachers import BENKE, COUNTY_BACKBONE
 
@@ -135,14 +135,13 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
         np.float32((1 - rho) * CLASS_SIZE_PENALTY),
         np.float32(EARLY_BOARDING_PENALTY),
     )
+    # every row's normal (its own per-id draw), so no gather of the enrolled and no scatter back
+    noise = model.crn.normal("achievement", year, pop.id)
+    noise *= np.float32(np.sqrt(1 - rho**2) * 0.6)
     kernels.achievement_drift(
         pop.achievement, pop.school, pop.stage, pop.county, pop.birth_year, pop.left_behind, pop.boarding,
-        year, terms, ENTRY_AGE_PRESCHOOL, EARLY_BOARDING_LAST_GRADE,
+        year, terms, ENTRY_AGE_PRESCHOOL, EARLY_BOARDING_LAST_GRADE, noise,
     )  # fmt: skip
-    idx = np.flatnonzero(pop.stage != NOT_ENROLLED)
-    noise = model.crn.normal("achievement", year, pop.id[idx])
-    noise *= np.float32(np.sqrt(1 - rho**2) * 0.6)
-    pop.achievement[idx] += noise
 
 
 def step(model: QingyuanModel, year: int) -> None:
