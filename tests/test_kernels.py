@@ -441,3 +441,27 @@ def test_group_order_is_a_stable_argsort() -> None:
     order, start = kernels.group_order(groups, 0, 56)
     np.testing.assert_array_equal(order, np.argsort(groups, kind="stable"))
     np.testing.assert_array_equal(start, np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=56))]))
+
+
+def test_dropout_mask_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
+    """Juniors past 12 and seniors past 15 drop out below their chance (float64 compare)."""
+    from sim.world.population import JUNIOR, SENIOR_GENERAL, VOCATIONAL
+
+    c = children
+    rng = np.random.default_rng(31)
+    ids = crn.new_ids(2018, crn.BORN, 2, len(c["stage"]))
+    u = crn.CRN(9).uniform("dropout", 2024, ids)
+    factor = rng.uniform(0.5, 3.0, 8)
+    age = (2024 - c["birth_year"]).astype(np.int16)
+    jd, extra, sd = 0.2, 0.15, 0.25  # large, so that many drop out
+    expected = np.zeros(len(u), dtype=bool)
+    junior = np.flatnonzero((c["stage"] == JUNIOR) & (age > 12))
+    p_junior = (jd + extra * c["flag2"][junior]) * factor[c["county"][junior]]
+    expected[junior[u[junior] < p_junior]] = True
+    senior = np.flatnonzero(((c["stage"] == SENIOR_GENERAL) | (c["stage"] == VOCATIONAL)) & (age > 15))
+    expected[senior[u[senior] < sd * factor[c["county"][senior]]]] = True
+    columns = (c["stage"], c["birth_year"], c["flag2"], c["county"])
+    codes = (2024, JUNIOR, SENIOR_GENERAL, VOCATIONAL, 12, 15)
+    got = kernels.dropout_mask(u, columns, factor, (jd, extra, sd), codes)
+    np.testing.assert_array_equal(got, expected)
+    assert expected[junior].any() and expected[senior].any()

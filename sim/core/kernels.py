@@ -513,3 +513,34 @@ def rank_in_groups_packed(groups: np.ndarray, key_bits: np.ndarray, low: int, n_
             for r in range(m):
                 rank[rows[packed[r] & np.uint64(0xFFFFFFFF)]] = r
     return rank
+
+
+@numba.njit(cache=True, nogil=True)
+def dropout_mask(
+    uniform: np.ndarray,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    factor: np.ndarray,
+    rates: tuple[float, float, float],
+    codes: tuple[int, int, int, int, int, int],
+) -> np.ndarray:
+    """Juniors and seniors past their entry year whose own uniform falls below their chance.
+
+    ``columns`` = (stage, birth year, left behind, county); ``rates`` = (junior chance, extra
+    for the left-behind, senior chance), each times the county's ``factor``; ``codes`` =
+    (year, junior stage, general senior, vocational, junior entry age, senior entry age). The
+    chance is computed and compared in float64, as in the numpy reference form.
+    """
+    stage, birth_year, left_behind, county = columns
+    junior_p, left_behind_extra, senior_p = rates
+    year, junior, general, vocational, junior_age, senior_age = codes
+    out = np.empty(uniform.shape[0], dtype=np.bool_)
+    for i in range(uniform.shape[0]):
+        age = year - birth_year[i]
+        st = stage[i]
+        u = np.float64(uniform[i])
+        p_junior = (junior_p + left_behind_extra * (1.0 if left_behind[i] else 0.0)) * factor[county[i]]
+        p_senior = senior_p * factor[county[i]]
+        at_junior = (st == junior) & (age > junior_age) & (u < p_junior)
+        at_senior = ((st == general) | (st == vocational)) & (age > senior_age) & (u < p_senior)
+        out[i] = at_junior | at_senior
+    return out

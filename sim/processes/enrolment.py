@@ -244,7 +244,7 @@ def step(model: QingyuanModel, year: int) -> None:
     relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
-    drop = dropouts(model, draws, age)
+    drop = dropouts(model, draws)
     flows.add("new_dropouts", pop.county[drop])
     model.junior_cohorts.drop(pop, drop & (pop.stage == JUNIOR))
 
@@ -301,21 +301,20 @@ def step(model: QingyuanModel, year: int) -> None:
     boarding.update_boarding(model, year)
 
 
-def dropouts(model: QingyuanModel, draws: Draws, age: np.ndarray) -> np.ndarray:
+def dropouts(model: QingyuanModel, draws: Draws) -> np.ndarray:
     """Mask of juniors and seniors past their entry year who drop out this year.
 
-    Draws are made only for those at risk, each from its own per-id random number
-    (``sim.core.crn``), so a change elsewhere does not change who drops out.
+    Each child's chance is compared with its own per-id random number (``sim.core.crn``), so
+    a change elsewhere does not change who drops out; the rule is one compiled pass
+    (``sim.core.kernels.dropout_mask``, its numpy form in ``tests/test_kernels.py``).
     """
-    pop, cfg, factor = model.pop, model.config.enrolment, model.policy.dropout_factor
-    junior = np.flatnonzero((pop.stage == JUNIOR) & (age > ENTRY_AGE_JUNIOR))
-    p_drop = cfg.junior_dropout + cfg.left_behind_dropout_extra * pop.left_behind[junior]
-    drop = happens(draws, "dropout", pop, junior, p_drop * factor[pop.county[junior]])
-    senior = np.flatnonzero(
-        ((pop.stage == SENIOR_GENERAL) | (pop.stage == VOCATIONAL)) & (age > ENTRY_AGE_SENIOR)
-    )
-    drop |= happens(draws, "dropout", pop, senior, cfg.senior_dropout * factor[pop.county[senior]])
-    return drop
+    pop, cfg = model.pop, model.config.enrolment
+    u = draws.uniform("dropout", pop.id)  # one vectorised pass; those not at risk are not read
+    columns = (pop.stage, pop.birth_year, pop.left_behind, pop.county)
+    rates = (float(cfg.junior_dropout), float(cfg.left_behind_dropout_extra), float(cfg.senior_dropout))
+    codes = (draws.year, JUNIOR, SENIOR_GENERAL, VOCATIONAL, ENTRY_AGE_JUNIOR, ENTRY_AGE_SENIOR)
+    factor = np.asarray(model.policy.dropout_factor, dtype=np.float64)
+    return kernels.dropout_mask(u, columns, factor, rates, codes)
 
 
 def happens(
