@@ -1,4 +1,4 @@
-"""Each compiled kernel (sim/core/kernels.py) equals its numpy reference, bit for bit.
+"""Each compiled kernel (sim/{core,processes,measure}/kernels.py) equals its numpy reference.
 
 The references below are the numpy expressions the kernels replaced; a kernel that drifts
 from them (a wrong shift, a missing mask after a widened multiply, an off-by-one) changes
@@ -15,6 +15,8 @@ import pytest
 
 from sim.core import crn, kernels
 from sim.core.columns import ColumnTable
+from sim.measure import kernels as measure_kernels
+from sim.processes import kernels as process_kernels
 
 _U = np.uint32
 
@@ -99,7 +101,7 @@ def test_pupil_distances_read_the_place_table() -> None:
     school = np.array([0, -1, 1, 1], dtype=np.int32)
     place = np.array([3, 0, 2, 0], dtype=np.int32)
     school_place = np.array([1, 3], dtype=np.int32)
-    got = kernels.pupil_distances(school, place, school_place, table)
+    got = process_kernels.pupil_distances(school, place, school_place, table)
     np.testing.assert_array_equal(got, [table[3, 1], 0.0, table[2, 3], table[0, 3]])
 
 
@@ -131,12 +133,13 @@ def test_child_tally_equals_its_bincount_references(children: dict[str, np.ndarr
         key = key * 2 + c[f"flag{k}"]
     flags = tuple(c[f"flag{k}"] for k in range(4))
     columns = (c["birth_year"], c["county"], c["stage"], c["school"], c["achievement"])
-    cells, county_sum, by_school, school_sum = kernels.child_tally(bands, 2024, columns, tiers, flags, 8)
+    tally = measure_kernels.child_tally(bands, 2024, columns, tiers, flags, 8)
+    cells, county_sum, by_school, school_sum = tally
     np.testing.assert_array_equal(cells, np.bincount(key, minlength=8 * 4 * 7 * 4 * 16))
     enrolled_values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
     np.testing.assert_array_equal(county_sum, np.bincount(c["county"], enrolled_values, 8))
     pupils = (c["school"], c["stage"], c["flag0"], c["achievement"])
-    expected, expected_sum = kernels.pupils_by_school(*pupils, 40)  # itself tested against bincount
+    expected, expected_sum = measure_kernels.pupils_by_school(*pupils, 40)  # itself tested against bincount
     np.testing.assert_array_equal(by_school, expected)
     np.testing.assert_array_equal(school_sum, expected_sum)
 
@@ -145,7 +148,8 @@ def test_pupils_by_school_counts_cells_and_sums_achievement(children: dict[str, 
     c = children
     enrolled = c["school"] >= 0
     key = (c["school"][enrolled].astype(np.int64) * 7 + c["stage"][enrolled]) * 2 + c["flag0"][enrolled]
-    counts, total = kernels.pupils_by_school(c["school"], c["stage"], c["flag0"], c["achievement"], 40)
+    pupils = (c["school"], c["stage"], c["flag0"], c["achievement"])
+    counts, total = measure_kernels.pupils_by_school(*pupils, 40)
     np.testing.assert_array_equal(counts.ravel(), np.bincount(key, minlength=40 * 14))
     expected = np.bincount(c["school"][enrolled], c["achievement"][enrolled].astype(float), 40)
     np.testing.assert_array_equal(total, expected)  # same order of additions: bit-identical
@@ -199,7 +203,7 @@ def test_sum_by_group_and_pupils_by_grade_equal_their_bincounts(children: dict[s
     g = grade_index((2024 - c["birth_year"][enrolled]).astype(np.int16))
     key = c["school"][enrolled].astype(np.int64) * N_GRADES + g
     expected = np.bincount(key, minlength=40 * N_GRADES).reshape(40, N_GRADES)
-    got = kernels.pupils_by_grade(c["school"], c["birth_year"], 2024, 3, 40, N_GRADES)
+    got = process_kernels.pupils_by_grade(c["school"], c["birth_year"], 2024, 3, 40, N_GRADES)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -223,7 +227,7 @@ def test_achievement_drift_equals_the_float32_reference(children: dict[str, np.n
     noise = rng.normal(0, 0.4, len(c["stage"])).astype(np.float32)
     new += noise[idx]
     got = c["achievement"].copy()
-    kernels.achievement_drift(
+    process_kernels.achievement_drift(
         got, c["school"], c["stage"], c["county"], c["birth_year"], c["flag1"], c["flag0"], 2024,
         (rho, per_school, gap, large, *penalties), 3, 3, noise,
     )  # fmt: skip
@@ -243,7 +247,7 @@ def test_boarding_eligibility_follows_may_board(children: dict[str, np.ndarray])
     rule_km = rng.uniform(2, 6, 8)
     beds = np.where(rng.random(40) < 0.6, rng.integers(1, 50, 40), 0).astype(np.int32)
     rules = (rule_km, 3.0, 3, 2024, 5, PRESCHOOL)
-    far, competes = kernels.boarding_eligibility(
+    far, competes = process_kernels.boarding_eligibility(
         c["school"], c["stage"], c["county"], c["birth_year"], dist, rules, beds
     )
     enrolled = c["school"] >= 0
@@ -274,7 +278,7 @@ def test_left_behind_update_equals_the_numpy_reference(children: dict[str, np.nd
     expected[before & (u < back)] = False
     got = before.copy()
     chances = (leave, URBAN_PARENTS_LEAVE_FACTOR, np.float32(back))
-    kernels.left_behind_update(got, u, place_tier, place, chances, URBAN)
+    process_kernels.left_behind_update(got, u, place_tier, place, chances, URBAN)
     np.testing.assert_array_equal(got, expected)
     assert (got & ~before).any() and (before & ~got).any()
 
@@ -287,7 +291,7 @@ def test_school_age_counts_equal_the_masked_bincounts(children: dict[str, np.nda
     by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
     migrant, special = school_age & c["flag0"], school_age & c["flag3"]
     expected = [by(migrant), by(migrant & in_compulsory), by(special), by(special & (c["school"] >= 0))]
-    got = kernels.school_age_counts(
+    got = measure_kernels.school_age_counts(
         c["birth_year"], c["county"], c["stage"], c["school"], (c["flag0"], c["flag3"]), (2024, 6, 14),
         np.array([2, 3, 6], dtype=np.int8), 8,
     )  # fmt: skip
@@ -316,8 +320,8 @@ def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) ->
     to_seat[rural[up & ~village]] = True
     to_seat[from_village[seat_too]] = True
     to_town[from_village[~seat_too]] = True
-    seat, village_up = kernels.moves_up(draws.uniform("move-up", ids), tier, county, stays, (rate, share),
-                                        (URBAN, VILLAGE))  # fmt: skip
+    u = draws.uniform("move-up", ids)
+    seat, village_up = process_kernels.moves_up(u, tier, county, stays, (rate, share), (URBAN, VILLAGE))
     np.testing.assert_array_equal(seat, to_seat & ~np.isin(np.arange(n), from_village))
     np.testing.assert_array_equal(village_up, np.isin(np.arange(n), from_village))
     assert to_seat.sum() > 100 and to_town.sum() > 100
@@ -462,6 +466,6 @@ def test_dropout_mask_equals_the_numpy_reference(children: dict[str, np.ndarray]
     expected[senior[u[senior] < sd * factor[c["county"][senior]]]] = True
     columns = (c["stage"], c["birth_year"], c["flag2"], c["county"])
     codes = (2024, JUNIOR, SENIOR_GENERAL, VOCATIONAL, 12, 15)
-    got = kernels.dropout_mask(u, columns, factor, (jd, extra, sd), codes)
+    got = process_kernels.dropout_mask(u, columns, factor, (jd, extra, sd), codes)
     np.testing.assert_array_equal(got, expected)
     assert expected[junior].any() and expected[senior].any()

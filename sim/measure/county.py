@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import CITY
-from sim.core import kernels
 from sim.core.names import SCHOOL_TYPES, TYPE_CODES
+from sim.measure import kernels as measure_kernels
 from sim.measure.standards_hook import record_standards
 from sim.measure.teachers import add_teacher_metrics, teacher_school_counts
 from sim.world.geography import TIER_NAMES
@@ -44,7 +44,7 @@ _AGE_BANDS = np.array([0] * 3 + [1] * 3 + [2] * 9 + [0] * 40, dtype=np.int32)  #
 
 
 def child_tally(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
-    """The year's per-child counts in one compiled pass (``sim.core.kernels.child_tally``).
+    """The year's per-child counts in one compiled pass (``sim.measure.kernels.child_tally``).
 
     ``cells``: children per (county, age band, stage, school tier, four flags); ``county_sum``:
     achievement summed over the enrolled per county; ``by_school``: pupils per (school, stage,
@@ -53,7 +53,8 @@ def child_tally(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     pop = model.pop
     columns = (pop.birth_year, pop.county, pop.stage, pop.school, pop.achievement)
     flags = (pop.boarding, model.long_commute, pop.left_behind, pop.migrant)  # _FLAG_COLUMNS' order
-    tally = kernels.child_tally(_AGE_BANDS, year, columns, model.schools.tier, flags, len(model.counties))
+    nc = len(model.counties)
+    tally = measure_kernels.child_tally(_AGE_BANDS, year, columns, model.schools.tier, flags, nc)
     return dict(zip(("cells", "county_sum", "by_school", "school_sum"), tally, strict=True))
 
 
@@ -61,12 +62,12 @@ def pupil_counts(model: QingyuanModel, tally: dict[str, np.ndarray] | None = Non
     """Pupils by stage, boarders and the achievement sum per school (all schools, by id).
 
     Read off the year's ``child_tally`` when given; else one compiled pass
-    (``sim.core.kernels.pupils_by_school``) counts the (school, stage, boarding) cells.
+    (``sim.measure.kernels.pupils_by_school``) counts the (school, stage, boarding) cells.
     """
     pop, n = model.pop, len(model.schools)
     if tally is None:
         columns = (pop.school, pop.stage, pop.boarding, pop.achievement)
-        counts, achievement = kernels.pupils_by_school(*columns, n)
+        counts, achievement = measure_kernels.pupils_by_school(*columns, n)
     else:
         counts, achievement = tally["by_school"], tally["school_sum"]
     by_stage = counts.sum(axis=2)

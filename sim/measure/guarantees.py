@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import kernels
+from sim.measure import kernels as measure_kernels
 from sim.processes.workforce.pay import county_parity
 from sim.world.population import JUNIOR, PRIMARY, SPECIAL
 
@@ -57,7 +57,7 @@ def enrolment_shares(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
     ages = (int(year), *COMPULSORY_AGES)
     groups = (pop.migrant, pop.special_needs)
     columns = (pop.birth_year, pop.county, pop.stage, pop.school)
-    counts = kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
+    counts = measure_kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
     migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
     return {
         "migrant_public_share": _share(migrant_in_compulsory, migrant),

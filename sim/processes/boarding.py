@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.core import kernels
+from sim.processes import kernels as process_kernels
 from sim.world.population import ENTRY_AGE_PRIMARY, PRESCHOOL
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ def unmet_demand(model: QingyuanModel, year: int, schools: np.ndarray) -> np.nda
 def update_boarding(model: QingyuanModel, year: int) -> None:
     """Pupils who may board get a bed where their school has one free, farthest first."""
     pop, s, cfg = model.pop, model.schools, model.config.enrolment
-    dist = kernels.pupil_distances(pop.school, pop.place, s.place, model.geo.distance_table())
+    dist = process_kernels.pupil_distances(pop.school, pop.place, s.place, model.geo.distance_table())
     # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
     # change it per county), while long commutes stay measured against the config's rule; only
     # pupils of schools with beds compete, and where they outnumber the beds, farthest first
@@ -78,7 +79,7 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
         PRESCHOOL,
     )
     columns = (pop.school, pop.stage, pop.county, pop.birth_year)
-    far, competes = kernels.boarding_eligibility(*columns, dist, rules, s.beds)
+    far, competes = process_kernels.boarding_eligibility(*columns, dist, rules, s.beds)
     cand = np.flatnonzero(competes)
     gets_bed = kernels.farthest_first(pop.school[cand], dist[cand], s.beds)
     pop.boarding[:] = False

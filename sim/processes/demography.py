@@ -18,6 +18,7 @@ from sim import data
 from sim.core import kernels
 from sim.core.crn import ARRIVED, BORN, Draws, new_ids, poisson_quantile
 from sim.core.names import COUNTIES
+from sim.processes import kernels as process_kernels
 from sim.world.ages import SCHOOL_AGE
 from sim.world.build import CENTRE, MIGRANT_SHARE_CENTRE, MIGRANT_SHARE_OTHER, new_child_columns
 from sim.world.geography import TOWN, URBAN, VILLAGE
@@ -131,7 +132,7 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     # 1. village → town or seat; town → seat (draws only for the non-urban)
     u = draws.uniform("move-up", pop.id)  # every row: one vectorised pass beats picking the rural
     rates = (model.aggregate.rural_to_urban, float(dp.town_to_seat_share))
-    to_seat, to_town = kernels.moves_up(u, tier, pop.county, stays, rates, (URBAN, VILLAGE))
+    to_seat, to_town = process_kernels.moves_up(u, tier, pop.county, stays, rates, (URBAN, VILLAGE))
     from_village = np.flatnonzero(to_town)  # a village household goes on to the seat, or its town
     seat_too = from_village[draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share]
     to_seat[seat_too] = True
@@ -296,4 +297,4 @@ def left_behind(model: QingyuanModel, year: int) -> None:
     pop, dp = model.pop, model.config.demography
     chances = (float(dp.parents_leave), URBAN_PARENTS_LEAVE_FACTOR, np.float32(dp.parents_return))
     u = model.crn.uniform("left-behind", year, pop.id)
-    kernels.left_behind_update(pop.left_behind, u, model.geo.place_tier, pop.place, chances, URBAN)
+    process_kernels.left_behind_update(pop.left_behind, u, model.geo.place_tier, pop.place, chances, URBAN)

@@ -17,6 +17,7 @@ from sim.core import kernels
 from sim.core.columns import count_by, rank_within_groups
 from sim.core.crn import Draws
 from sim.processes import boarding
+from sim.processes import kernels as process_kernels
 from sim.world.build import split_general_vocational
 from sim.world.geography import URBAN
 from sim.world.population import (
@@ -306,7 +307,7 @@ def dropouts(model: QingyuanModel, draws: Draws) -> np.ndarray:
 
     Each child's chance is compared with its own per-id random number (``sim.core.crn``), so
     a change elsewhere does not change who drops out; the rule is one compiled pass
-    (``sim.core.kernels.dropout_mask``, its numpy form in ``tests/test_kernels.py``).
+    (``sim.processes.kernels.dropout_mask``, its numpy form in ``tests/test_kernels.py``).
     """
     pop, cfg = model.pop, model.config.enrolment
     u = draws.uniform("dropout", pop.id)  # one vectorised pass; those not at risk are not read
@@ -314,7 +315,7 @@ def dropouts(model: QingyuanModel, draws: Draws) -> np.ndarray:
     rates = (float(cfg.junior_dropout), float(cfg.left_behind_dropout_extra), float(cfg.senior_dropout))
     codes = (draws.year, JUNIOR, SENIOR_GENERAL, VOCATIONAL, ENTRY_AGE_JUNIOR, ENTRY_AGE_SENIOR)
     factor = np.asarray(model.policy.dropout_factor, dtype=np.float64)
-    return kernels.dropout_mask(u, columns, factor, rates, codes)
+    return process_kernels.dropout_mask(u, columns, factor, rates, codes)
 
 
 def happens(

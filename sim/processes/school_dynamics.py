@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.core import kernels
 from sim.core.columns import count_by
+from sim.processes import kernels as process_kernels
 from sim.world.build import LEFT_BEHIND_GAP
 from sim.world.population import ENTRY_AGE_PRESCHOOL
 from sim.world.schools import LARGE_CLASS_LIMIT, PRESCHOOL_CLASS_LIMITS
@@ -45,7 +46,7 @@ def class_demand(model: QingyuanModel, year: int) -> tuple[np.ndarray, np.ndarra
     """Pupils per (school, grade), the class-size limit of each cell, and classes needed."""
     pop, s = model.pop, model.schools
     first_age = ENTRY_AGE_PRESCHOOL  # grade_index: ages 3-5, then grades 1-12
-    by_grade = kernels.pupils_by_grade(pop.school, pop.birth_year, year, first_age, len(s), N_GRADES)
+    by_grade = process_kernels.pupils_by_grade(pop.school, pop.birth_year, year, first_age, len(s), N_GRADES)
     limit = np.empty((len(s), N_GRADES))
     limit[:, :3] = PRESCHOOL_CLASS_LIMITS
     limit[:, 3:9] = LARGE_CLASS_LIMIT["primary"]
@@ -138,7 +139,7 @@ def update_achievement(model: QingyuanModel, year: int) -> None:
     # every row's normal (its own per-id draw), so no gather of the enrolled and no scatter back
     noise = model.crn.normal("achievement", year, pop.id)
     noise *= np.float32(np.sqrt(1 - rho**2) * 0.6)
-    kernels.achievement_drift(
+    process_kernels.achievement_drift(
         pop.achievement, pop.school, pop.stage, pop.county, pop.birth_year, pop.left_behind, pop.boarding,
         year, terms, ENTRY_AGE_PRESCHOOL, EARLY_BOARDING_LAST_GRADE, noise,
     )  # fmt: skip

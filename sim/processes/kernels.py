@@ -1,0 +1,197 @@
+"""Compiled loops (numba) of the yearly processes' rules over the child rows.
+
+Why: each rule below was a chain of numpy passes (masks, gathers, comparisons) over a million
+rows; one loop reads each row once. Each keeps the numpy types of the reference form it
+replaced (a float32 uniform against a float64 chance compares in float64, and so on), and
+``tests/test_kernels.py`` holds those reference forms and requires identical results, so a
+kernel changes speed, never an outcome. Generic helpers (hashing, grouping) are in
+``sim.core.kernels``.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def pupil_distances(
+    school: np.ndarray, place: np.ndarray, school_place: np.ndarray, table: np.ndarray
+) -> np.ndarray:
+    """Road km from each child's home to its school (0 when not enrolled): one gather a row."""
+    out = np.zeros(school.shape[0], dtype=np.float64)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if s >= 0:
+            out[i] = table[place[i], school_place[s]]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def boarding_eligibility(
+    school: np.ndarray,
+    stage: np.ndarray,
+    county: np.ndarray,
+    birth_year: np.ndarray,
+    distance: np.ndarray,
+    rules: tuple[np.ndarray, float, int, int, int, int],
+    school_beds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the long commutes (beyond ``far_km``) and of the pupils who compete for a bed.
+
+    ``rules`` = (distance rule per county, the config's distance, minimum grade, the year,
+    the age of grade 1 minus one, the preschool stage code): a pupil may board
+    (``sim.processes.boarding.may_board``) beyond the county's rule, from the minimum grade,
+    outside preschool, and competes where the school has beds.
+    """
+    rule_km, far_km, min_grade, year, grade_offset, preschool = rules
+    far = np.zeros(school.shape[0], dtype=np.bool_)
+    competes = np.zeros(school.shape[0], dtype=np.bool_)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if s < 0 or stage[i] == preschool:
+            continue
+        d = distance[i]
+        far[i] = d > far_km
+        grade = year - birth_year[i] - grade_offset
+        competes[i] = d > rule_km[county[i]] and grade >= min_grade and school_beds[s] > 0
+    return far, competes
+
+
+@numba.njit(cache=True, nogil=True)
+def left_behind_update(
+    left_behind: np.ndarray,
+    uniform: np.ndarray,
+    place_tier: np.ndarray,
+    place: np.ndarray,
+    chances: tuple[float, float, np.float32],
+    urban: int,
+) -> None:
+    """Parents leave without their child or come back, in place, from one uniform per child.
+
+    ``chances`` = (yearly chance that parents leave, the factor for urban homes, the chance
+    they return as float32). The comparisons keep numpy's types in the reference form
+    (``sim.processes.demography.left_behind``): the leave chance is compared in float64, the
+    return chance in float32. Branch-free.
+    """
+    leave, urban_factor, back = chances
+    for i in range(uniform.shape[0]):
+        u = uniform[i]
+        p = leave * (urban_factor if place_tier[place[i]] == urban else 1.0)
+        stays_away = left_behind[i] & (u >= back)
+        leaves = ~left_behind[i] & (np.float64(u) < p)
+        left_behind[i] = stays_away | leaves
+
+
+@numba.njit(cache=True, nogil=True)
+def moves_up(
+    uniform: np.ndarray,
+    home_tier: np.ndarray,
+    county: np.ndarray,
+    stays: np.ndarray,
+    rates: tuple[np.ndarray, float],
+    tiers: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the households moving town → seat and village → up (seat or town, drawn next).
+
+    ``uniform`` is each row's "move-up" uniform; ``rates`` = (rural-to-urban rate per county,
+    the seat share); ``tiers`` = the codes of urban and village places. A village household
+    moves with its county's rate, a town household with rate × seat share; the comparison
+    is in float64, as numpy's in the reference form. Branch-free: the tiers are mixed.
+    """
+    rate, share = rates
+    urban, village = tiers
+    to_seat = np.empty(uniform.shape[0], dtype=np.bool_)
+    village_up = np.empty(uniform.shape[0], dtype=np.bool_)
+    for i in range(uniform.shape[0]):
+        tier = home_tier[i]
+        r = rate[county[i]]
+        in_village = tier == village
+        moves = (tier != urban) & stays[i] & (np.float64(uniform[i]) < (r if in_village else r * share))
+        to_seat[i] = moves & ~in_village
+        village_up[i] = moves & in_village
+    return to_seat, village_up
+
+
+@numba.njit(cache=True, nogil=True)
+def dropout_mask(
+    uniform: np.ndarray,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    factor: np.ndarray,
+    rates: tuple[float, float, float],
+    codes: tuple[int, int, int, int, int, int],
+) -> np.ndarray:
+    """Juniors and seniors past their entry year whose own uniform falls below their chance.
+
+    ``columns`` = (stage, birth year, left behind, county); ``rates`` = (junior chance, extra
+    for the left-behind, senior chance), each times the county's ``factor``; ``codes`` =
+    (year, junior stage, general senior, vocational, junior entry age, senior entry age). The
+    chance is computed and compared in float64, as in the numpy reference form.
+    """
+    stage, birth_year, left_behind, county = columns
+    junior_p, left_behind_extra, senior_p = rates
+    year, junior, general, vocational, junior_age, senior_age = codes
+    out = np.empty(uniform.shape[0], dtype=np.bool_)
+    for i in range(uniform.shape[0]):
+        age = year - birth_year[i]
+        st = stage[i]
+        u = np.float64(uniform[i])
+        p_junior = (junior_p + left_behind_extra * (1.0 if left_behind[i] else 0.0)) * factor[county[i]]
+        p_senior = senior_p * factor[county[i]]
+        at_junior = (st == junior) & (age > junior_age) & (u < p_junior)
+        at_senior = ((st == general) | (st == vocational)) & (age > senior_age) & (u < p_senior)
+        out[i] = at_junior | at_senior
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pupils_by_grade(
+    school: np.ndarray, birth_year: np.ndarray, year: int, first_age: int, n_schools: int, n_grades: int
+) -> np.ndarray:
+    """Pupils per (school, grade index): index = age - ``first_age``, clipped into the grades."""
+    out = np.zeros((n_schools, n_grades), dtype=np.int64)
+    for i in range(school.shape[0]):
+        if school[i] >= 0:
+            g = min(max(year - birth_year[i] - first_age, 0), n_grades - 1)
+            out[school[i], g] += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def achievement_drift(
+    achievement: np.ndarray,
+    school: np.ndarray,
+    stage: np.ndarray,
+    county: np.ndarray,
+    birth_year: np.ndarray,
+    left_behind: np.ndarray,
+    boarding: np.ndarray,
+    year: int,
+    terms: tuple[np.float32, np.ndarray, np.ndarray, np.ndarray, np.float32, np.float32],
+    first_age: int,
+    young_grade: int,
+    noise: np.ndarray,
+) -> None:
+    """The AR(1) step of every enrolled pupil's achievement, in place.
+
+    ``terms`` = (persistence, per-school pull, per-county left-behind gap, oversized (school,
+    grade) cells, class-size penalty, early-boarding penalty); ``noise`` = each row's scaled
+    normal (all rows, the not enrolled unused). The float32 additions are made in the order
+    of the numpy reference expression (``tests/test_kernels.py``), so the result is
+    bit-identical to it.
+    """
+    rho, per_school, gap, large, class_penalty, boarding_penalty = terms
+    n_grades = large.shape[1]
+    zero = np.float32(0.0)
+    for i in range(school.shape[0]):  # branch-free: every row computed, the enrolled kept
+        age = year - birth_year[i]
+        s = max(school[i], 0)
+        oversized = large[s, min(max(age - first_age, 0), n_grades - 1)]
+        young_boarder = boarding[i] and age - 5 <= young_grade
+        x = achievement[i] * rho
+        x += per_school[s]
+        x += gap[county[i]] if left_behind[i] else zero
+        x += class_penalty * np.float32(oversized)  # a penalty times 0 (a signed zero, as numpy's)
+        x += boarding_penalty * np.float32(young_boarder)
+        x += noise[i]
+        achievement[i] = x if stage[i] != 0 else achievement[i]
