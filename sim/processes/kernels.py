@@ -131,16 +131,15 @@ def dropout_mask(
     stage, birth_year, left_behind, county = columns
     junior_p, left_behind_extra, senior_p = rates
     year, junior, general, vocational, junior_age, senior_age = codes
-    out = np.empty(uniform.shape[0], dtype=np.bool_)
-    for i in range(uniform.shape[0]):
-        age = year - birth_year[i]
+    out = np.zeros(uniform.shape[0], dtype=np.bool_)
+    for i in range(uniform.shape[0]):  # most rows are neither: they cost one comparison
         st = stage[i]
-        u = np.float64(uniform[i])
-        p_junior = (junior_p + left_behind_extra * (1.0 if left_behind[i] else 0.0)) * factor[county[i]]
-        p_senior = senior_p * factor[county[i]]
-        at_junior = (st == junior) & (age > junior_age) & (u < p_junior)
-        at_senior = ((st == general) | (st == vocational)) & (age > senior_age) & (u < p_senior)
-        out[i] = at_junior | at_senior
+        age = year - birth_year[i]
+        if st == junior and age > junior_age:
+            p = (junior_p + left_behind_extra * (1.0 if left_behind[i] else 0.0)) * factor[county[i]]
+            out[i] = np.float64(uniform[i]) < p
+        elif st in (general, vocational) and age > senior_age:
+            out[i] = np.float64(uniform[i]) < senior_p * factor[county[i]]
     return out
 
 
