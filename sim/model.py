@@ -137,7 +137,7 @@ class QingyuanModel(mesa.Model):
         self.metric_extensions: list[
             Callable[[QingyuanModel, measure.CountyMetrics, pd.DataFrame, int], None]
         ] = []
-        self.county_rows: list[pd.DataFrame | dict[str, np.ndarray]] = []  # tidy frames or columns
+        self.county_rows: list[dict[str, np.ndarray]] = []  # tidy columns, a frame built on demand
         # knobs clipped back into range after levers pushed them out (year, knob, county, value)
         self.warnings: list[dict[str, object]] = []
         self.school_rows: list[pd.DataFrame] = []
@@ -382,12 +382,8 @@ class QingyuanModel(mesa.Model):
         (children per preschool teacher in a county with no preschool teachers), is NaN, never
         an infinity; reports show it as "n/a".
         """
-        parts = [
-            part if isinstance(part, dict) else {name: part[name].to_numpy() for name in COUNTY_YEAR_COLUMNS}
-            for part in self.county_rows
-        ]
-        columns = COUNTY_YEAR_COLUMNS
-        table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in columns})
+        parts = self.county_rows
+        table = pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in COUNTY_YEAR_COLUMNS})
         table["value"] = table["value"].replace([np.inf, -np.inf], np.nan)
         return table
 

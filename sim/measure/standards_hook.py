@@ -42,16 +42,21 @@ PRESCHOOL_INPUTS: dict[str, str] = {
 }
 
 
-def _tidy(year: int, names: list[str], counties: list[str], values: list[np.ndarray]) -> pd.DataFrame:
+def _tidy(
+    year: int, names: list[str], counties: list[str], values: list[np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Tidy ``year, county, metric, value`` columns as plain arrays (one frame is built at the end)."""
     k = len(counties)
-    return pd.DataFrame(
-        {
-            "year": np.full(k * len(names), year, dtype=np.int32),
-            "county": np.tile(np.asarray(counties, dtype=object), len(names)),
-            "metric": np.repeat(np.asarray(names, dtype=object), k),
-            "value": np.concatenate(values).astype(float) if values else np.empty(0),
-        }
-    )
+    return {
+        "year": np.full(k * len(names), year, dtype=np.int32),
+        "county": np.tile(np.asarray(counties, dtype=object), len(names)),
+        "metric": np.repeat(np.asarray(names, dtype=object), k),
+        "value": np.concatenate(values).astype(float) if values else np.empty(0),
+    }
+
+
+def _stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _take(names: list[str], counties: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +122,22 @@ def standards_metrics(
 ) -> pd.DataFrame:
     """Tidy ``year, county, metric, value`` rows for the counties and the city (全市).
 
+    The rows of ``standards_columns`` as a DataFrame.
+    """
+    inputs = {"county_items": county_items, "preschool_counts": preschool_counts}
+    return pd.DataFrame(standards_columns(schools, year, counties, **inputs))
+
+
+def standards_columns(
+    schools: pd.DataFrame,
+    year: int,
+    counties: list[str],
+    *,
+    county_items: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None = None,
+    preschool_counts: pd.DataFrame | None = None,
+) -> dict[str, np.ndarray]:
+    """Tidy ``year, county, metric, value`` columns for the counties and the city (全市).
+
     County rows: ``passes_compulsory_standard`` (0/1; every judged criterion met), the 7
     coefficients and county values per level (``cv_backbone_primary``,
     ``value_backbone_primary`` ...), schools below each threshold and the shortfall,
@@ -148,7 +169,7 @@ def standards_metrics(
         city_names += [c_names[i] for i in keep]
         city_values += [c_values[i] for i in keep]
     frames.append(_tidy(year, city_names, [CITY], city_values))
-    return pd.concat(frames, ignore_index=True)
+    return _stack(frames)
 
 
 def preschool_counts_from_metrics(sums: Mapping[str, np.ndarray], counties: list[str]) -> pd.DataFrame | None:
@@ -179,8 +200,8 @@ def model_county_items(
 
 def record_standards(
     model: Any, sums: Mapping[str, np.ndarray], schools: pd.DataFrame, year: int
-) -> pd.DataFrame:
-    """Evaluate the model's year: the tidy rows to append to ``county_year``.
+) -> dict[str, np.ndarray]:
+    """Evaluate the model's year: the tidy columns to append to ``county_year``.
 
     Besides the verdicts, each computed county item is recorded as ``item_<id>``, so a
     reader sees the value behind every guarantee verdict.
@@ -189,7 +210,7 @@ def record_standards(
     items = model_county_items(model, sums, year)
     names = list(next(iter(items.values()))) if items else []
     values = [np.array([items[c][n] for c in counties]) for n in names]
-    verdicts = standards_metrics(
+    verdicts = standards_columns(
         schools,
         year,
         counties,
@@ -197,4 +218,4 @@ def record_standards(
         preschool_counts=preschool_counts_from_metrics(sums, counties),
     )
     items_rows = _tidy(year, [f"item_{n}" for n in names], counties, values)
-    return pd.concat([verdicts, items_rows], ignore_index=True)
+    return _stack([verdicts, items_rows])
