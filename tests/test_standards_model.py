@@ -131,3 +131,26 @@ def test_baseline_starts_with_no_county_passing_preschool(liannan_run):
     assert start["passes_preschool_standard"] == 0
     first = liannan_run["targets"].query("year == 2022").set_index("target")
     assert first.loc["counties_preschool", "value"] == 0
+
+
+def test_preschool_inputs_as_a_mapping_give_the_frames_rows():
+    """The model hands the preschool evaluator a mapping; a DataFrame of the same counts
+    (and the same city sums, NaN where no county has a value) gives identical rows."""
+    from sim.measure.standards_hook import PRESCHOOL_INPUTS, _city_sums, preschool_counts_from_metrics
+
+    rng = np.random.default_rng(3)
+    counties = ["甲县", "乙县"]
+    sums = {metric: rng.uniform(10, 500, 3) for metric in PRESCHOOL_INPUTS}
+    mapping = preschool_counts_from_metrics(sums, counties)
+    first = next(iter(PRESCHOOL_INPUTS.values()))
+    for county in counties:
+        mapping[county][first] = np.nan
+    columns = {c: [mapping[k][c] for k in counties] for c in PRESCHOOL_INPUTS.values()}
+    frame = pd.DataFrame({"county": counties, **columns})
+    by_frame, by_mapping = _city_sums(frame), _city_sums(mapping)
+    assert np.isnan(by_frame.pop(first)) and np.isnan(by_mapping.pop(first))
+    assert by_frame == by_mapping
+    schools = read_schools_csv(EXAMPLE)
+    a = standards_metrics(schools, 2024, counties, preschool_counts=frame)
+    b = standards_metrics(schools, 2024, counties, preschool_counts=mapping)
+    pd.testing.assert_frame_equal(a, b)

@@ -118,7 +118,7 @@ def standards_metrics(
     counties: list[str],
     *,
     county_items: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None = None,
-    preschool_counts: pd.DataFrame | None = None,
+    preschool_counts: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Tidy ``year, county, metric, value`` rows for the counties and the city (全市).
 
@@ -134,7 +134,7 @@ def standards_columns(
     counties: list[str],
     *,
     county_items: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None = None,
-    preschool_counts: pd.DataFrame | None = None,
+    preschool_counts: pd.DataFrame | Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, np.ndarray]:
     """Tidy ``year, county, metric, value`` columns for the counties and the city (全市).
 
@@ -162,8 +162,7 @@ def standards_columns(
         frames.append(_tidy(year, p_names, counties, p_values))
         city_names.append("n_counties_passing_preschool")
         city_values.append(np.array([p_values[0].sum()]))
-        sums = preschool_counts.drop(columns="county").sum(min_count=1)
-        city_pre = evaluate_preschool({CITY: sums.to_dict()})
+        city_pre = evaluate_preschool({CITY: _city_sums(preschool_counts)})
         c_names, c_values = preschool_metrics(city_pre, [CITY])
         keep = [i for i, n in enumerate(c_names) if n in PRESCHOOL_METRICS]
         city_names += [c_names[i] for i in keep]
@@ -172,14 +171,26 @@ def standards_columns(
     return _stack(frames)
 
 
-def preschool_counts_from_metrics(sums: Mapping[str, np.ndarray], counties: list[str]) -> pd.DataFrame | None:
-    """The preschool evaluator's per-county table from the model's county sums."""
+def _city_sums(counts: pd.DataFrame | Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """Each input summed over the counties, NaN where no county has a value (pandas' min_count=1)."""
+    if isinstance(counts, pd.DataFrame):
+        return counts.drop(columns="county").sum(min_count=1).to_dict()
+    columns = list(PRESCHOOL_INPUTS.values())
+    table = np.array([[row.get(c, np.nan) for c in columns] for row in counts.values()], dtype=float)
+    return {
+        c: float(np.nansum(table[:, i])) if (~np.isnan(table[:, i])).any() else np.nan
+        for i, c in enumerate(columns)
+    }
+
+
+def preschool_counts_from_metrics(
+    sums: Mapping[str, np.ndarray], counties: list[str]
+) -> dict[str, dict[str, float]] | None:
+    """The preschool evaluator's per-county inputs, ``{county: {column: value}}``, from the county sums."""
     if not all(m in sums for m in PRESCHOOL_INPUTS):
         return None
-    data: dict[str, Any] = {"county": counties}
-    for metric, column in PRESCHOOL_INPUTS.items():
-        data[column] = np.asarray(sums[metric], dtype=float)[: len(counties)]
-    return pd.DataFrame(data)
+    columns = {column: np.asarray(sums[metric], dtype=float) for metric, column in PRESCHOOL_INPUTS.items()}
+    return {county: {c: float(v[i]) for c, v in columns.items()} for i, county in enumerate(counties)}
 
 
 def model_county_items(
