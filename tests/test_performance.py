@@ -64,6 +64,37 @@ def test_composite_key_child_metrics_equal_one_mask_per_metric(small_model):
     assert expected["n_boarding"].sum() > 0 and expected["n_long_commute"].sum() > 0
 
 
+def test_teacher_stocks_by_level_equal_one_mask_per_metric(small_model):
+    """The teacher stocks read off one (county, level, flags) count equal their own masks."""
+    from sim.measure.teachers import LOW_DEGREE_LEVELS, add_teacher_metrics
+    from sim.world.teachers import BENKE, CORE, COUNTY_BACKBONE, DAZHUAN, LEVEL_OF_TYPE, LEVELS
+
+    model, year = small_model, small_model.year
+    t, s, nc = model.teachers, model.schools, len(model.counties)
+    m = measure.CountyMetrics(nc)
+    add_teacher_metrics(model, m, year, measure.school_counts(model))
+    tc, level = s.county[t.school], LEVEL_OF_TYPE[s.type[t.school]]
+    masks = {
+        "n_teachers": np.ones(len(t), bool),
+        "n_backbone": t.backbone >= COUNTY_BACKBONE,
+        "n_pe_art": t.subject != CORE,
+        "n_rotating": t.on_rotation,
+    }
+    for k, lv in enumerate(("", *LEVELS)):
+        sel = np.ones(len(t), bool) if not lv else level == k - 1
+        suffix = f"_{lv}" if lv else ""
+        for name, mask in masks.items():
+            expected = np.bincount(tc[mask & sel], minlength=nc)
+            assert np.array_equal(m.sums[name + suffix], expected), name + suffix
+        num = m.ratios["mean_teacher_age" + suffix][0]
+        assert np.array_equal(num, np.bincount(tc[sel], t.age(year).astype(float)[sel], nc)), suffix
+    above = np.where(np.isin(level, LOW_DEGREE_LEVELS), t.degree >= DAZHUAN, t.degree >= BENKE)
+    junior = level == LEVELS.index("junior")
+    expected = np.bincount(tc[above & junior], minlength=nc)
+    assert np.array_equal(m.sums["n_above_required_degree_junior"], expected)
+    assert m.sums["n_backbone_primary"].sum() > 0 and m.sums["n_pe_art"].sum() > 0
+
+
 def test_pupil_counts_equal_per_stage_counts(small_model):
     model = small_model
     pop, n = model.pop, len(model.schools)

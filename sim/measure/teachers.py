@@ -66,16 +66,25 @@ def add_teacher_metrics(
     }
     school_level = LEVEL_OF_TYPE[s.type]
     open_ = s.is_open
-    for suffix, sel in (
-        ("", np.ones(len(t), bool)),
-        *((f"_{lv}", level == k) for k, lv in enumerate(LEVELS)),
-    ):
-        for name, mask in stocks.items():
-            m.count(name + suffix, np.bincount(tc[mask & sel], minlength=nc))
-        n = np.bincount(tc[sel], minlength=nc)
-        m.ratio("mean_teacher_age" + suffix, np.bincount(tc[sel], age[sel], nc), n)
+    # one count over (county, level, the four stock flags); every stock is a sum of its cells
+    nl, flags = len(LEVELS), list(stocks.values())[1:]
+    key = tc.astype(np.int64) * nl + level
+    for mask in flags:
+        key = key * 2 + mask
+    cells = np.bincount(key, minlength=nc * nl * 2 ** len(flags)).reshape(nc, nl, -1)
+    bit = {name: len(flags) - 1 - i for i, name in enumerate(list(stocks)[1:])}  # flag's bit in a cell
+    has = {name: (np.arange(cells.shape[2]) >> b) & 1 == 1 for name, b in bit.items()}
+    age_by_level = np.bincount(tc.astype(np.int64) * nl + level, age, nc * nl).reshape(nc, nl)
+    for suffix in ("", *(f"_{lv}" for lv in LEVELS)):
+        k = LEVELS.index(suffix[1:]) if suffix else None
+        sub = cells.sum(axis=1) if k is None else cells[:, k]  # county x flag cells
+        n = sub.sum(axis=1)
+        for name in stocks:
+            m.count(name + suffix, n if name == "n_teachers" else sub[:, has[name]].sum(axis=1))
+        # the all-levels age sum adds in row order, as one bincount over every teacher does
+        age_sum = np.bincount(tc, age, nc) if k is None else age_by_level[:, k]
+        m.ratio("mean_teacher_age" + suffix, age_sum, n)
         if suffix:
-            k = LEVELS.index(suffix[1:])
             at = open_ & (school_level == k)
             pupils = np.bincount(s.county[at], counts["students"][at].astype(float), nc)
             m.ratio("students_per_teacher" + suffix, pupils, n)
