@@ -96,15 +96,6 @@ def test_farthest_first_equals_ranking_by_distance_within_school() -> None:
     assert expected.sum() < len(groups)  # some schools are short of beds: the ranking matters
 
 
-def test_pupil_distances_read_the_place_table() -> None:
-    table = np.arange(16, dtype=float).reshape(4, 4)
-    school = np.array([0, -1, 1, 1], dtype=np.int32)
-    place = np.array([3, 0, 2, 0], dtype=np.int32)
-    school_place = np.array([1, 3], dtype=np.int32)
-    got = process_kernels.pupil_distances(school, place, school_place, table)
-    np.testing.assert_array_equal(got, [table[3, 1], 0.0, table[2, 3], table[0, 3]])
-
-
 @pytest.fixture(scope="module")
 def children() -> dict[str, np.ndarray]:
     """Random child columns with the model's dtypes (some not enrolled, ages beyond 17)."""
@@ -236,25 +227,29 @@ def test_achievement_drift_equals_the_float32_reference(children: dict[str, np.n
     np.testing.assert_array_equal(got[not_enrolled], c["achievement"][not_enrolled])
 
 
-def test_boarding_eligibility_follows_may_board(children: dict[str, np.ndarray]) -> None:
-    """The fused boarding pass equals the rule's numpy form (``may_board``) and the far mask."""
+def test_boarding_pass_reads_the_table_and_follows_may_board(children: dict[str, np.ndarray]) -> None:
+    """Distances from the place table, the boarding rule in its numpy form (``may_board``)
+    and the long-commute mask, all from the one fused pass."""
     from sim.processes.boarding import may_board, school_grade
     from sim.world.population import PRESCHOOL
 
     c = children
     rng = np.random.default_rng(4)
-    dist = np.where(c["school"] >= 0, rng.uniform(0, 12, len(c["school"])), 0.0)
+    place = rng.integers(0, 30, len(c["school"])).astype(np.int32)
+    school_place = rng.integers(0, 30, 40).astype(np.int32)
+    table = np.round(rng.uniform(0.8, 12, (30, 30)), 1)
     rule_km = rng.uniform(2, 6, 8)
     beds = np.where(rng.random(40) < 0.6, rng.integers(1, 50, 40), 0).astype(np.int32)
     rules = (rule_km, 3.0, 3, 2024, 5, PRESCHOOL)
-    far, competes = process_kernels.boarding_eligibility(
-        c["school"], c["stage"], c["county"], c["birth_year"], dist, rules, beds
-    )
+    columns = (c["school"], place, c["stage"], c["county"], c["birth_year"])
+    dist, far, competes = process_kernels.boarding_pass(columns, school_place, table, rules, beds)
     enrolled = c["school"] >= 0
+    expected = np.where(enrolled, table[place, school_place[np.maximum(c["school"], 0)]], 0.0)
+    np.testing.assert_array_equal(dist, expected)
     grade = school_grade((2024 - c["birth_year"]).astype(np.int16))
-    eligible = enrolled & may_board(dist, grade, c["stage"], rule_km[c["county"]], 3)
+    eligible = enrolled & may_board(expected, grade, c["stage"], rule_km[c["county"]], 3)
     np.testing.assert_array_equal(competes, eligible & (beds[c["school"]] > 0))
-    np.testing.assert_array_equal(far, enrolled & (dist > 3.0) & (c["stage"] != PRESCHOOL))
+    np.testing.assert_array_equal(far, enrolled & (expected > 3.0) & (c["stage"] != PRESCHOOL))
     assert 0 < competes.sum() < eligible.sum()  # beds and the rule both bite in this sample
 
 

@@ -66,7 +66,6 @@ def unmet_demand(model: QingyuanModel, year: int, schools: np.ndarray) -> np.nda
 def update_boarding(model: QingyuanModel, year: int) -> None:
     """Pupils who may board get a bed where their school has one free, farthest first."""
     pop, s, cfg = model.pop, model.schools, model.config.enrolment
-    dist = process_kernels.pupil_distances(pop.school, pop.place, s.place, model.geo.distance_table())
     # who may board follows this year's distance rule (sim.processes.policy; a boarding lever may
     # change it per county), while long commutes stay measured against the config's rule; only
     # pupils of schools with beds compete, and where they outnumber the beds, farthest first
@@ -78,8 +77,9 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
         ENTRY_AGE_PRIMARY - 1,
         PRESCHOOL,
     )
-    columns = (pop.school, pop.stage, pop.county, pop.birth_year)
-    far, competes = process_kernels.boarding_eligibility(*columns, dist, rules, s.beds)
+    columns = (pop.school, pop.place, pop.stage, pop.county, pop.birth_year)
+    table = model.geo.distance_table()
+    dist, far, competes = process_kernels.boarding_pass(columns, s.place, table, rules, s.beds)
     cand = np.flatnonzero(competes)
     gets_bed = kernels.farthest_first(pop.school[cand], dist[cand], s.beds)
     pop.boarding[:] = False

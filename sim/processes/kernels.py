@@ -15,47 +15,40 @@ import numpy as np
 
 
 @numba.njit(cache=True, nogil=True)
-def pupil_distances(
-    school: np.ndarray, place: np.ndarray, school_place: np.ndarray, table: np.ndarray
-) -> np.ndarray:
-    """Road km from each child's home to its school (0 when not enrolled): one gather a row."""
-    out = np.zeros(school.shape[0], dtype=np.float64)
-    for i in range(school.shape[0]):
-        s = school[i]
-        if s >= 0:
-            out[i] = table[place[i], school_place[s]]
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
-def boarding_eligibility(
-    school: np.ndarray,
-    stage: np.ndarray,
-    county: np.ndarray,
-    birth_year: np.ndarray,
-    distance: np.ndarray,
+def boarding_pass(
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    school_place: np.ndarray,
+    table: np.ndarray,
     rules: tuple[np.ndarray, float, int, int, int, int],
     school_beds: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Masks of the long commutes (beyond ``far_km``) and of the pupils who compete for a bed.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pupil's road distance to school, the long commutes, and who competes for a bed.
 
-    ``rules`` = (distance rule per county, the config's distance, minimum grade, the year,
-    the age of grade 1 minus one, the preschool stage code): a pupil may board
-    (``sim.processes.boarding.may_board``) beyond the county's rule, from the minimum grade,
-    outside preschool, and competes where the school has beds.
+    ``columns`` = (school, home place, stage, county, birth year); ``table`` is the place x
+    place road distance (0 km for a child not enrolled). ``rules`` = (distance rule per
+    county, the config's distance, minimum grade, the year, the age of grade 1 minus one,
+    the preschool stage code): a pupil may board (``sim.processes.boarding.may_board``)
+    beyond the county's rule, from the minimum grade, outside preschool, and competes where
+    the school has beds; a long commute is beyond the config's distance, outside preschool.
     """
+    school, place, stage, county, birth_year = columns
     rule_km, far_km, min_grade, year, grade_offset, preschool = rules
-    far = np.zeros(school.shape[0], dtype=np.bool_)
-    competes = np.zeros(school.shape[0], dtype=np.bool_)
-    for i in range(school.shape[0]):
+    n = school.shape[0]
+    distance = np.zeros(n, dtype=np.float64)
+    far = np.zeros(n, dtype=np.bool_)
+    competes = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
         s = school[i]
-        if s < 0 or stage[i] == preschool:
+        if s < 0:
             continue
-        d = distance[i]
+        d = table[place[i], school_place[s]]
+        distance[i] = d
+        if stage[i] == preschool:
+            continue
         far[i] = d > far_km
         grade = year - birth_year[i] - grade_offset
         competes[i] = d > rule_km[county[i]] and grade >= min_grade and school_beds[s] > 0
-    return far, competes
+    return distance, far, competes
 
 
 @numba.njit(cache=True, nogil=True)
