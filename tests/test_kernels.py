@@ -464,3 +464,10 @@ def test_dropout_mask_equals_the_numpy_reference(children: dict[str, np.ndarray]
     got = process_kernels.dropout_mask(u, columns, factor, (jd, extra, sd), codes)
     np.testing.assert_array_equal(got, expected)
     assert expected[junior].any() and expected[senior].any()
+
+
+def test_rows_aged_equals_the_age_mask(children: dict[str, np.ndarray]) -> None:
+    age = 2024 - children["birth_year"].astype(np.int64)
+    for low, high in ((1, 5), (1, 6), (0, 0), (30, 40)):
+        got = kernels.rows_aged(children["birth_year"], 2024, low, high)
+        np.testing.assert_array_equal(got, np.flatnonzero((age >= low) & (age <= high)))

@@ -265,3 +265,20 @@ def compact(column: np.ndarray, keep: np.ndarray) -> int:
         column[j] = column[i]
         j += keep[i]
     return j
+
+
+@numba.njit(cache=True, nogil=True)
+def rows_aged(birth_year: np.ndarray, year: int, youngest: int, oldest: int) -> np.ndarray:
+    """Indices (ascending) of the rows aged ``youngest``..``oldest`` in ``year``: one pass."""
+    n = 0
+    for i in range(birth_year.shape[0]):
+        age = year - birth_year[i]
+        n += (age >= youngest) & (age <= oldest)
+    out = np.empty(n, dtype=np.int64)
+    j = 0
+    for i in range(birth_year.shape[0]):
+        age = year - birth_year[i]
+        if age >= youngest and age <= oldest:
+            out[j] = i
+            j += 1
+    return out

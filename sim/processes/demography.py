@@ -64,8 +64,8 @@ def births(model: QingyuanModel, year: int) -> None:
     """New babies by county, living where the county's youngest children live."""
     pop, geo = model.pop, model.geo
     draws = model.crn.at(year)
-    age = pop.age(year)
-    young = np.flatnonzero((age >= 1) & (age <= 5))
+    young = kernels.rows_aged(pop.birth_year, year, 1, 5)
+    by_county, start = kernels.group_order(pop.county[young], 0, len(geo.counties))  # row order kept
     counties, places, ids = [], [], []
     for ci, county in enumerate(geo.counties):
         # newborns present = births × the county's presence at age 0 (sim.world.ages), so the
@@ -74,7 +74,7 @@ def births(model: QingyuanModel, year: int) -> None:
         n = round(model.calib.births[year][county] * float(model.calib.presence(0, county)))
         model.flows.add_count("new_births", ci, n_births)
         model.flows.add_count("new_newborns", ci, n)
-        cand = young[pop.county[young] == ci]
+        cand = young[by_county[start[ci] : start[ci + 1]]]
         if n == 0:
             continue
         # the n babies of a county are the ids 0..n-1 of its year: a change in n adds or
@@ -249,9 +249,8 @@ def young_returns(model: QingyuanModel, year: int) -> None:
         return
     pop, geo = model.pop, model.geo
     ages = SCHOOL_AGE + 1
-    age = pop.age(year)
-    idx = np.flatnonzero((age >= 1) & (age <= SCHOOL_AGE))
-    cell = pop.county[idx].astype(np.int64) * ages + age[idx]
+    idx = kernels.rows_aged(pop.birth_year, year, 1, SCHOOL_AGE)
+    cell = pop.county[idx].astype(np.int64) * ages + (year - pop.birth_year[idx])
     counts = np.bincount(cell, minlength=len(geo.counties) * ages)
     codes = np.array([COUNTIES.index(c) for c in geo.counties], dtype=np.int64)
     draws = model.crn.at(year)
