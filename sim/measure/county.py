@@ -150,6 +150,11 @@ def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray])
     )
 
 
+def _with_city(table: np.ndarray) -> np.ndarray:
+    """A (quantity, county) table with each row's sum over the counties appended as a column."""
+    return np.concatenate([table, table.sum(axis=1, keepdims=True)], axis=1)
+
+
 class CountyMetrics:
     """Collects per-county values (length n_counties) and ratios, then adds the city row."""
 
@@ -172,22 +177,22 @@ class CountyMetrics:
         Plain arrays, not a DataFrame: ``QingyuanModel.county_year`` builds one frame from
         every year's columns at the end, instead of a frame (and its string conversions) a year.
         """
-        names, values = [], []
-        for name, v in self.sums.items():
-            names.append(name)
-            values.append(np.append(v, v.sum()))
-        for name, (num, den, scale) in self.ratios.items():
-            full_num, full_den = np.append(num, num.sum()), np.append(den, den.sum())
-            names.append(name)
-            values.append(
-                np.divide(full_num, full_den, out=np.full(len(full_num), np.nan), where=full_den > 0) * scale
-            )
+        names = [*self.sums, *self.ratios]
+        # every quantity as a row of a (quantity, county) table and its city sum as a last column
+        sums = _with_city(np.array(list(self.sums.values()), dtype=float).reshape(-1, self.n))
+        values = [sums.ravel()]
+        if self.ratios:
+            parts = zip(*self.ratios.values(), strict=True)
+            num, den, scale = (np.array(part, dtype=float) for part in parts)
+            num, den = _with_city(num.reshape(-1, self.n)), _with_city(den.reshape(-1, self.n))
+            ratio = np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0) * scale[:, None]
+            values.append(ratio.ravel())
         k = self.n + 1
         return {
             "year": np.full(k * len(names), year, dtype=np.int32),
             "county": np.tile(np.asarray([*counties, CITY], dtype=object), len(names)),
             "metric": np.repeat(np.asarray(names, dtype=object), k),
-            "value": np.concatenate(values) if values else np.empty(0),
+            "value": np.concatenate(values),
         }
 
 

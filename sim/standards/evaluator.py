@@ -380,11 +380,14 @@ def _school_sections(
     per = np.array([ind.per for ind in inds])
     split = np.array([ind.split for ind in inds])
     rows_l, level_l, students_l, values_l, alloc_l = [], [], [], [], []
+    columns: dict[str, np.ndarray] = {}  # most indicators read one column for both levels
+    for name in {ind.resource[level] for ind in inds for level in LEVELS}:
+        columns[name] = _column(df, name, 0.0)
     for li, level in enumerate(LEVELS):
         p_level = p_pri if level == "primary" else p_jun
         idx = np.flatnonzero(in_scope & (p_level > 0))
         share = (w.primary if level == "primary" else w.junior) * p_level[idx] / weighted[idx]
-        stock = np.column_stack([_column(df, ind.resource[level], 0.0)[idx] for ind in inds])
+        stock = np.column_stack([columns[ind.resource[level]][idx] for ind in inds])
         alloc = np.where(split[None, :], stock * share[:, None], stock).reshape(len(idx), k)
         rows_l.append(idx)
         level_l.append(np.full(len(idx), li))
