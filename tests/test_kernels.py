@@ -407,6 +407,9 @@ def test_cached_worlds_share_a_read_only_geography_and_copy_the_rest() -> None:
     assert QingyuanModel(config).geo is second.geo
     with pytest.raises(ValueError):
         second.geo.x[0] = 0.0
+    assert np.shares_memory(first.student_distance, second.student_distance)  # replaced, never written
+    with pytest.raises(ValueError):
+        second.long_commute[0] = True
     assert not np.shares_memory(first.pop.school, second.pop.school)
     second.pop.school[:] = -1
     assert (QingyuanModel(config).pop.school >= 0).any()

@@ -23,9 +23,10 @@ from sim.config import Config
 # config fields that do not change the 2022 world (levers act from the first step on)
 NOT_WORLD = ("name", "description", "until", "levers", "seed")
 MAX_WORLDS = 2  # worlds kept per process (about 80 MB each at full scale)
-# parts of the world no process changes after set-up: shared by the models of a process,
-# not copied (the geography with its 8 MB place x place distance table)
-SHARED = ("geo",)
+# parts of the world no process changes in place after set-up: shared by the models of a
+# process, not copied (the geography with its 8 MB place x place distance table; the pupils'
+# distances and long commutes, which the boarding step replaces with new arrays each year)
+SHARED = ("geo", "student_distance", "long_commute")
 
 _worlds: OrderedDict[str, dict[str, Any]] = OrderedDict()
 stats = {"hits": 0, "misses": 0}
@@ -74,6 +75,9 @@ def clear() -> None:
 
 def freeze(part: Any) -> None:
     """Make a shared part's arrays read-only, so that a process writing to one fails loudly."""
+    if isinstance(part, np.ndarray):
+        part.flags.writeable = False
+        return
     if hasattr(part, "distance_table"):
         part.distance_table()
     for value in vars(part).values():
