@@ -67,6 +67,10 @@ class Flows:
         counts = np.bincount(np.asarray(county, dtype=np.int64), minlength=self.n)
         self._values[name] = self._values.get(name, np.zeros(self.n)) + counts
 
+    def add_counts(self, name: str, per_county: np.ndarray) -> None:
+        """Add events already counted by county (length n_counties)."""
+        self._values[name] = self._values.get(name, np.zeros(self.n)) + per_county
+
     def add_count(self, name: str, county: int, n: float) -> None:
         """Add ``n`` events to one county."""
         arr = self._values.setdefault(name, np.zeros(self.n))

@@ -474,3 +474,16 @@ def test_rows_aged_equals_the_age_mask(children: dict[str, np.ndarray]) -> None:
     for low, high in ((1, 5), (1, 6), (0, 0), (30, 40)):
         got = kernels.rows_aged(children["birth_year"], 2024, low, high)
         np.testing.assert_array_equal(got, np.flatnonzero((age >= low) & (age <= high)))
+
+
+def test_exits_equal_the_masks_and_counts(children: dict[str, np.ndarray]) -> None:
+    c = children
+    rng = np.random.default_rng(41)
+    dies_draw = rng.random(len(c["stage"])) < 0.05
+    gone, counts = process_kernels.exits(dies_draw, (c["birth_year"], c["county"], c["stage"]), 2024, 18, 8)
+    aged_out = 2024 - c["birth_year"] >= 18
+    dies = ~aged_out & dies_draw
+    np.testing.assert_array_equal(gone, aged_out | dies)
+    by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
+    np.testing.assert_array_equal(counts, [by(aged_out), by(dies), by((aged_out | dies) & (c["stage"] != 0))])
+    assert aged_out.any() and dies.any()

@@ -110,13 +110,12 @@ def exits(model: QingyuanModel, year: int) -> np.ndarray:
     They are dropped with the year's single compaction (in ``migrate``), not here.
     """
     pop, flows = model.pop, model.flows
-    aged_out = pop.age(year) >= LEAVING_AGE
-    dies = ~aged_out & model.crn.below("deaths", year, pop.id, model.config.demography.child_mortality)
-    enrolled = pop.stage != NOT_ENROLLED
-    flows.add("new_aged_out", pop.county[aged_out])
-    flows.add("new_deaths", pop.county[dies])
-    flows.add("new_student_leavers", pop.county[(aged_out | dies) & enrolled])
-    return aged_out | dies
+    dies = model.crn.below("deaths", year, pop.id, model.config.demography.child_mortality)
+    columns = (pop.birth_year, pop.county, pop.stage)
+    gone, counts = process_kernels.exits(dies, columns, year, LEAVING_AGE, len(model.counties))
+    for name, per_county in zip(("new_aged_out", "new_deaths", "new_student_leavers"), counts, strict=True):
+        flows.add_counts(name, per_county)
+    return gone
 
 
 def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:

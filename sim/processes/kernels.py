@@ -187,3 +187,32 @@ def achievement_drift(
         x += boarding_penalty * np.float32(young_boarder)
         x += noise[i]
         achievement[i] = x if stage[i] != 0 else achievement[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def exits(
+    dies_draw: np.ndarray,
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray],
+    year: int,
+    leaving_age: int,
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Who leaves the child population this year, and the leavers counted by county.
+
+    ``dies_draw`` is each child's death draw (its uniform below the mortality); ``columns``
+    = (birth year, county, stage). Children reaching ``leaving_age`` age out (and cannot also
+    die); the counts are (aged out, died, enrolled leavers) per county.
+    """
+    birth_year, county, stage = columns
+    gone = np.empty(birth_year.shape[0], dtype=np.bool_)
+    counts = np.zeros((3, n_counties), dtype=np.int64)
+    for i in range(birth_year.shape[0]):
+        aged_out = year - birth_year[i] >= leaving_age
+        dies = not aged_out and dies_draw[i]
+        gone[i] = aged_out or dies
+        if gone[i]:
+            c = county[i]
+            counts[0, c] += aged_out
+            counts[1, c] += dies
+            counts[2, c] += stage[i] != 0
+    return gone, counts
