@@ -487,3 +487,24 @@ def test_exits_equal_the_masks_and_counts(children: dict[str, np.ndarray]) -> No
     by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
     np.testing.assert_array_equal(counts, [by(aged_out), by(dies), by((aged_out | dies) & (c["stage"] != 0))])
     assert aged_out.any() and dies.any()
+
+
+def test_entry_masks_equal_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
+    from sim.world.population import JUNIOR, PRIMARY, SPECIAL
+
+    c = children
+    age = (2024 - c["birth_year"]).astype(np.int16)
+    stage, attends, dropped = c["stage"], c["flag1"], c["flag2"]
+    out = stage == 0
+    expected = (
+        (age >= 3) & (age < 6) & out & attends,
+        ((age == 6) & (stage != SPECIAL)) | ((age > 6) & (age < 12) & out),
+        (age == 12) & (stage == PRIMARY),
+        (age == 15) & (stage == JUNIOR) & ~dropped,
+    )
+    got = process_kernels.entry_masks(
+        (c["birth_year"], stage, attends, dropped), 2024, (PRIMARY, JUNIOR, SPECIAL), (3, 6, 12, 15)
+    )
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+        assert e.any()

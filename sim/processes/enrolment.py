@@ -212,25 +212,25 @@ def free_final_year(model: QingyuanModel, year: int, age: np.ndarray, draws: Dra
 
 
 def entries(
-    model: QingyuanModel, draws: Draws, age: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of children entering preschool, primary, a special school and junior school.
+    model: QingyuanModel, draws: Draws, drop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of children entering preschool, primary, a special school and junior school,
+    and of the juniors finishing.
 
     Preschool at 3-5 for families who chose it; primary at 6 (and any child of primary age
     not yet in school); a share of special-needs entrants to a special school instead; every
-    primary pupil reaching 12 moves up to junior school.
+    primary pupil reaching 12 moves up to junior school; juniors reaching 15 finish unless
+    they dropped out (``drop``). One compiled pass (``sim.processes.kernels.entry_masks``).
     """
     pop = model.pop
-    at3 = (age >= ENTRY_AGE_PRESCHOOL) & (age < ENTRY_AGE_PRIMARY) & (pop.stage == NOT_ENROLLED)
-    to_pre = at3 & pop.attends_preschool
-    at6 = (age == ENTRY_AGE_PRIMARY) & (pop.stage != SPECIAL)
-    late6 = (age > ENTRY_AGE_PRIMARY) & (age < ENTRY_AGE_JUNIOR) & (pop.stage == NOT_ENROLLED)
-    to_pri = at6 | late6
+    columns = (pop.birth_year, pop.stage, pop.attends_preschool, drop)
+    ages = (ENTRY_AGE_PRESCHOOL, ENTRY_AGE_PRIMARY, ENTRY_AGE_JUNIOR, ENTRY_AGE_SENIOR)
+    masks = process_kernels.entry_masks(columns, draws.year, (PRIMARY, JUNIOR, SPECIAL), ages)
+    to_pre, to_pri, to_jun, finishing = masks
     candidates = np.flatnonzero(to_pri & pop.special_needs)
     special_entry = happens(draws, "special-entry", pop, candidates, model.calib.special_school_share)
     to_pri &= ~special_entry
-    to_jun = (age == ENTRY_AGE_JUNIOR) & (pop.stage == PRIMARY)
-    return to_pre, to_pri, special_entry, to_jun
+    return to_pre, to_pri, special_entry, to_jun, finishing
 
 
 def step(model: QingyuanModel, year: int) -> None:
@@ -252,8 +252,7 @@ def step(model: QingyuanModel, year: int) -> None:
     free_final_year(model, year, age, draws)
 
     # -- transitions ------------------------------------------------------------------
-    to_pre, to_pri, special_entry, to_jun = entries(model, draws, age)
-    finishing = (age == ENTRY_AGE_SENIOR) & (pop.stage == JUNIOR) & ~drop
+    to_pre, to_pri, special_entry, to_jun, finishing = entries(model, draws, drop)
     fin = np.flatnonzero(finishing)
     cont = happens(
         draws,

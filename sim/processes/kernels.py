@@ -216,3 +216,40 @@ def exits(
             counts[1, c] += dies
             counts[2, c] += stage[i] != 0
     return gone, counts
+
+
+@numba.njit(cache=True, nogil=True)
+def entry_masks(
+    columns: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    year: int,
+    stages: tuple[int, int, int],
+    ages: tuple[int, int, int, int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Children entering preschool, primary (special schools not yet split off) and junior
+    school this autumn, and the juniors finishing: one pass.
+
+    ``columns`` = (birth year, stage, attends preschool, dropped out this year); ``stages`` =
+    (primary, junior, special) codes (0 is not enrolled); ``ages`` = the entry ages of
+    preschool, primary, junior and senior school. Preschool at 3-5 for families who chose
+    it; primary at 6 unless already in a special school, and any child of primary age not in
+    school; junior for every primary pupil reaching 12; juniors reaching 15 finish unless
+    they dropped out.
+    """
+    birth_year, stage, attends_preschool, dropped = columns
+    primary, junior, special = stages
+    preschool_age, primary_age, junior_age, senior_age = ages
+    n = birth_year.shape[0]
+    to_pre = np.empty(n, dtype=np.bool_)
+    to_pri = np.empty(n, dtype=np.bool_)
+    to_jun = np.empty(n, dtype=np.bool_)
+    finishing = np.empty(n, dtype=np.bool_)
+    for i in range(n):
+        age = year - birth_year[i]
+        st = stage[i]
+        out_of_school = st == 0
+        to_pre[i] = (age >= preschool_age) & (age < primary_age) & out_of_school & attends_preschool[i]
+        at_six = (age == primary_age) & (st != special)
+        to_pri[i] = at_six | ((age > primary_age) & (age < junior_age) & out_of_school)
+        to_jun[i] = (age == junior_age) & (st == primary)
+        finishing[i] = (age == senior_age) & (st == junior) & ~dropped[i]
+    return to_pre, to_pri, to_jun, finishing
