@@ -356,14 +356,50 @@ def test_population_age_is_cached_per_year_and_table_state() -> None:
     assert "_age" not in copy.deepcopy(pop).__dict__
 
 
-def test_count_groups_and_flagged_group_equal_their_numpy_forms(children: dict[str, np.ndarray]) -> None:
+def test_count_groups_equals_the_bincount(children: dict[str, np.ndarray]) -> None:
     school = children["school"]
     enrolled = school[school >= 0]
     np.testing.assert_array_equal(kernels.count_groups(school, 40), np.bincount(enrolled, minlength=40))
     np.testing.assert_array_equal(kernels.count_groups(school, 30), np.bincount(enrolled)[:30])
-    status = (np.arange(40) % 7 == 0).astype(np.int8)
-    expected = (school >= 0) & (status[np.maximum(school, 0)] != 0)
-    np.testing.assert_array_equal(kernels.flagged_group(school, status), expected)
+
+
+def test_apply_transitions_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
+    """Leavers leave, stages change in the reference order, the right pupils are placed."""
+    from sim.world.population import JUNIOR, PRESCHOOL, PRIMARY, SENIOR_GENERAL, SPECIAL, VOCATIONAL
+
+    c = children
+    rng = np.random.default_rng(51)
+    n = len(c["stage"])
+    status = (rng.random(40) < 0.1).astype(np.int8)
+    needs = rng.random(n) < 0.05
+    leave, to_pre, to_pri, to_special, to_jun = (rng.random(n) < p for p in (0.02, 0.05, 0.05, 0.01, 0.05))
+    senior = np.where(rng.random(n) < 0.04, rng.choice([SENIOR_GENERAL, VOCATIONAL], n), 0).astype(np.int8)
+    stage, school, boarding = c["stage"].copy(), c["school"].copy(), c["flag0"].copy()
+    # the numpy form the kernel replaced
+    enrolled_before = stage != 0
+    gone = (school >= 0) & (status[np.maximum(school, 0)] != 0)
+    relocate = enrolled_before & (gone | needs)
+    stage[leave], school[leave], boarding[leave] = 0, -1, False
+    new_stage = stage.copy()
+    entries = ((to_pre, PRESCHOOL), (to_pri, PRIMARY), (to_special, SPECIAL), (to_jun, JUNIOR))
+    seniors = ((senior == SENIOR_GENERAL, SENIOR_GENERAL), (senior == VOCATIONAL, VOCATIONAL))
+    for mask, code in (*entries, *seniors):
+        new_stage[mask] = code
+    placing = (new_stage != stage) | (relocate & ~leave)
+    school[placing] = -1
+    entered = ~enrolled_before & (to_pre | to_pri | to_special | to_jun | (senior != 0))
+    by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
+
+    got_stage, got_school, got_boarding = c["stage"].copy(), c["school"].copy(), c["flag0"].copy()
+    pupils = (got_stage, got_school, got_boarding, c["county"], needs)
+    moves = (leave, to_pre, to_pri, to_special, to_jun, senior)
+    out = process_kernels.apply_transitions(pupils, status, moves, (PRESCHOOL, PRIMARY, SPECIAL, JUNIOR), 8)
+    np.testing.assert_array_equal(out[0], new_stage)
+    np.testing.assert_array_equal(out[1], placing)
+    np.testing.assert_array_equal(out[2], [by(entered), by(leave & enrolled_before)])
+    for got, expected in ((got_stage, stage), (got_school, school), (got_boarding, boarding)):
+        np.testing.assert_array_equal(got, expected)
+    assert (relocate & ~leave & (new_stage == stage)).any() and entered.any()
 
 
 @pytest.mark.parametrize("low", [0, -3, 1000])

@@ -132,17 +132,6 @@ def sum_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.nda
 
 
 @numba.njit(cache=True, nogil=True)
-def flagged_group(index: np.ndarray, group_flag: np.ndarray) -> np.ndarray:
-    """Mask of the rows whose group (index ≥ 0) has a nonzero flag, e.g. pupils of closed schools."""
-    out = np.zeros(index.shape[0], dtype=np.bool_)
-    for i in range(index.shape[0]):
-        g = index[i]
-        if g >= 0:
-            out[i] = group_flag[g] != 0
-    return out
-
-
-@numba.njit(cache=True, nogil=True)
 def group_order(groups: np.ndarray, low: int, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows grouped by ``groups - low`` (a counting sort, row order kept within a group).
 

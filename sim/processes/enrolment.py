@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import kernels
 from sim.core.columns import count_by, rank_within_groups
 from sim.core.crn import Draws
 from sim.processes import boarding
@@ -238,11 +237,6 @@ def step(model: QingyuanModel, year: int) -> None:
     pop, cfg, flows = model.pop, model.config.enrolment, model.flows
     draws = model.crn.at(year)
     age = pop.age(year)
-    enrolled_before = pop.stage != NOT_ENROLLED
-
-    # students whose school closed or who moved house (pop.needs_school) are re-placed below
-    school_gone = kernels.flagged_group(pop.school, model.schools.status)
-    relocate = enrolled_before & (school_gone | pop.needs_school)
 
     # -- exits and dropout --------------------------------------------------------------
     drop = dropouts(model, draws)
@@ -265,25 +259,19 @@ def step(model: QingyuanModel, year: int) -> None:
     flows.add("new_zhongkao", pop.county[finishing])
     flows.add("new_primary_intake", pop.county[(to_pri | special_entry) & (age == ENTRY_AGE_PRIMARY)])
 
-    # apply exits
-    leave = drop | not_cont
-    pop.stage[leave] = NOT_ENROLLED
-    pop.school[leave] = -1
-    pop.boarding[leave] = False
-
     # senior split: general or vocational by achievement rank within county
     senior_stage = np.full(len(pop), NOT_ENROLLED, dtype=np.int8)
     senior_stage[cont] = split_general_vocational(pop, cont, cfg.general_share, draws)
-    to_gen = senior_stage == SENIOR_GENERAL
-    to_voc = senior_stage == VOCATIONAL
 
-    new_stage = pop.stage.copy()
-    moves = ((to_pre, PRESCHOOL), (to_pri, PRIMARY), (special_entry, SPECIAL), (to_jun, JUNIOR))
-    for mask, stage in (*moves, (to_gen, SENIOR_GENERAL), (to_voc, VOCATIONAL)):
-        new_stage[mask] = stage
-    # entrants, and pupils who moved house or lost their school, get a school of their stage
-    placing = (new_stage != pop.stage) | (relocate & ~leave)
-    pop.school[placing] = -1  # so seat counts see only pupils who stay put
+    # leavers (dropouts, juniors not continuing) leave; entrants, and pupils who moved house
+    # (pop.needs_school) or lost their school, are placed in a school of their stage
+    leave = drop | not_cont
+    pupils = (pop.stage, pop.school, pop.boarding, pop.county, pop.needs_school)
+    moves = (leave, to_pre, to_pri, special_entry, to_jun, senior_stage)
+    stages = (PRESCHOOL, PRIMARY, SPECIAL, JUNIOR)
+    new_stage, placing, counted = process_kernels.apply_transitions(
+        pupils, model.schools.status, moves, stages, len(model.counties)
+    )
     used = count_by(pop.school, len(model.schools))
     placed = np.flatnonzero(placing)
     placed_stage = new_stage[placed]
@@ -291,13 +279,12 @@ def step(model: QingyuanModel, year: int) -> None:
         assign(model, placed[placed_stage == stage], stage, draws, used)
     pop.needs_school[:] = False
     model.junior_cohorts.enter(pop, to_jun)
-    top_outflow(model, to_gen, draws)
+    top_outflow(model, senior_stage == SENIOR_GENERAL, draws)
 
     # counted by event (the transitions above), never from the before/after difference: a
     # pupil lost inside placement then breaks the students' identity instead of hiding in it
-    entered = ~enrolled_before & (to_pre | to_pri | special_entry | to_jun | to_gen | to_voc)
-    flows.add("new_student_entrants", pop.county[entered])
-    flows.add("new_student_leavers", pop.county[leave & enrolled_before])
+    flows.add_counts("new_student_entrants", counted[0])
+    flows.add_counts("new_student_leavers", counted[1])
     boarding.update_boarding(model, year)
 
 

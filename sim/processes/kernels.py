@@ -253,3 +253,59 @@ def entry_masks(
         to_jun[i] = (age == junior_age) & (st == primary)
         finishing[i] = (age == senior_age) & (st == junior) & ~dropped[i]
     return to_pre, to_pri, to_jun, finishing
+
+
+@numba.njit(cache=True, nogil=True)
+def apply_transitions(
+    pupils: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    school_status: np.ndarray,
+    moves: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    stages: tuple[int, int, int, int],
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The year's stage changes, in place: leavers leave, and who must be placed in a school.
+
+    ``pupils`` = (stage, school, boarding, county, needs school), the first three changed in
+    place; ``moves`` = (leave, to preschool, to primary, to a special school, to junior, the
+    senior stage entered or 0); ``stages`` = the preschool, primary, special and junior codes.
+    A leaver is not enrolled, has no school and no bed. A child is placed when its stage
+    changes, or when it stays but moved house or its school closed (``school_status`` not 0);
+    its school is cleared so that seat counts see only the pupils who stay put. Returns the
+    new stages, the mask of those to place, and (entrants, enrolled leavers) per county.
+    """
+    stage, school, boarding, county, needs_school = pupils
+    leave, to_pre, to_pri, to_special, to_jun, senior = moves
+    preschool, primary, special, junior = stages
+    n = stage.shape[0]
+    new_stage = np.empty(n, dtype=stage.dtype)
+    placing = np.empty(n, dtype=np.bool_)
+    counts = np.zeros((2, n_counties), dtype=np.int64)
+    for i in range(n):
+        was_enrolled = stage[i] != 0
+        s = school[i]
+        relocate = was_enrolled and ((s >= 0 and school_status[s] != 0) or needs_school[i])
+        if leave[i]:
+            stage[i] = 0
+            school[i] = -1
+            boarding[i] = False
+        st = stage[i]
+        ns = st
+        if to_pre[i]:
+            ns = preschool
+        if to_pri[i]:
+            ns = primary
+        if to_special[i]:
+            ns = special
+        if to_jun[i]:
+            ns = junior
+        if senior[i] != 0:
+            ns = senior[i]
+        place = (ns != st) or (relocate and not leave[i])
+        if place:
+            school[i] = -1
+        new_stage[i] = ns
+        placing[i] = place
+        entered = to_pre[i] or to_pri[i] or to_special[i] or to_jun[i] or senior[i] != 0
+        counts[0, county[i]] += (not was_enrolled) and entered
+        counts[1, county[i]] += leave[i] and was_enrolled
+    return new_stage, placing, counts
