@@ -305,7 +305,9 @@ def apply_transitions(
             school[i] = -1
         new_stage[i] = ns
         placing[i] = place
-        entered = to_pre[i] or to_pri[i] or to_special[i] or to_jun[i] or senior[i] != 0
-        counts[0, county[i]] += (not was_enrolled) and entered
-        counts[1, county[i]] += leave[i] and was_enrolled
+        # counted only when true: adding zeros would chain every row through one counter
+        if not was_enrolled and (to_pre[i] or to_pri[i] or to_special[i] or to_jun[i] or senior[i] != 0):
+            counts[0, county[i]] += 1
+        if leave[i] and was_enrolled:
+            counts[1, county[i]] += 1
     return new_stage, placing, counts
