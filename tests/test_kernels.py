@@ -124,8 +124,15 @@ def test_child_tally_equals_its_bincount_references(children: dict[str, np.ndarr
         key = key * 2 + c[f"flag{k}"]
     flags = tuple(c[f"flag{k}"] for k in range(4))
     columns = (c["birth_year"], c["county"], c["stage"], c["school"], c["achievement"])
-    tally = measure_kernels.child_tally(bands, 2024, columns, tiers, flags, 8)
-    cells, county_sum, by_school, school_sum = tally
+    special_needs = c["flag2"]
+    tally = measure_kernels.child_tally(bands, 2024, columns, tiers, flags, 8, special_needs)
+    cells, county_sum, by_school, school_sum, special = tally
+    age = 2024 - c["birth_year"]
+    school_age = (age >= 6) & (age <= 14)  # band 2 of these bands
+    in_school = c["school"] >= 0
+    by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
+    disabled = special_needs & school_age
+    np.testing.assert_array_equal(special, [by(disabled), by(disabled & in_school)])
     np.testing.assert_array_equal(cells, np.bincount(key, minlength=8 * 4 * 7 * 4 * 16))
     enrolled_values = np.where(c["stage"] != 0, c["achievement"], 0).astype(float)
     np.testing.assert_array_equal(county_sum, np.bincount(c["county"], enrolled_values, 8))
@@ -544,3 +551,28 @@ def test_entry_masks_equal_the_numpy_reference(children: dict[str, np.ndarray]) 
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
         assert e.any()
+
+
+def test_guarantee_shares_from_the_tally_equal_their_own_pass() -> None:
+    """The migrant and disabled enrolment items read off the year's tally equal a pass of their own."""
+    from sim.config import Config
+    from sim.measure import county
+    from sim.measure.guarantees import enrolment_shares
+    from sim.model import QingyuanModel
+
+    model = QingyuanModel(Config(counties=["连山壮族瑶族自治县", "连州市"], until=2024))
+    model.run(2024)
+    direct = enrolment_shares(model, 2024)
+    from_tally = enrolment_shares(model, 2024, county.child_tally(model, 2024))
+    assert direct.keys() == from_tally.keys()
+    for name in direct:
+        np.testing.assert_array_equal(from_tally[name], direct[name])
+        assert np.isfinite(direct[name]).all()
+
+
+def test_assign_beds_sets_exactly_the_boarders() -> None:
+    boarding = np.array([True, False, True, False, False])
+    far = np.array([True, True, False, True, False])
+    long_commute = process_kernels.assign_beds(boarding, far, np.array([1, 4]))
+    np.testing.assert_array_equal(boarding, [False, True, False, False, True])
+    np.testing.assert_array_equal(long_commute, far & ~boarding)

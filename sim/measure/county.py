@@ -48,14 +48,16 @@ def child_tally(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
 
     ``cells``: children per (county, age band, stage, school tier, four flags); ``county_sum``:
     achievement summed over the enrolled per county; ``by_school``: pupils per (school, stage,
-    boarding); ``school_sum``: achievement summed per school.
+    boarding); ``school_sum``: achievement summed per school; ``special``: children with special
+    needs of compulsory-school age per county, and those of them in a school.
     """
     pop = model.pop
     columns = (pop.birth_year, pop.county, pop.stage, pop.school, pop.achievement)
     flags = (pop.boarding, model.long_commute, pop.left_behind, pop.migrant)  # _FLAG_COLUMNS' order
     nc = len(model.counties)
-    tally = measure_kernels.child_tally(_AGE_BANDS, year, columns, model.schools.tier, flags, nc)
-    return dict(zip(("cells", "county_sum", "by_school", "school_sum"), tally, strict=True))
+    tiers = model.schools.tier
+    tally = measure_kernels.child_tally(_AGE_BANDS, year, columns, tiers, flags, nc, pop.special_needs)
+    return dict(zip(("cells", "county_sum", "by_school", "school_sum", "special"), tally, strict=True))
 
 
 def pupil_counts(model: QingyuanModel, tally: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
@@ -275,5 +277,5 @@ def record(model: QingyuanModel, year: int) -> None:
     # HOOK: standards — the evaluator adds its verdicts and coefficients here
     model.extend_metrics(metrics, schools, year)
     model.county_rows.append(metrics.rows(year, model.counties))
-    model.county_rows.append(record_standards(model, metrics.sums, schools, year))
+    model.county_rows.append(record_standards(model, metrics.sums, schools, year, tally))
     model.school_rows.append(schools)

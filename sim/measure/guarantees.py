@@ -50,15 +50,29 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.full(len(den), np.nan), where=den > 0)
 
 
-def enrolment_shares(model: QingyuanModel, year: int) -> dict[str, np.ndarray]:
-    """Migrant children in compulsory schools and disabled children's enrolment, per county."""
+def enrolment_shares(
+    model: QingyuanModel, year: int, tally: Mapping[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """Migrant children in compulsory schools and disabled children's enrolment, per county.
+
+    Read off the year's ``tally`` (``sim.measure.county.child_tally``, taken before the levers'
+    measure-time hooks, which only spend) when given: its compulsory-age band is ages 6-14,
+    its fourth flag is migrant; else one compiled pass over the children.
+    """
     pop, nc = model.pop, len(model.counties)
     compulsory = np.array([PRIMARY, JUNIOR, SPECIAL], dtype=np.int8)
-    ages = (int(year), *COMPULSORY_AGES)
-    groups = (pop.migrant, pop.special_needs)
-    columns = (pop.birth_year, pop.county, pop.stage, pop.school)
-    counts = measure_kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
-    migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
+    if tally is None:
+        ages = (int(year), *COMPULSORY_AGES)
+        groups = (pop.migrant, pop.special_needs)
+        columns = (pop.birth_year, pop.county, pop.stage, pop.school)
+        counts = measure_kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
+        migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
+    else:
+        cells = tally["cells"].reshape(nc, 4, 7, 4, 2, 2, 2, 2)[:, 2]  # compulsory age: stage, tier, flags
+        migrant_cells = cells[..., 1]  # the migrant flag set
+        migrant = migrant_cells.sum(axis=(1, 2, 3, 4, 5))
+        migrant_in_compulsory = migrant_cells[:, compulsory, 1:].sum(axis=(1, 2, 3, 4, 5))  # in a school
+        disabled, disabled_enrolled = tally["special"]
     return {
         "migrant_public_share": _share(migrant_in_compulsory, migrant),
         "disabled_enrolment": _share(disabled_enrolled, disabled),
@@ -92,7 +106,12 @@ def admission_items(sums: Mapping[str, np.ndarray], nc: int) -> dict[str, np.nda
     return out
 
 
-def county_items(model: QingyuanModel, sums: Mapping[str, np.ndarray], year: int) -> dict[str, np.ndarray]:
+def county_items(
+    model: QingyuanModel,
+    sums: Mapping[str, np.ndarray],
+    year: int,
+    tally: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Every computed item, per county (NaN where a county has nothing to measure)."""
     nc = len(model.counties)
     items: dict[str, np.ndarray] = {
@@ -101,6 +120,6 @@ def county_items(model: QingyuanModel, sums: Mapping[str, np.ndarray], year: int
         "junior_retention": model.junior_cohorts.retention(year),
     }
     items.update(rotation_items(sums, nc))
-    items.update(enrolment_shares(model, year))
+    items.update(enrolment_shares(model, year, tally))
     items.update(admission_items(sums, nc))
     return items

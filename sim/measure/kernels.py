@@ -19,14 +19,17 @@ def child_tally(
     school_tier: np.ndarray,
     flags: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     n_counties: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    special_needs: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The year's child counts in one pass, so that the rows are read once.
 
     ``columns`` = (birth year, county, stage, school, achievement); ``flags[0]`` is boarding.
     Returns the children per (county, age band, stage, school tier 0-3 with 0 = none, four
     flags), a composite key flattened; achievement summed over the enrolled per county;
-    pupils per (school, stage, boarding); achievement summed per school. The float sums
-    add in row order, as ``np.bincount`` with weights does (``tests/test_kernels.py``).
+    pupils per (school, stage, boarding); achievement summed per school; and per county the
+    children with special needs in age band 2 (compulsory school age) and those of them in
+    a school. The float sums add in row order, as ``np.bincount`` with weights does
+    (``tests/test_kernels.py``).
     """
     birth_year, county, stage, school, achievement = columns
     f0, f1, f2, f3 = flags
@@ -35,6 +38,7 @@ def child_tally(
     county_sum = np.zeros(n_counties, dtype=np.float64)
     by_school = np.zeros((n_schools, 7, 2), dtype=np.int64)
     school_sum = np.zeros(n_schools, dtype=np.float64)
+    special = np.zeros((2, n_counties), dtype=np.int64)
     last = band_of_age.shape[0] - 1
     for i in range(county.shape[0]):
         s = school[i]
@@ -43,7 +47,8 @@ def child_tally(
         value = np.float64(achievement[i])
         age = min(max(year - birth_year[i], 0), last)
         tier = 0 if s < 0 else school_tier[s] + 1
-        key = (((c * 4 + band_of_age[age]) * 7 + st) * 4 + tier) * 16
+        band = band_of_age[age]
+        key = (((c * 4 + band) * 7 + st) * 4 + tier) * 16
         key += f0[i] * 8 + f1[i] * 4 + f2[i] * 2 + f3[i]
         cells[key] += 1
         if st != 0:
@@ -51,7 +56,11 @@ def child_tally(
         if s >= 0:
             by_school[s, st, 1 if f0[i] else 0] += 1
             school_sum[s] += value
-    return cells, county_sum, by_school, school_sum
+        if special_needs[i] and band == 2:
+            special[0, c] += 1
+            if s >= 0:
+                special[1, c] += 1
+    return cells, county_sum, by_school, school_sum, special
 
 
 @numba.njit(cache=True, nogil=True)

@@ -194,7 +194,10 @@ def preschool_counts_from_metrics(
 
 
 def model_county_items(
-    model: Any, sums: Mapping[str, np.ndarray], year: int | None = None
+    model: Any,
+    sums: Mapping[str, np.ndarray],
+    year: int | None = None,
+    tally: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, dict[str, float]]:
     """The county items the model computes from simulated state (``sim.measure.guarantees``).
 
@@ -202,7 +205,7 @@ def model_county_items(
     NaN (nothing to measure in a county this year) is "not assessed" too.
     """
     year = model.year if year is None else year
-    items = county_items(model, sums, year)
+    items = county_items(model, sums, year, tally)
     return {
         county: {name: float(values[i]) for name, values in items.items()}
         for i, county in enumerate(model.counties)
@@ -210,7 +213,11 @@ def model_county_items(
 
 
 def record_standards(
-    model: Any, sums: Mapping[str, np.ndarray], schools: pd.DataFrame, year: int
+    model: Any,
+    sums: Mapping[str, np.ndarray],
+    schools: pd.DataFrame,
+    year: int,
+    tally: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Evaluate the model's year: the tidy columns to append to ``county_year``.
 
@@ -218,7 +225,7 @@ def record_standards(
     reader sees the value behind every guarantee verdict.
     """
     counties = list(model.counties)
-    items = model_county_items(model, sums, year)
+    items = model_county_items(model, sums, year, tally)
     names = list(next(iter(items.values()))) if items else []
     values = [np.array([items[c][n] for c in counties]) for n in names]
     verdicts = standards_columns(

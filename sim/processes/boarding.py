@@ -82,7 +82,5 @@ def update_boarding(model: QingyuanModel, year: int) -> None:
     dist, far, competes = process_kernels.boarding_pass(columns, s.place, table, rules, s.beds)
     cand = np.flatnonzero(competes)
     gets_bed = kernels.farthest_first(pop.school[cand], dist[cand], s.beds)
-    pop.boarding[:] = False
-    pop.boarding[cand[gets_bed]] = True
-    model.long_commute = far & ~pop.boarding
+    model.long_commute = process_kernels.assign_beds(pop.boarding, far, cand[gets_bed])
     model.student_distance = dist

@@ -311,3 +311,16 @@ def apply_transitions(
         if leave[i] and was_enrolled:
             counts[1, county[i]] += 1
     return new_stage, placing, counts
+
+
+@numba.njit(cache=True, nogil=True)
+def assign_beds(boarding: np.ndarray, far: np.ndarray, boarders: np.ndarray) -> np.ndarray:
+    """Set ``boarding`` (in place) for exactly the rows ``boarders``; the long commutes left
+    (far from school and without a bed) are returned."""
+    boarding[:] = False
+    for k in range(boarders.shape[0]):
+        boarding[boarders[k]] = True
+    long_commute = np.empty(far.shape[0], dtype=np.bool_)
+    for i in range(far.shape[0]):
+        long_commute[i] = far[i] and not boarding[i]
+    return long_commute
