@@ -151,3 +151,32 @@ def test_python_m_sim_report_ends_at_once_with_its_files_whole(tmp_path):
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2
     assert bad.stderr.startswith("error:") and "nothing" in bad.stderr
+
+
+def _panel_with_default_ticks() -> Figure:
+    with style("zh"):
+        fig, axes = grid(2, ncols=2, fixed=True)
+        for k, ax in enumerate(axes):
+            ax.plot([2022, 2027], [0, 1_430 * (k + 1)])
+            ax.set_ylim(0, 1_480 * (k + 1))
+        return fig
+
+
+def test_every_axis_builds_only_the_ticks_it_draws(tmp_path):
+    """matplotlib's default locator also returns the ticks beyond each end (−250 and 1,500
+    on a 0–1,480 axis) and builds a full tick for each; saved through save_figure, each axis
+    builds only the ticks inside its view, and the pixels are those of a plain savefig."""
+    reference = io.BytesIO()
+    plain = _panel_with_default_ticks()
+    plain.savefig(reference, format="png", dpi=80)
+    built_plain = sum(len(ax.yaxis.majorTicks) for ax in plain.axes)
+    fig = _panel_with_default_ticks()
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=80)["png"]
+    inside = 0
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        drawn = [t for t in ax.get_yticks() if lo <= t <= hi]
+        assert len(ax.yaxis.majorTicks) == len(drawn)
+        inside += len(drawn)
+    assert built_plain > inside  # the guard would fail on the code before
+    assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(reference)))
