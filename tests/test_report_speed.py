@@ -180,3 +180,31 @@ def test_every_axis_builds_only_the_ticks_it_draws(tmp_path):
         inside += len(drawn)
     assert built_plain > inside  # the guard would fail on the code before
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(reference)))
+
+
+def test_an_axis_without_a_label_is_not_placed_at_each_draw(tmp_path, monkeypatch):
+    """Placing an axis label recomputes the axis's ticks and measures its tick labels; on
+    the report's panels the labels are empty, so a saved figure updates each axis's ticks
+    once (to draw them), and the pixels stay those of a plain savefig."""
+    from matplotlib.axis import Axis
+
+    calls = {"n": 0}
+    original = Axis._update_ticks
+
+    def counted(self):
+        calls["n"] += 1
+        return original(self)
+
+    fig = _panel_with_default_ticks()
+    fig.axes[0].set_ylabel("学生 students")  # a real label is still placed
+    monkeypatch.setattr(Axis, "_update_ticks", counted)
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=80)["png"]
+    monkeypatch.undo()
+    n_axes = 2 * len(fig.axes)
+    assert calls["n"] <= n_axes + 3  # one per axis, a few more to place the one y label
+    assert fig.axes[0].yaxis.label.get_window_extent().width > 0
+    expected = _panel_with_default_ticks()
+    expected.axes[0].set_ylabel("学生 students")
+    buf = io.BytesIO()
+    expected.savefig(buf, format="png", dpi=80)
+    assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(buf)))

@@ -73,6 +73,7 @@ def save_figure(fig, directory: str | Path, name: str, *,
     directory.mkdir(parents=True, exist_ok=True)
     trim_ticks(fig)
     freeze_layout(fig, dpi)
+    pin_empty_labels(fig)
     out = {}
     # a fixed salt keeps SVG element ids stable, so the same run gives the same files
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
@@ -135,6 +136,21 @@ def trim_ticks(fig) -> None:
             default = axis.isDefault_majloc
             axis.set_major_locator(InView(loc))
             axis.isDefault_majloc = default
+
+
+def pin_empty_labels(fig) -> None:
+    """Fix where every axis with no label would put it, so drawing skips placing it.
+
+    Why: to place an axis label clear of the tick labels, matplotlib recomputes the axis's
+    ticks (locator and formatter) and measures every tick label at each draw, even when the
+    label is empty, as it is on almost every panel of these figures: about a tenth of a
+    report's drawing time. An empty label draws nothing wherever it is; this runs after
+    the layout (``freeze_layout``), which did measure it, so the pixels are the same.
+    """
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not axis.label.get_text():
+                axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
 
 
 def freeze_layout(fig, dpi: float) -> None:
