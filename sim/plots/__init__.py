@@ -72,8 +72,8 @@ def save_figure(fig, directory: str | Path, name: str, *,
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     trim_ticks(fig)
-    freeze_layout(fig, dpi)
     pin_empty_labels(fig)
+    freeze_layout(fig, dpi)
     out = {}
     # a fixed salt keeps SVG element ids stable, so the same run gives the same files
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
@@ -148,9 +148,10 @@ def pin_empty_labels(fig) -> None:
     the layout (``freeze_layout``), which did measure it, so the pixels are the same.
     """
     for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if not axis.label.get_text():
-                axis.set_label_coords(*axis.label.get_position(), transform=axis.label.get_transform())
+        if not ax.xaxis.label.get_text():
+            ax.xaxis.set_label_coords(0.5, 0.0)  # on the bottom spine, inside the axes' box
+        if not ax.yaxis.label.get_text():
+            ax.yaxis.set_label_coords(0.0, 0.5)
 
 
 def freeze_layout(fig, dpi: float) -> None:
