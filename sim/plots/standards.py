@@ -136,9 +136,11 @@ def scorecard_table(cy: pd.DataFrame, year: int | None = None,
     return pd.DataFrame(rows)
 
 
-def binding_criteria(cy: pd.DataFrame, year: int | None = None, k: int = 3) -> dict[str, list]:
-    """Per county, the failing criteria furthest from their line (the ones that bind)."""
-    table = scorecard_table(cy, year)
+def binding_criteria(cy: pd.DataFrame, year: int | None = None, k: int = 3, *,
+                     table: pd.DataFrame | None = None) -> dict[str, list]:
+    """Per county, the failing criteria furthest from their line (the ones that bind);
+    ``table`` is ``scorecard_table(cy, year)`` when the caller has it already."""
+    table = scorecard_table(cy, year) if table is None else table
     out = {}
     for county, grp in table.groupby("county"):
         fails = grp[~grp["passes"]].sort_values("margin")
