@@ -114,18 +114,45 @@ def test_year_axis_builds_only_the_ticks_it_draws():
 
 
 def test_fewer_collections_restores_the_collector():
-    """Inside: the objects that exist frozen, a rarer collection; after: the thresholds as
-    before and nothing left frozen (in a fresh interpreter, so no other test interferes)."""
+    """Inside: automatic collection off and the objects that exist frozen; after: the
+    collector on again with its thresholds and nothing left frozen (in a fresh interpreter,
+    so no other test interferes)."""
     code = (
         "import gc\n"
         "from sim.cli.report import fewer_collections\n"
         "before = gc.get_threshold()\n"
         "with fewer_collections():\n"
-        "    inside = (gc.get_threshold()[0] > before[0], gc.get_freeze_count() > 0)\n"
-        "print((inside, gc.get_threshold() == before, gc.get_freeze_count()))\n"
+        "    inside = (gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "print((inside, gc.isenabled(), gc.get_threshold() == before, gc.get_freeze_count()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((True, True), True, 0)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((False, True), True, True, 0)
+
+
+def test_with_the_collector_off_each_figure_is_collected_once(tmp_path, monkeypatch):
+    """sim report turns automatic collection off; render then frees each figure's cycles
+    with one collection per figure (and none when the collector is on)."""
+    import gc
+
+    run = fx.write_run(tmp_path / "run")
+    calls = {"n": 0}
+    original = gc.collect
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gc, "collect", counted)
+    write_report(run, lang="en", out=tmp_path / "on", formats=("png",))
+    assert calls["n"] == 0
+    gc.disable()
+    try:
+        write_report(run, lang="en", out=tmp_path / "off", formats=("png",))
+    finally:
+        gc.enable()
+    n_figures = len(list((tmp_path / "off" / "figures").glob("*.png")))
+    assert n_figures >= 8
+    assert n_figures <= calls["n"] <= n_figures + 2  # figures replaced by a line count too
 
 
 def test_the_report_does_not_import_the_config_schema():
