@@ -111,19 +111,23 @@ FIXED_MARGINS = {"left": 0.62, "right": 0.12, "top": 0.7, "bottom": 0.78, "hspac
 
 def grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (3.2, 2.3),
          sharex: bool = True, sharey: bool = False,
-         fixed: bool = False) -> tuple[Figure, list]:
+         fixed: bool = False, margins: dict[str, float] | None = None) -> tuple[Figure, list]:
     """A figure with ``n`` panels on a grid; unused cells are removed.
 
     ``fixed`` lays the panels out with margins set in inches instead of matplotlib's
     constrained layout, which measures every text three times and costs a third of a
-    figure's drawing time; it suits panels with short titles (county names).
+    figure's drawing time; it suits panels with short titles (county names). ``margins``
+    overrides some of ``FIXED_MARGINS`` (inches) for a figure with longer tick labels or a
+    taller legend; a taller top or bottom margin makes the figure taller, not the panels
+    smaller.
     """
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
     if fixed:
-        m = FIXED_MARGINS
+        m = FIXED_MARGINS | (margins or {})
         width = panel[0] * ncols
-        height = panel[1] * nrows + 0.5 + 0.5
+        height = (panel[1] * nrows + 0.5 + 0.5 + (m["top"] - FIXED_MARGINS["top"])
+                  + (m["bottom"] - FIXED_MARGINS["bottom"]))
         fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
         ax_w = (width - m["left"] - m["right"] - m["wspace"] * (ncols - 1)) / ncols

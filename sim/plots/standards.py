@@ -54,7 +54,10 @@ def cv_figure(cy: pd.DataFrame, *, year: int | None = None, lang: str = "en") ->
                                     city=False)
         if not counties:
             raise MissingMetricError("cv_<indicator>_<level> for a county")
-        fig, axes = grid(len(counties), ncols=4, panel=(3.0, 2.5), sharey=True)
+        # fixed margins: room below for the indicator names at 60°, beside for 0.75
+        fig, axes = grid(len(counties), ncols=4, panel=(3.0, 2.5), sharey=True, fixed=True,
+                         margins={"left": 0.5, "bottom": 1.45, "top": 0.75, "hspace": 0.45,
+                                  "wspace": 0.22})
         at = values_in(cy, year)
         x = np.arange(len(lbl.INDICATORS))
         width = 0.38
@@ -92,7 +95,9 @@ def school_pass_share_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         cy = with_derived(cy)
         metrics = require_any(cy, [f"share_schools_passing_{lv}" for lv in CV_LIMIT],
                               "share_schools_passing_<level>")
-        fig, axes = grid(len(metrics), ncols=2, panel=(4.4, 3.0), sharex=False, sharey=True)
+        # fixed margins: a two-row county legend below
+        fig, axes = grid(len(metrics), ncols=2, panel=(4.4, 3.0), sharex=False, sharey=True,
+                         fixed=True, margins={"bottom": 1.05, "wspace": 0.3})
         for ax, m in zip(axes, metrics, strict=True):
             county_lines(ax, wide(cy, m), lang)
             ax.axhline(SCHOOL_PASS_SHARE, **THRESHOLD_STYLE,

@@ -128,7 +128,9 @@ def counties_passing_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
     with style(lang) as lang:
         table = counties_passing(cy)
         stds = list(dict.fromkeys(table["standard"]))
-        fig, axes = grid(len(stds), ncols=2, panel=(4.2, 3.0), sharex=False)
+        # fixed margins: the y label beside each panel, the target's words right of 2027
+        fig, axes = grid(len(stds), ncols=2, panel=(4.2, 3.0), sharex=False, fixed=True,
+                         margins={"left": 0.62, "right": 0.85, "bottom": 0.45, "wspace": 1.3})
         for ax, std in zip(axes, stds, strict=True):
             t = table[table["standard"] == std]
             ax.bar(t["year"], t["n"], color=PALETTE[0], width=0.7)

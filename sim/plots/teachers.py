@@ -159,7 +159,9 @@ def teacher_shortage_figure(school_year: pd.DataFrame, *, year: int | None = Non
         year = int(school_year["year"].max()) if year is None else year
         short = shortage_by_tier(school_year, year)
         counties = ordered_counties(short["county"].unique(), city=False)
-        fig, axes = grid(2, ncols=2, panel=(4.6, 3.2), sharex=False)
+        # fixed margins: county names at 45° and the tier legend below, a y label beside
+        fig, axes = grid(2, ncols=2, panel=(4.6, 3.2), sharex=False, fixed=True,
+                         margins={"left": 0.75, "bottom": 1.3, "wspace": 0.9})
         titles = {
             "backbone_teachers": tr(lang, "骨干教师缺口(每百生≥1.0)",
                                     "Backbone teachers lacking (line: 1.0 per 100 students)"),
