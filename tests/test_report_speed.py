@@ -235,3 +235,25 @@ def test_an_axis_without_a_label_is_not_placed_at_each_draw(tmp_path, monkeypatc
     buf = io.BytesIO()
     expected.savefig(buf, format="png", dpi=80)
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(buf)))
+
+
+def test_only_figures_with_a_colour_bar_or_long_titles_are_laid_out_by_matplotlib(
+        tmp_path, monkeypatch):
+    """Constrained layout measures every text of a figure twice more; the county grids, the
+    difference coefficients, the pass shares, demography, counties passing and teacher
+    shortages have fixed margins, leaving it to the plan targets (wrapped titles), the
+    scorecard and the map (colour bars)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    run = fx.write_run(tmp_path / "run")
+    laid_out = []
+    original = ConstrainedLayoutEngine.execute
+
+    def counted(self, fig):
+        laid_out.append(fig._suptitle.get_text() if fig._suptitle else "")
+        return original(self, fig)
+
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counted)
+    write_report(run, lang="en", out=tmp_path / "out", formats=("png",))
+    assert len(list((tmp_path / "out" / "figures").glob("*.png"))) >= 8
+    assert len(laid_out) <= 3, laid_out
