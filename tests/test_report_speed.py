@@ -257,3 +257,22 @@ def test_only_figures_with_a_colour_bar_or_long_titles_are_laid_out_by_matplotli
     write_report(run, lang="en", out=tmp_path / "out", formats=("png",))
     assert len(list((tmp_path / "out" / "figures").glob("*.png"))) >= 8
     assert len(laid_out) <= 3, laid_out
+
+
+def test_stacked_panels_are_one_collection_each(tmp_path):
+    """Students by stage stacks five layers per panel in one collection of polygons, not
+    stackplot's five fill_between collections; the stacks still sum to each year's total."""
+    from sim.plots import enrolment_by_stage
+
+    run = fx.write_run(tmp_path / "run")
+    cy = pd.read_parquet(run / "county_year.parquet")
+    fig = enrolment_by_stage(cy, lang="en")
+    assert all(len(ax.collections) == 1 for ax in fig.axes)
+    from sim.plots.common import ordered_counties
+
+    students = cy[cy["metric"].str.match(r"^n_students_[a-z_]+$")
+                  & ~cy["metric"].str.endswith(("_urban", "_town", "_village"))]
+    first = ordered_counties(students["county"].unique())[0]
+    totals = students[students["county"] == first].groupby("year")["value"].sum()
+    top = fig.axes[0].collections[0].get_paths()[-1].vertices[:, 1].max()
+    assert top == pytest.approx(totals.max())
