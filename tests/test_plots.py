@@ -46,7 +46,25 @@ def legend_texts(fig: Figure) -> list[str]:
 
 
 def bars(ax) -> list[Rectangle]:
-    return [p for p in ax.patches if isinstance(p, Rectangle)]
+    """Every bar of a panel as a Rectangle: bar patches, and the rectangles of the bar
+    collections that sim.plots.common.bars draws (with their own edge colour and width)."""
+    out = [p for p in ax.patches if isinstance(p, Rectangle)]
+    for coll in ax.collections:
+        if not isinstance(coll, PolyCollection):
+            continue
+        paths = coll.get_paths()
+        edge = coll.get_edgecolor() if len(coll.get_edgecolor()) else np.zeros((1, 4))
+        edges = np.broadcast_to(edge, (len(paths), 4))
+        widths = np.broadcast_to(coll.get_linewidth(), (len(paths),))
+        for path, ec, lw in zip(paths, edges, widths, strict=True):
+            x0, x1 = path.vertices[:4, 0].min(), path.vertices[:4, 0].max()
+            if len(path.vertices) < 4 or not np.allclose(sorted(set(path.vertices[:4, 0])),
+                                                         sorted({x0, x1})):
+                break  # not a bar collection (a stacked area)
+            bottom = path.vertices[0, 1]
+            out.append(Rectangle((x0, bottom), x1 - x0, path.vertices[1, 1] - bottom,
+                                 edgecolor=tuple(ec), linewidth=float(lw)))
+    return out
 
 
 # --- per-county figures -----------------------------------------------------------------

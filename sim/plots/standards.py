@@ -17,6 +17,7 @@ from sim.plots.common import (
     FAIL_COLOUR,
     THRESHOLD_STYLE,
     MissingMetricError,
+    bars,
     county_lines,
     format_axis,
     grid,
@@ -66,10 +67,10 @@ def cv_figure(cy: pd.DataFrame, *, year: int | None = None, lang: str = "en") ->
                 vals = np.array([at.get((f"cv_{i}_{lv}", county), np.nan)
                                  for i in lbl.INDICATORS])
                 fails = vals > CV_LIMIT[lv]
-                ax.bar(x + (k - 0.5) * width, np.nan_to_num(vals), width=width,
-                       color=LEVEL_COLOURS[lv],
-                       edgecolor=[FAIL_COLOUR if f else LEVEL_COLOURS[lv] for f in fails],
-                       linewidth=[1.6 if f else 0.0 for f in fails])
+                bars(ax, x + (k - 0.5) * width, np.nan_to_num(vals), width=width,
+                     color=LEVEL_COLOURS[lv],
+                     edgecolors=[FAIL_COLOUR if f else LEVEL_COLOURS[lv] for f in fails],
+                     linewidths=[1.6 if f else 0.0 for f in fails])
                 ax.axhline(CV_LIMIT[lv], color=LEVEL_COLOURS[lv], linestyle="--", linewidth=1.0)
             ax.set_title(lbl.county(county, lang))
             ax.set_xticks(x, [lbl.indicator_short(i, lang) for i in lbl.INDICATORS], rotation=60,

@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 from sim.plots import labels as lbl
 from sim.plots.common import (
     MissingMetricError,
+    bars,
     format_axis,
     grid,
     legend_below,
@@ -109,8 +110,8 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                 sign = 1.0 if m == "new_hires" else -1.0
                 base = 0.0 if sign > 0 else (bottom.reindex(s.index).fillna(0.0).to_numpy()
                                              if bottom is not None else 0.0)
-                ax.bar(s.index, sign * s.to_numpy(), bottom=base, color=colours[m], width=0.7,
-                       label=lbl.metric(m, lang))
+                bars(ax, s.index, sign * s.to_numpy(), bottom=base, color=colours[m], width=0.7,
+                     label=lbl.metric(m, lang))
                 if sign < 0:
                     bottom = (bottom.reindex(s.index).fillna(0.0) if bottom is not None
                               else pd.Series(0.0, index=s.index)) - s
@@ -176,7 +177,7 @@ def teacher_shortage_figure(school_year: pd.DataFrame, *, year: int | None = Non
             bottom = np.zeros(len(counties))
             for t in TIERS:
                 vals = sub[t].to_numpy() if t in sub.columns else np.zeros(len(counties))
-                ax.bar(x, vals, bottom=bottom, color=TIER_COLOURS[t], width=0.7)
+                bars(ax, x, vals, bottom=bottom.copy(), color=TIER_COLOURS[t], width=0.7)
                 bottom += vals
             ax.set_xticks(x, [lbl.county(c, lang) for c in counties], rotation=45, ha="right")
             ax.set_title(titles[col])
