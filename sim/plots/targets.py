@@ -72,7 +72,10 @@ def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
     with style(lang) as lang:
         targets = _check_targets(targets)
         names = list(dict.fromkeys(targets["target"]))
-        fig, axes = grid(len(names), ncols=min(3, len(names)), panel=(3.6, 2.7), sharex=False)
+        # fixed margins: room above each panel for a title of up to three lines
+        fig, axes = grid(len(names), ncols=min(3, len(names)), panel=(3.6, 2.7), sharex=False,
+                         fixed=True, margins={"left": 0.55, "top": 1.05, "hspace": 0.95,
+                                              "wspace": 0.55})
         for ax, name in zip(axes, names, strict=True):
             t = targets[targets["target"] == name].sort_values("year")
             ax.plot(t["year"], t["value"], color="#0072B2", linewidth=1.5, zorder=2)
