@@ -237,11 +237,11 @@ def test_an_axis_without_a_label_is_not_placed_at_each_draw(tmp_path, monkeypatc
     assert np.array_equal(np.asarray(Image.open(path)), np.asarray(Image.open(buf)))
 
 
-def test_only_figures_with_a_colour_bar_are_laid_out_by_matplotlib(tmp_path, monkeypatch):
+def test_only_the_map_is_laid_out_by_matplotlib(tmp_path, monkeypatch):
     """Constrained layout measures every text of a figure twice more; the county grids, the
     plan targets, the difference coefficients, the pass shares, demography, counties
-    passing and teacher shortages have fixed margins, leaving it to the scorecard and the
-    map (colour bars, legends beside)."""
+    passing, teacher shortages and the scorecard have fixed margins, leaving it to the
+    map (its legend beside)."""
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     run = fx.write_run(tmp_path / "run")
@@ -255,7 +255,7 @@ def test_only_figures_with_a_colour_bar_are_laid_out_by_matplotlib(tmp_path, mon
     monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counted)
     write_report(run, lang="en", out=tmp_path / "out", formats=("png",))
     assert len(list((tmp_path / "out" / "figures").glob("*.png"))) >= 8
-    assert len(laid_out) <= 2, laid_out
+    assert len(laid_out) <= 1, laid_out
 
 
 def test_stacked_panels_are_one_collection_each(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -23,7 +24,6 @@ from sim.plots.common import (
     grid,
     legend_below,
     metrics_of,
-    new_figure,
     ordered_counties,
     require_any,
     style,
@@ -169,8 +169,8 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
         grid_value = grid_value.reindex(index=counties, columns=metrics)
         flags = [f for f in PASS_FLAGS.values() if f in metrics_of(cy)]
         ncol = len(metrics) + len(flags)
-        fig = new_figure(max(6.0, 0.42 * ncol + 2.6), 0.42 * len(counties) + 3.2)
-        ax = fig.add_subplot()
+        fig, ax, cax = _scorecard_axes(max(6.0, 0.42 * ncol + 2.6), 0.42 * len(counties) + 3.2,
+                                       lang)
         data = _display_margin(grid_margin.to_numpy(float),
                                grid_value.to_numpy(float), [by_metric[m] for m in metrics])
         if flags:
@@ -203,7 +203,7 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
             ax.axvline(j - 0.5, color="white", linewidth=0.6)
         if flags:
             ax.axvline(len(metrics) - 0.5, color="black", linewidth=1.2)
-        cbar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
+        cbar = fig.colorbar(im, cax=cax)
         cbar.set_label(tr(lang, "相对限值的余量(截断于±50%)",
                           "margin to the line (clipped at ±50%)"))
         cbar.set_ticks([-0.5, -0.29, -0.08, 0.08, 0.29, 0.5],
@@ -212,6 +212,25 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
         fig.suptitle(tr(lang, f"{year}年各县达标记分卡(×=未达标)",
                         f"County scorecard, {year} (× = fails its line)"))
         return fig
+
+
+# Margins of the scorecard in inches (left, right, top, bottom): county names, the colour
+# bar with its label, the title, criteria names at 70° (longer in Chinese, which adds the
+# English after each name).
+SCORECARD_MARGINS = {"zh": (1.05, 1.05, 0.45, 2.15), "en": (0.75, 1.05, 0.45, 1.6)}
+
+
+def _scorecard_axes(width: float, height: float, lang: str) -> tuple[Figure, object, object]:
+    """The scorecard's figure, heatmap axes and colour-bar axes at fixed margins: laying it
+    out with constrained layout measured its 200 cell texts' neighbours twice more."""
+    left, right, top, bottom = SCORECARD_MARGINS["zh" if lang == "zh" else "en"]
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    ax_h = height - top - bottom
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, ax_h / height))
+    cax = fig.add_axes(((width - right + 0.1) / width, (bottom + 0.1 * ax_h) / height,
+                        0.18 / width, 0.8 * ax_h / height))
+    return fig, ax, cax
 
 
 def _ink(shade: float) -> str:
