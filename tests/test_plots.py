@@ -46,7 +46,25 @@ def legend_texts(fig: Figure) -> list[str]:
 
 
 def bars(ax) -> list[Rectangle]:
-    return [p for p in ax.patches if isinstance(p, Rectangle)]
+    """Every bar of a panel as a Rectangle: bar patches, and the rectangles of the bar
+    collections that sim.plots.common.bars draws (with their own edge colour and width)."""
+    out = [p for p in ax.patches if isinstance(p, Rectangle)]
+    for coll in ax.collections:
+        if not isinstance(coll, PolyCollection):
+            continue
+        paths = coll.get_paths()
+        edge = coll.get_edgecolor() if len(coll.get_edgecolor()) else np.zeros((1, 4))
+        edges = np.broadcast_to(edge, (len(paths), 4))
+        widths = np.broadcast_to(coll.get_linewidth(), (len(paths),))
+        for path, ec, lw in zip(paths, edges, widths, strict=True):
+            x0, x1 = path.vertices[:4, 0].min(), path.vertices[:4, 0].max()
+            if len(path.vertices) < 4 or not np.allclose(sorted(set(path.vertices[:4, 0])),
+                                                         sorted({x0, x1})):
+                break  # not a bar collection (a stacked area)
+            bottom = path.vertices[0, 1]
+            out.append(Rectangle((x0, bottom), x1 - x0, path.vertices[1, 1] - bottom,
+                                 edgecolor=tuple(ec), linewidth=float(lw)))
+    return out
 
 
 # --- per-county figures -----------------------------------------------------------------
@@ -56,13 +74,14 @@ def test_enrolment_by_stage_panels_per_county_and_city(cy):
     fig = plots.enrolment_by_stage(cy)
     assert isinstance(fig, Figure)
     assert titles(fig) == ["Qingcheng", "Liannan", "City total"]
-    for ax in fig.axes:
-        assert len([c for c in ax.collections if isinstance(c, PolyCollection)]) == 5
+    for ax in fig.axes:  # the five stages, one polygon each, in one collection
+        (coll,) = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(coll.get_paths()) == 5
     assert legend_texts(fig) == ["preschool", "primary", "junior secondary", "general senior",
                                  "vocational"]
     # the top of the city stack is the city's total over the five stages
     city_ax = fig.axes[2]
-    top = city_ax.collections[-1].get_paths()[0].vertices[:, 1].max()
+    top = city_ax.collections[-1].get_paths()[-1].vertices[:, 1].max()
     want = cy[(cy["county"] == CITY) & cy["metric"].isin(
         [f"n_students_{s}" for s in fx.STAGES])].groupby("year")["value"].sum().max()
     assert top == pytest.approx(want)
@@ -72,7 +91,8 @@ def test_enrolment_by_tier_stacks_three_tiers(cy):
     fig = plots.enrolment_by_tier(cy)
     assert legend_texts(fig) == ["urban (county seat)", "town", "village"]
     assert len(fig.axes) == 3  # city computed from counties when the tier metrics lack it
-    assert all(len(ax.collections) == 3 for ax in fig.axes)
+    assert all(len(ax.collections) == 1 and len(ax.collections[0].get_paths()) == 3
+               for ax in fig.axes)  # three tiers, one polygon each, in one collection
 
 
 def test_demography_panels_and_lines(cy):

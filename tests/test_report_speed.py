@@ -50,6 +50,23 @@ def test_each_report_figure_is_drawn_once(tmp_path, count_draws):
     assert count_draws["n"] == len(pngs)
 
 
+def same_pixels(path, reference) -> bool:
+    """save_figure's PNG (RGB: the figures are opaque) shows what matplotlib's own savefig
+    (RGBA) shows, pixel for pixel, and the reference is indeed opaque."""
+    expected = np.asarray(Image.open(reference).convert("RGBA"))
+    got = np.asarray(Image.open(path).convert("RGBA"))
+    return (got.shape == expected.shape and bool((expected[..., 3] == 255).all())
+            and np.array_equal(got, expected))
+
+
+def test_figures_are_saved_as_opaque_rgb_pngs(tmp_path):
+    """No alpha channel to encode: a quarter less PNG work and a smaller file."""
+    path = save_figure(_constrained_figure(), tmp_path, "f", formats=("png",), dpi=60)["png"]
+    image = Image.open(path)
+    assert image.mode == "RGB"
+    assert round(image.info["dpi"][0]) == 60
+
+
 def _constrained_figure() -> Figure:
     with style("zh"):
         fig, axes = grid(3, ncols=3)
@@ -84,10 +101,7 @@ def test_laying_out_once_gives_the_same_pixels(tmp_path, make, count_draws):
     path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=110)["png"]
     assert count_draws["n"] == 1
     assert fig.get_layout_engine() is None
-    expected = np.asarray(Image.open(reference))
-    got = np.asarray(Image.open(path))
-    assert got.shape == expected.shape
-    assert np.array_equal(got, expected)
+    assert same_pixels(path, reference)
 
 
 def test_freeze_layout_leaves_a_fixed_figure_alone():
@@ -114,18 +128,45 @@ def test_year_axis_builds_only_the_ticks_it_draws():
 
 
 def test_fewer_collections_restores_the_collector():
-    """Inside: the objects that exist frozen, a rarer collection; after: the thresholds as
-    before and nothing left frozen (in a fresh interpreter, so no other test interferes)."""
+    """Inside: automatic collection off and the objects that exist frozen; after: the
+    collector on again with its thresholds and nothing left frozen (in a fresh interpreter,
+    so no other test interferes)."""
     code = (
         "import gc\n"
         "from sim.cli.report import fewer_collections\n"
         "before = gc.get_threshold()\n"
         "with fewer_collections():\n"
-        "    inside = (gc.get_threshold()[0] > before[0], gc.get_freeze_count() > 0)\n"
-        "print((inside, gc.get_threshold() == before, gc.get_freeze_count()))\n"
+        "    inside = (gc.isenabled(), gc.get_freeze_count() > 0)\n"
+        "print((inside, gc.isenabled(), gc.get_threshold() == before, gc.get_freeze_count()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((True, True), True, 0)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((False, True), True, True, 0)
+
+
+def test_with_the_collector_off_each_figure_is_collected_once(tmp_path, monkeypatch):
+    """sim report turns automatic collection off; render then frees each figure's cycles
+    with one collection per figure (and none when the collector is on)."""
+    import gc
+
+    run = fx.write_run(tmp_path / "run")
+    calls = {"n": 0}
+    original = gc.collect
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(gc, "collect", counted)
+    write_report(run, lang="en", out=tmp_path / "on", formats=("png",))
+    assert calls["n"] == 0
+    gc.disable()
+    try:
+        write_report(run, lang="en", out=tmp_path / "off", formats=("png",))
+    finally:
+        gc.enable()
+    n_figures = len(list((tmp_path / "off" / "figures").glob("*.png")))
+    assert n_figures >= 8
+    assert n_figures <= calls["n"] <= n_figures + 2  # figures replaced by a line count too
 
 
 def test_the_report_does_not_import_the_config_schema():
@@ -151,3 +192,100 @@ def test_python_m_sim_report_ends_at_once_with_its_files_whole(tmp_path):
                          capture_output=True, text=True, env=env)
     assert bad.returncode == 2
     assert bad.stderr.startswith("error:") and "nothing" in bad.stderr
+
+
+def _panel_with_default_ticks() -> Figure:
+    with style("zh"):
+        fig, axes = grid(2, ncols=2, fixed=True)
+        for k, ax in enumerate(axes):
+            ax.plot([2022, 2027], [0, 1_430 * (k + 1)])
+            ax.set_ylim(0, 1_480 * (k + 1))
+        return fig
+
+
+def test_every_axis_builds_only_the_ticks_it_draws(tmp_path):
+    """matplotlib's default locator also returns the ticks beyond each end (−250 and 1,500
+    on a 0–1,480 axis) and builds a full tick for each; saved through save_figure, each axis
+    builds only the ticks inside its view, and the pixels are those of a plain savefig."""
+    reference = io.BytesIO()
+    plain = _panel_with_default_ticks()
+    plain.savefig(reference, format="png", dpi=80)
+    built_plain = sum(len(ax.yaxis.majorTicks) for ax in plain.axes)
+    fig = _panel_with_default_ticks()
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=80)["png"]
+    inside = 0
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        drawn = [t for t in ax.get_yticks() if lo <= t <= hi]
+        assert len(ax.yaxis.majorTicks) == len(drawn)
+        inside += len(drawn)
+    assert built_plain > inside  # the guard would fail on the code before
+    assert same_pixels(path, reference)
+
+
+def test_an_axis_without_a_label_is_not_placed_at_each_draw(tmp_path, monkeypatch):
+    """Placing an axis label recomputes the axis's ticks and measures its tick labels; on
+    the report's panels the labels are empty, so a saved figure updates each axis's ticks
+    once (to draw them), and the pixels stay those of a plain savefig."""
+    from matplotlib.axis import Axis
+
+    calls = {"n": 0}
+    original = Axis._update_ticks
+
+    def counted(self):
+        calls["n"] += 1
+        return original(self)
+
+    fig = _panel_with_default_ticks()
+    fig.axes[0].set_ylabel("学生 students")  # a real label is still placed
+    monkeypatch.setattr(Axis, "_update_ticks", counted)
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=80)["png"]
+    monkeypatch.undo()
+    n_axes = 2 * len(fig.axes)
+    assert calls["n"] <= n_axes + 3  # one per axis, a few more to place the one y label
+    assert fig.axes[0].yaxis.label.get_window_extent().width > 0
+    expected = _panel_with_default_ticks()
+    expected.axes[0].set_ylabel("学生 students")
+    buf = io.BytesIO()
+    expected.savefig(buf, format="png", dpi=80)
+    assert same_pixels(path, buf)
+
+
+def test_only_the_map_is_laid_out_by_matplotlib(tmp_path, monkeypatch):
+    """Constrained layout measures every text of a figure twice more; the county grids, the
+    plan targets, the difference coefficients, the pass shares, demography, counties
+    passing, teacher shortages and the scorecard have fixed margins, leaving it to the
+    map (its legend beside)."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    run = fx.write_run(tmp_path / "run")
+    laid_out = []
+    original = ConstrainedLayoutEngine.execute
+
+    def counted(self, fig):
+        laid_out.append(fig._suptitle.get_text() if fig._suptitle else "")
+        return original(self, fig)
+
+    monkeypatch.setattr(ConstrainedLayoutEngine, "execute", counted)
+    write_report(run, lang="en", out=tmp_path / "out", formats=("png",))
+    assert len(list((tmp_path / "out" / "figures").glob("*.png"))) >= 8
+    assert len(laid_out) <= 1, laid_out
+
+
+def test_stacked_panels_are_one_collection_each(tmp_path):
+    """Students by stage stacks five layers per panel in one collection of polygons, not
+    stackplot's five fill_between collections; the stacks still sum to each year's total."""
+    from sim.plots import enrolment_by_stage
+
+    run = fx.write_run(tmp_path / "run")
+    cy = pd.read_parquet(run / "county_year.parquet")
+    fig = enrolment_by_stage(cy, lang="en")
+    assert all(len(ax.collections) == 1 for ax in fig.axes)
+    from sim.plots.common import ordered_counties
+
+    students = cy[cy["metric"].str.match(r"^n_students_[a-z_]+$")
+                  & ~cy["metric"].str.endswith(("_urban", "_town", "_village"))]
+    first = ordered_counties(students["county"].unique())[0]
+    totals = students[students["county"] == first].groupby("year")["value"].sum()
+    top = fig.axes[0].collections[0].get_paths()[-1].vertices[:, 1].max()
+    assert top == pytest.approx(totals.max())

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.ticker import FixedLocator, Locator, NullLocator
+
 from sim.plots.common import MissingMetricError
 from sim.plots.demography import demography_figure
 from sim.plots.enrolment import enrolment_by_stage, enrolment_by_tier
@@ -69,16 +71,123 @@ def save_figure(fig, directory: str | Path, name: str, *,
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    trim_ticks(fig)
+    pin_empty_labels(fig)
     freeze_layout(fig, dpi)
     out = {}
     # a fixed salt keeps SVG element ids stable, so the same run gives the same files
     with mpl.rc_context({"svg.hashsalt": "qingyuan-edu-sim"}):
         for fmt in formats:
             path = directory / f"{name}.{fmt}"
-            extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
+            if fmt == "png" and _opaque(fig):
+                _save_rgb_png(fig, path, dpi)
+            else:
+                extra = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" \
+                    else {}
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
             out[fmt] = path
     return out
+
+
+def _opaque(fig) -> bool:
+    """The figure's background is opaque (every figure here is white), so its PNG needs no
+    alpha channel."""
+    import matplotlib as mpl
+
+    face = mpl.colors.to_rgba(fig.get_facecolor())
+    return face[3] == 1.0 and mpl.rcParams["savefig.facecolor"] == "auto" \
+        and not mpl.rcParams["savefig.transparent"]
+
+
+def _save_rgb_png(fig, path: Path, dpi: float) -> None:
+    """Draw ``fig`` once at ``dpi`` and write its pixels as an RGB PNG.
+
+    Why: savefig writes RGBA, and PNG encoding (mostly its per-row filtering) cost about
+    40 ms a figure; without the alpha channel, which an opaque figure does not need, it is
+    a quarter less work and a smaller file, with the same colours in every pixel (tested).
+    """
+    import numpy as np
+    from PIL import Image
+
+    shown = fig.get_dpi()
+    fig.set_dpi(dpi)
+    try:
+        fig.canvas.draw()
+        rgba = np.asarray(fig.canvas.buffer_rgba())
+        Image.fromarray(rgba[..., :3]).save(path, format="png", compress_level=PNG_COMPRESSION,
+                                            dpi=(dpi, dpi))
+    finally:
+        fig.set_dpi(shown)
+
+
+class InView(Locator):
+    """The ticks of another locator that fall inside the axis's view.
+
+    Why: matplotlib's default locators also return the ticks just beyond each end of the
+    axis (−250 and 1,500 on a 0–1,400 axis), and matplotlib builds a full tick for each (two
+    marks, a grid line, two labels, most of a panel's drawing cost) before dropping it at
+    drawing: about a fifth of the report's ticks. The ticks drawn are the same.
+    """
+
+    def __init__(self, base: Locator):
+        self.base = base
+
+    def set_axis(self, axis) -> None:
+        """Attach both this locator and the one it filters to ``axis``."""
+        super().set_axis(axis)
+        self.base.set_axis(axis)
+
+    def __call__(self):
+        """The wrapped locator's ticks within the view (matplotlib's own closeness test)."""
+        locs = self.base()
+        if self.axis is None:
+            return locs
+        lo, hi = sorted(self.axis.get_view_interval())
+        pad = 1e-10 * max(abs(hi - lo), 1e-300)  # as matplotlib's _interval_contains_close
+        return [t for t in locs if lo - pad <= t <= hi + pad]
+
+    def tick_values(self, vmin, vmax):
+        """The wrapped locator's values (used by colorbars and autoscaling)."""
+        return self.base.tick_values(vmin, vmax)
+
+    def view_limits(self, vmin, vmax):
+        """Autoscaling (``axes.autolimit_mode``) is the wrapped locator's."""
+        return self.base.view_limits(vmin, vmax)
+
+
+def trim_ticks(fig) -> None:
+    """Make every axis of ``fig`` build only the major ticks it draws (see ``InView``).
+
+    Done just before saving, when limits are final, so a figure function never has to think
+    about it; shared axes share their locator, so each is wrapped once.
+    """
+    for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None:
+            continue  # a colorbar places its own ticks
+        for axis in (ax.xaxis, ax.yaxis):
+            loc = axis.get_major_locator()
+            if isinstance(loc, InView | FixedLocator | NullLocator):
+                continue  # fixed ticks (categories, set_xticks) are all meant to be drawn
+            default = axis.isDefault_majloc
+            axis.set_major_locator(InView(loc))
+            axis.isDefault_majloc = default
+
+
+def pin_empty_labels(fig) -> None:
+    """Fix where every axis with no label would put it, so drawing skips placing it.
+
+    Why: to place an axis label clear of the tick labels, matplotlib recomputes the axis's
+    ticks (locator and formatter) and measures every tick label at each draw, even when the
+    label is empty, as it is on almost every panel of these figures, and constrained layout
+    does it twice more per panel. An empty label draws nothing wherever it is, and pinned on
+    the axes' own edge it adds nothing to the layout: the baseline figures' pixels are the
+    same (tested).
+    """
+    for ax in fig.axes:
+        if not ax.xaxis.label.get_text():
+            ax.xaxis.set_label_coords(0.5, 0.0)  # on the bottom spine, inside the axes' box
+        if not ax.yaxis.label.get_text():
+            ax.yaxis.set_label_coords(0.0, 0.5)
 
 
 def freeze_layout(fig, dpi: float) -> None:

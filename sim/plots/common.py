@@ -16,6 +16,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -111,19 +112,23 @@ FIXED_MARGINS = {"left": 0.62, "right": 0.12, "top": 0.7, "bottom": 0.78, "hspac
 
 def grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (3.2, 2.3),
          sharex: bool = True, sharey: bool = False,
-         fixed: bool = False) -> tuple[Figure, list]:
+         fixed: bool = False, margins: dict[str, float] | None = None) -> tuple[Figure, list]:
     """A figure with ``n`` panels on a grid; unused cells are removed.
 
     ``fixed`` lays the panels out with margins set in inches instead of matplotlib's
     constrained layout, which measures every text three times and costs a third of a
-    figure's drawing time; it suits panels with short titles (county names).
+    figure's drawing time; it suits panels with short titles (county names). ``margins``
+    overrides some of ``FIXED_MARGINS`` (inches) for a figure with longer tick labels or a
+    taller legend; a taller top or bottom margin makes the figure taller, not the panels
+    smaller.
     """
     ncols = max(1, min(ncols, n))
     nrows = math.ceil(n / ncols)
     if fixed:
-        m = FIXED_MARGINS
+        m = FIXED_MARGINS | (margins or {})
         width = panel[0] * ncols
-        height = panel[1] * nrows + 0.5 + 0.5
+        height = (panel[1] * nrows + 0.5 + 0.5 + (m["top"] - FIXED_MARGINS["top"])
+                  + (m["bottom"] - FIXED_MARGINS["bottom"]))
         fig = Figure(figsize=(width, height))
         FigureCanvasAgg(fig)
         ax_w = (width - m["left"] - m["right"] - m["wspace"] * (ncols - 1)) / ncols
@@ -386,6 +391,27 @@ def county_lines(ax, table: pd.DataFrame, lang: str, *, city: bool = True) -> No
         else:
             ax.plot(s.index, s.to_numpy(), label=lbl.county(county, lang),
                     color=COUNTY_COLOURS.get(county), linewidth=1.4, marker="o", markersize=2.5)
+
+
+def bars(ax, x, heights, *, width: float = 0.8, bottom=0.0, color: str,
+         edgecolors=None, linewidths=0.0, label: str | None = None) -> PolyCollection:
+    """Bars as one collection of rectangles: what ``ax.bar`` draws, but one artist per
+    series instead of one per bar (the flows and coefficient grids have 100-150 bars, each
+    a patch to build and draw). Bars start at ``bottom`` (0 by default), which stays the
+    axis's end as with ``ax.bar``, so counts keep an axis from zero."""
+    x = np.asarray(x, dtype=float)
+    h = np.asarray(heights, dtype=float)
+    b = np.broadcast_to(np.asarray(bottom, dtype=float), h.shape)
+    x0, x1, y1 = x - width / 2, x + width / 2, b + h
+    verts = np.stack([np.column_stack(p) for p in ((x0, b), (x0, y1), (x1, y1), (x1, b))],
+                     axis=1)
+    coll = PolyCollection(verts, facecolors=color, label=label,
+                          edgecolors="none" if edgecolors is None else edgecolors,
+                          linewidths=linewidths, joinstyle="miter")  # as a bar patch
+    coll.sticky_edges.y[:] = np.unique(b).tolist()
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
+    return coll
 
 
 def with_derived(cy: pd.DataFrame) -> pd.DataFrame:

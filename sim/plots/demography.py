@@ -10,6 +10,7 @@ from sim.plots.common import (
     county_lines,
     format_axis,
     grid,
+    legend_below,
     metrics_of,
     missing_note,
     note,
@@ -51,7 +52,9 @@ def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
     """
     with style(lang) as lang:
         require(cy, "new_births")
-        fig, axes = grid(3, ncols=3, panel=(3.6, 2.9), sharex=False)
+        # fixed margins: a two-row county legend below, "−1,000" beside each panel
+        fig, axes = grid(3, ncols=3, panel=(3.6, 2.9), sharex=False, fixed=True,
+                         margins={"bottom": 0.95, "wspace": 0.62})
         ax = axes[0]
         county_lines(ax, wide(cy, "new_births"), lang, city=False)
         ax.set_title(lbl.metric("new_births", lang, unit=True))
@@ -80,6 +83,6 @@ def demography_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                 year_axis(a)
         handles, names = axes[1].get_legend_handles_labels() if axes[1].has_data() else \
             axes[0].get_legend_handles_labels()
-        fig.legend(handles, names, loc="outside lower center", ncol=5, frameon=False)
+        legend_below(fig, handles, names, ncol=5)
         fig.suptitle(tr(lang, "出生、城镇化与迁移", "Births, urbanisation and migration"))
         return fig

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from sim.plots import labels as lbl
 from sim.plots.common import (
@@ -32,7 +35,6 @@ def _stacked_panels(cy: pd.DataFrame, metrics: list[str], names: list[str],
     counties = ordered_counties(cy.loc[cy["metric"].isin(metrics), "county"].unique())
     tables = {m: wide(cy, m) for m in metrics}
     fig, axes = grid(len(counties), fixed=True)
-    handles = []
     for ax, county in zip(axes, counties, strict=True):
         years = sorted(set().union(*(t.index for t in tables.values())))
         stack = [
@@ -40,14 +42,36 @@ def _stacked_panels(cy: pd.DataFrame, metrics: list[str], names: list[str],
             if county in tables[m].columns else [0.0] * len(years)
             for m in metrics
         ]
-        handles = ax.stackplot(years, stack, colors=colours, alpha=0.85, linewidth=0)
+        stacked(ax, years, stack, colours)
         ax.set_title(lbl.county(county, lang))
         format_axis(ax, metrics[0], lang=lang)
         year_axis(ax)
         ax.set_ylim(bottom=0)
+    handles = [Patch(facecolor=c, alpha=STACK_ALPHA, linewidth=0) for c in colours]
     legend_below(fig, handles, names)
     fig.suptitle(title)
     return fig
+
+
+STACK_ALPHA = 0.85
+
+
+def stacked(ax, x, layers: list, colours: list[str]) -> None:
+    """Layers stacked from zero, drawn as one collection of polygons (what ``stackplot``
+    draws, without its one ``fill_between`` collection per layer: five times fewer
+    artists to build and draw on each of the report's 9-panel grids)."""
+    x = np.asarray(x, dtype=float)
+    lower = np.zeros(len(x))
+    polygons = []
+    for layer in layers:
+        upper = lower + np.asarray(layer, dtype=float)
+        polygons.append(np.column_stack([np.concatenate([x, x[::-1]]),
+                                         np.concatenate([upper, lower[::-1]])]))
+        lower = upper
+    coll = PolyCollection(polygons, facecolors=list(colours), alpha=STACK_ALPHA, linewidths=0)
+    coll.sticky_edges.y[:] = [0]
+    ax.add_collection(coll, autolim=True)
+    ax.autoscale_view()
 
 
 def enrolment_by_stage(cy: pd.DataFrame, *, lang: str = "en") -> Figure:

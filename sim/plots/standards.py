@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -17,12 +18,12 @@ from sim.plots.common import (
     FAIL_COLOUR,
     THRESHOLD_STYLE,
     MissingMetricError,
+    bars,
     county_lines,
     format_axis,
     grid,
     legend_below,
     metrics_of,
-    new_figure,
     ordered_counties,
     require_any,
     style,
@@ -54,7 +55,10 @@ def cv_figure(cy: pd.DataFrame, *, year: int | None = None, lang: str = "en") ->
                                     city=False)
         if not counties:
             raise MissingMetricError("cv_<indicator>_<level> for a county")
-        fig, axes = grid(len(counties), ncols=4, panel=(3.0, 2.5), sharey=True)
+        # fixed margins: room below for the indicator names at 60°, beside for 0.75
+        fig, axes = grid(len(counties), ncols=4, panel=(3.0, 2.5), sharey=True, fixed=True,
+                         margins={"left": 0.5, "bottom": 1.45, "top": 0.75, "hspace": 0.45,
+                                  "wspace": 0.22})
         at = values_in(cy, year)
         x = np.arange(len(lbl.INDICATORS))
         width = 0.38
@@ -63,10 +67,10 @@ def cv_figure(cy: pd.DataFrame, *, year: int | None = None, lang: str = "en") ->
                 vals = np.array([at.get((f"cv_{i}_{lv}", county), np.nan)
                                  for i in lbl.INDICATORS])
                 fails = vals > CV_LIMIT[lv]
-                ax.bar(x + (k - 0.5) * width, np.nan_to_num(vals), width=width,
-                       color=LEVEL_COLOURS[lv],
-                       edgecolor=[FAIL_COLOUR if f else LEVEL_COLOURS[lv] for f in fails],
-                       linewidth=[1.6 if f else 0.0 for f in fails])
+                bars(ax, x + (k - 0.5) * width, np.nan_to_num(vals), width=width,
+                     color=LEVEL_COLOURS[lv],
+                     edgecolors=[FAIL_COLOUR if f else LEVEL_COLOURS[lv] for f in fails],
+                     linewidths=[1.6 if f else 0.0 for f in fails])
                 ax.axhline(CV_LIMIT[lv], color=LEVEL_COLOURS[lv], linestyle="--", linewidth=1.0)
             ax.set_title(lbl.county(county, lang))
             ax.set_xticks(x, [lbl.indicator_short(i, lang) for i in lbl.INDICATORS], rotation=60,
@@ -92,7 +96,9 @@ def school_pass_share_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
         cy = with_derived(cy)
         metrics = require_any(cy, [f"share_schools_passing_{lv}" for lv in CV_LIMIT],
                               "share_schools_passing_<level>")
-        fig, axes = grid(len(metrics), ncols=2, panel=(4.4, 3.0), sharex=False, sharey=True)
+        # fixed margins: a two-row county legend below
+        fig, axes = grid(len(metrics), ncols=2, panel=(4.4, 3.0), sharex=False, sharey=True,
+                         fixed=True, margins={"bottom": 1.05, "wspace": 0.3})
         for ax, m in zip(axes, metrics, strict=True):
             county_lines(ax, wide(cy, m), lang)
             ax.axhline(SCHOOL_PASS_SHARE, **THRESHOLD_STYLE,
@@ -136,9 +142,11 @@ def scorecard_table(cy: pd.DataFrame, year: int | None = None,
     return pd.DataFrame(rows)
 
 
-def binding_criteria(cy: pd.DataFrame, year: int | None = None, k: int = 3) -> dict[str, list]:
-    """Per county, the failing criteria furthest from their line (the ones that bind)."""
-    table = scorecard_table(cy, year)
+def binding_criteria(cy: pd.DataFrame, year: int | None = None, k: int = 3, *,
+                     table: pd.DataFrame | None = None) -> dict[str, list]:
+    """Per county, the failing criteria furthest from their line (the ones that bind);
+    ``table`` is ``scorecard_table(cy, year)`` when the caller has it already."""
+    table = scorecard_table(cy, year) if table is None else table
     out = {}
     for county, grp in table.groupby("county"):
         fails = grp[~grp["passes"]].sort_values("margin")
@@ -161,8 +169,8 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
         grid_value = grid_value.reindex(index=counties, columns=metrics)
         flags = [f for f in PASS_FLAGS.values() if f in metrics_of(cy)]
         ncol = len(metrics) + len(flags)
-        fig = new_figure(max(6.0, 0.42 * ncol + 2.6), 0.42 * len(counties) + 3.2)
-        ax = fig.add_subplot()
+        fig, ax, cax = _scorecard_axes(max(6.0, 0.42 * ncol + 2.6), 0.42 * len(counties) + 3.2,
+                                       lang)
         data = _display_margin(grid_margin.to_numpy(float),
                                grid_value.to_numpy(float), [by_metric[m] for m in metrics])
         if flags:
@@ -195,7 +203,7 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
             ax.axvline(j - 0.5, color="white", linewidth=0.6)
         if flags:
             ax.axvline(len(metrics) - 0.5, color="black", linewidth=1.2)
-        cbar = fig.colorbar(im, ax=ax, shrink=0.8, pad=0.01)
+        cbar = fig.colorbar(im, cax=cax)
         cbar.set_label(tr(lang, "相对限值的余量(截断于±50%)",
                           "margin to the line (clipped at ±50%)"))
         cbar.set_ticks([-0.5, -0.29, -0.08, 0.08, 0.29, 0.5],
@@ -204,6 +212,25 @@ def scorecard_heatmap(cy: pd.DataFrame, *, year: int | None = None, lang: str = 
         fig.suptitle(tr(lang, f"{year}年各县达标记分卡(×=未达标)",
                         f"County scorecard, {year} (× = fails its line)"))
         return fig
+
+
+# Margins of the scorecard in inches (left, right, top, bottom): county names, the colour
+# bar with its label, the title, criteria names at 70° (longer in Chinese, which adds the
+# English after each name).
+SCORECARD_MARGINS = {"zh": (1.05, 1.05, 0.45, 2.15), "en": (0.75, 1.05, 0.45, 1.6)}
+
+
+def _scorecard_axes(width: float, height: float, lang: str) -> tuple[Figure, object, object]:
+    """The scorecard's figure, heatmap axes and colour-bar axes at fixed margins: laying it
+    out with constrained layout measured its 200 cell texts' neighbours twice more."""
+    left, right, top, bottom = SCORECARD_MARGINS["zh" if lang == "zh" else "en"]
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    ax_h = height - top - bottom
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, ax_h / height))
+    cax = fig.add_axes(((width - right + 0.1) / width, (bottom + 0.1 * ax_h) / height,
+                        0.18 / width, 0.8 * ax_h / height))
+    return fig, ax, cax
 
 
 def _ink(shade: float) -> str:

@@ -72,7 +72,10 @@ def targets_figure(targets: pd.DataFrame, *, lang: str = "en") -> Figure:
     with style(lang) as lang:
         targets = _check_targets(targets)
         names = list(dict.fromkeys(targets["target"]))
-        fig, axes = grid(len(names), ncols=min(3, len(names)), panel=(3.6, 2.7), sharex=False)
+        # fixed margins: room above each panel for a title of up to three lines
+        fig, axes = grid(len(names), ncols=min(3, len(names)), panel=(3.6, 2.7), sharex=False,
+                         fixed=True, margins={"left": 0.55, "top": 1.05, "hspace": 0.95,
+                                              "wspace": 0.55})
         for ax, name in zip(axes, names, strict=True):
             t = targets[targets["target"] == name].sort_values("year")
             ax.plot(t["year"], t["value"], color="#0072B2", linewidth=1.5, zorder=2)
@@ -128,7 +131,9 @@ def counties_passing_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
     with style(lang) as lang:
         table = counties_passing(cy)
         stds = list(dict.fromkeys(table["standard"]))
-        fig, axes = grid(len(stds), ncols=2, panel=(4.2, 3.0), sharex=False)
+        # fixed margins: the y label beside each panel, the target's words right of 2027
+        fig, axes = grid(len(stds), ncols=2, panel=(4.2, 3.0), sharex=False, fixed=True,
+                         margins={"left": 0.62, "right": 0.85, "bottom": 0.45, "wspace": 1.3})
         for ax, std in zip(axes, stds, strict=True):
             t = table[table["standard"] == std]
             ax.bar(t["year"], t["n"], color=PALETTE[0], width=0.7)

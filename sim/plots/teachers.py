@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 from sim.plots import labels as lbl
 from sim.plots.common import (
     MissingMetricError,
+    bars,
     format_axis,
     grid,
     legend_below,
@@ -109,8 +110,8 @@ def teacher_flows_figure(cy: pd.DataFrame, *, lang: str = "en") -> Figure:
                 sign = 1.0 if m == "new_hires" else -1.0
                 base = 0.0 if sign > 0 else (bottom.reindex(s.index).fillna(0.0).to_numpy()
                                              if bottom is not None else 0.0)
-                ax.bar(s.index, sign * s.to_numpy(), bottom=base, color=colours[m], width=0.7,
-                       label=lbl.metric(m, lang))
+                bars(ax, s.index, sign * s.to_numpy(), bottom=base, color=colours[m], width=0.7,
+                     label=lbl.metric(m, lang))
                 if sign < 0:
                     bottom = (bottom.reindex(s.index).fillna(0.0) if bottom is not None
                               else pd.Series(0.0, index=s.index)) - s
@@ -159,7 +160,9 @@ def teacher_shortage_figure(school_year: pd.DataFrame, *, year: int | None = Non
         year = int(school_year["year"].max()) if year is None else year
         short = shortage_by_tier(school_year, year)
         counties = ordered_counties(short["county"].unique(), city=False)
-        fig, axes = grid(2, ncols=2, panel=(4.6, 3.2), sharex=False)
+        # fixed margins: county names at 45° and the tier legend below, a y label beside
+        fig, axes = grid(2, ncols=2, panel=(4.6, 3.2), sharex=False, fixed=True,
+                         margins={"left": 0.75, "bottom": 1.3, "wspace": 0.9})
         titles = {
             "backbone_teachers": tr(lang, "骨干教师缺口(每百生≥1.0)",
                                     "Backbone teachers lacking (line: 1.0 per 100 students)"),
@@ -174,7 +177,7 @@ def teacher_shortage_figure(school_year: pd.DataFrame, *, year: int | None = Non
             bottom = np.zeros(len(counties))
             for t in TIERS:
                 vals = sub[t].to_numpy() if t in sub.columns else np.zeros(len(counties))
-                ax.bar(x, vals, bottom=bottom, color=TIER_COLOURS[t], width=0.7)
+                bars(ax, x, vals, bottom=bottom.copy(), color=TIER_COLOURS[t], width=0.7)
                 bottom += vals
             ax.set_xticks(x, [lbl.county(c, lang) for c in counties], rotation=45, ha="right")
             ax.set_title(titles[col])

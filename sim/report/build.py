@@ -9,6 +9,7 @@ so; the rest of the report still renders.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +102,18 @@ def render_one(job: Job, fig_dir: Path, lang: str, formats: tuple[str, ...],
 def render(jobs: list[Job], fig_dir: Path, lang: str,
            formats: tuple[str, ...] = FORMATS, dpi: int = DPI) -> list[FigureEntry]:
     """Draw each job in turn (drawing in forked processes was tried: the loaded tables keep
-    threads alive, fork is then unsafe, and on a shared 2-core machine it gained nothing)."""
-    return [render_one(job, fig_dir, lang, formats, dpi) for job in jobs]
+    threads alive, fork is then unsafe, and on a shared 2-core machine it gained nothing).
+
+    When the caller has turned automatic garbage collection off (``sim report`` does, see
+    ``sim.cli.report.fewer_collections``), each figure's reference cycles are freed here,
+    once it is saved, so memory does not grow with the number of figures.
+    """
+    entries = []
+    for job in jobs:
+        entries.append(render_one(job, fig_dir, lang, formats, dpi))
+        if not gc.isenabled():
+            gc.collect()
+    return entries
 
 
 # --- per-county figures (a run, or an experiment's reference scenario) ------------------

@@ -197,7 +197,7 @@ def binding_lines(cy: pd.DataFrame, lang: str, year: int | None = None) -> list[
                    "This run has no standards metrics (difference coefficients etc.), so the "
                    "binding criteria cannot be named.")]
     year = int(table["year"].iloc[0])
-    bind = binding_criteria(cy, year)
+    bind = binding_criteria(cy, year, table=table)
     out = []
     for county in ordered_counties(bind, city=False):
         fails = bind[county]
@@ -227,10 +227,9 @@ def _weakest_indicator(cy: pd.DataFrame, metric: str, county: str, year: int, la
     if not metric.startswith("share_schools_passing_"):
         return ""
     level = metric.rsplit("_", 1)[1]
-    sub = cy[(cy["county"] == county) & (cy["year"] == year)
-             & cy["metric"].str.match(rf"^n_schools_below_.+_{level}$")]
-    total = cy[(cy["county"] == county) & (cy["year"] == year)
-               & (cy["metric"] == f"n_schools_{level}")]["value"]
+    at = cy[(cy["county"] == county) & (cy["year"] == year)]  # one pass over the whole table
+    sub = at[at["metric"].str.match(rf"^n_schools_below_.+_{level}$")]
+    total = at.loc[at["metric"] == f"n_schools_{level}", "value"]
     if not len(sub) or not len(total):
         return ""
     top = sub.sort_values("value", ascending=False).iloc[0]
