@@ -285,21 +285,6 @@ def test_left_behind_update_equals_the_numpy_reference(children: dict[str, np.nd
     assert (got & ~before).any() and (before & ~got).any()
 
 
-def test_school_age_counts_equal_the_masked_bincounts(children: dict[str, np.ndarray]) -> None:
-    c = children
-    age = 2024 - c["birth_year"]
-    school_age = (age >= 6) & (age <= 14)
-    in_compulsory = np.isin(c["stage"], (2, 3, 6)) & (c["school"] >= 0)
-    by = lambda mask: np.bincount(c["county"][mask], minlength=8)  # noqa: E731
-    migrant, special = school_age & c["flag0"], school_age & c["flag3"]
-    expected = [by(migrant), by(migrant & in_compulsory), by(special), by(special & (c["school"] >= 0))]
-    got = measure_kernels.school_age_counts(
-        c["birth_year"], c["county"], c["stage"], c["school"], (c["flag0"], c["flag3"]), (2024, 6, 14),
-        np.array([2, 3, 6], dtype=np.int8), 8,
-    )  # fmt: skip
-    np.testing.assert_array_equal(got, np.array(expected))
-
-
 def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) -> None:
     """Town households move to the seat, village ones up, each with its county's rate."""
     from sim.world.geography import URBAN, VILLAGE
@@ -553,21 +538,27 @@ def test_entry_masks_equal_the_numpy_reference(children: dict[str, np.ndarray]) 
         assert e.any()
 
 
-def test_guarantee_shares_from_the_tally_equal_their_own_pass() -> None:
-    """The migrant and disabled enrolment items read off the year's tally equal a pass of their own."""
+def test_guarantee_shares_from_the_tally_equal_their_masks() -> None:
+    """The migrant and disabled enrolment items read off the year's tally equal their own masks."""
     from sim.config import Config
-    from sim.measure import county
     from sim.measure.guarantees import enrolment_shares
     from sim.model import QingyuanModel
+    from sim.world.population import JUNIOR, PRIMARY, SPECIAL
 
     model = QingyuanModel(Config(counties=["连山壮族瑶族自治县", "连州市"], until=2024))
     model.run(2024)
-    direct = enrolment_shares(model, 2024)
-    from_tally = enrolment_shares(model, 2024, county.child_tally(model, 2024))
-    assert direct.keys() == from_tally.keys()
-    for name in direct:
-        np.testing.assert_array_equal(from_tally[name], direct[name])
-        assert np.isfinite(direct[name]).all()
+    pop = model.pop
+    age = pop.age(2024)
+    school_age = (age >= 6) & (age <= 14)
+    in_school = pop.school >= 0
+    by = lambda mask: np.bincount(pop.county[mask], minlength=2).astype(float)  # noqa: E731
+    migrant = school_age & pop.migrant
+    disabled = school_age & pop.special_needs
+    compulsory = np.isin(pop.stage, (PRIMARY, JUNIOR, SPECIAL)) & in_school
+    shares = enrolment_shares(model, 2024)
+    np.testing.assert_array_equal(shares["migrant_public_share"], by(migrant & compulsory) / by(migrant))
+    np.testing.assert_array_equal(shares["disabled_enrolment"], by(disabled & in_school) / by(disabled))
+    assert shares["migrant_public_share"].min() > 0 and shares["disabled_enrolment"].max() <= 1
 
 
 def test_assign_beds_sets_exactly_the_boarders() -> None:

@@ -62,10 +62,10 @@ def lexsort_rank(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 def count_by(index: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
     """``bincount`` with a fixed length (ignores negative indices such as 'no school')."""
+    index = np.ascontiguousarray(index)
     if weights is None:
-        return kernels.count_groups(np.ascontiguousarray(index), size)
-    keep = index >= 0
-    return np.bincount(index[keep], weights=weights[keep], minlength=size)[:size]
+        return kernels.count_groups(index, size)
+    return kernels.sum_by_group(index, np.ascontiguousarray(weights), size)
 
 
 class ColumnTable:
@@ -102,13 +102,21 @@ class ColumnTable:
         for name in self.COLUMNS:
             col, add = self.cols[name], new[name]
             n, k = len(col), len(add)
-            buf = self.__dict__.setdefault("_spare", {}).get(name)
-            if buf is None or len(buf) < n + k or buf.ctypes.data != col.ctypes.data or col.base is not buf:
+            buf = self._own_buffer(name)
+            if buf is None or len(buf) < n + k:
                 buf = np.empty(int((n + k) * self.GROWTH) + 16, dtype=col.dtype)
                 buf[:n] = col
                 self._spare[name] = buf
             buf[n : n + k] = add
             self.cols[name] = buf[: n + k]
+
+    def _own_buffer(self, name: str) -> np.ndarray | None:
+        """The spare-row buffer column ``name`` is a view of, or None when the column was set
+        from outside (then it is copied into a new buffer before being grown or compacted)."""
+        col, buf = self.cols[name], self.__dict__.setdefault("_spare", {}).get(name)
+        if buf is not None and col.base is buf and buf.ctypes.data == col.ctypes.data:
+            return buf
+        return None
 
     def _new_rows(self, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         missing = set(self.COLUMNS) - set(values)
@@ -136,8 +144,8 @@ class ColumnTable:
         for name in self.COLUMNS:
             col = self.cols[name]
             add = new[name] if new is not None else col[:0]
-            buf = spare.get(name)
-            if buf is not None and col.base is buf and buf.ctypes.data == col.ctypes.data:
+            buf = self._own_buffer(name)
+            if buf is not None:
                 m = kernels.compact(col, mask)  # our own buffer: compacted where it is
             else:  # a column set from outside: copied once into a buffer with spare rows
                 kept = np.flatnonzero(mask) if kept is None else kept

@@ -129,11 +129,12 @@ def count_where(index: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
 
 @numba.njit(cache=True, nogil=True)
 def sum_by_group(group: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
-    """Float64 sum of ``values`` per group, rows with a negative group skipped (row order)."""
+    """Float64 sum of ``values`` per group 0..n_groups-1 in row order (other groups skipped)."""
     out = np.zeros(n_groups, dtype=np.float64)
     for i in range(group.shape[0]):
-        if group[i] >= 0:
-            out[group[i]] += np.float64(values[i])
+        g = group[i]
+        if 0 <= g < n_groups:
+            out[g] += np.float64(values[i])
     return out
 
 

@@ -35,14 +35,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.measure import kernels as measure_kernels
 from sim.processes.workforce.pay import county_parity
 from sim.world.population import JUNIOR, PRIMARY, SPECIAL
 
 if TYPE_CHECKING:
     from sim.model import QingyuanModel
-
-COMPULSORY_AGES = (6, 14)
 
 
 def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -55,24 +52,21 @@ def enrolment_shares(
 ) -> dict[str, np.ndarray]:
     """Migrant children in compulsory schools and disabled children's enrolment, per county.
 
-    Read off the year's ``tally`` (``sim.measure.county.child_tally``, taken before the levers'
-    measure-time hooks, which only spend) when given: its compulsory-age band is ages 6-14,
-    its fourth flag is migrant; else one compiled pass over the children.
+    Read off the year's ``tally`` (``sim.measure.county.child_tally``, which ``record`` takes
+    before the levers' measure-time hooks; those only spend), or a fresh one: its
+    compulsory-age band is ages 6-14 and its fourth flag is migrant.
     """
-    pop, nc = model.pop, len(model.counties)
-    compulsory = np.array([PRIMARY, JUNIOR, SPECIAL], dtype=np.int8)
     if tally is None:
-        ages = (int(year), *COMPULSORY_AGES)
-        groups = (pop.migrant, pop.special_needs)
-        columns = (pop.birth_year, pop.county, pop.stage, pop.school)
-        counts = measure_kernels.school_age_counts(*columns, groups, ages, compulsory, nc)
-        migrant, migrant_in_compulsory, disabled, disabled_enrolled = counts
-    else:
-        cells = tally["cells"].reshape(nc, 4, 7, 4, 2, 2, 2, 2)[:, 2]  # compulsory age: stage, tier, flags
-        migrant_cells = cells[..., 1]  # the migrant flag set
-        migrant = migrant_cells.sum(axis=(1, 2, 3, 4, 5))
-        migrant_in_compulsory = migrant_cells[:, compulsory, 1:].sum(axis=(1, 2, 3, 4, 5))  # in a school
-        disabled, disabled_enrolled = tally["special"]
+        from sim.measure.county import child_tally  # county imports this module
+
+        tally = child_tally(model, year)
+    nc = len(model.counties)
+    compulsory = np.array([PRIMARY, JUNIOR, SPECIAL], dtype=np.int8)
+    cells = tally["cells"].reshape(nc, 4, 7, 4, 2, 2, 2, 2)[:, 2]  # compulsory age: stage, tier, flags
+    migrant_cells = cells[..., 1]  # the migrant flag set
+    migrant = migrant_cells.sum(axis=(1, 2, 3, 4, 5))
+    migrant_in_compulsory = migrant_cells[:, compulsory, 1:].sum(axis=(1, 2, 3, 4, 5))  # in a school
+    disabled, disabled_enrolled = tally["special"]
     return {
         "migrant_public_share": _share(migrant_in_compulsory, migrant),
         "disabled_enrolment": _share(disabled_enrolled, disabled),

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import kernels
 from sim.core.columns import count_by
 from sim.processes import kernels as process_kernels
 from sim.world.build import LEFT_BEHIND_GAP
@@ -91,7 +90,7 @@ def quality_target(model: QingyuanModel) -> np.ndarray:
         np.log(np.maximum(s.equipment_yuan / students / 2000.0, 1e-3)) * 0.5
         + np.log(np.maximum(s.teaching_space_m2 / students / 4.5, 1e-3)) * 0.5
     )
-    ach_sum = kernels.sum_by_group(pop.school, pop.achievement, n)
+    ach_sum = count_by(pop.school, n, pop.achievement)
     peers = ach_sum / students
     raw = (
         W_TEACHERS * teacher_index
