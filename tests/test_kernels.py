@@ -497,11 +497,19 @@ def test_dropout_mask_equals_the_numpy_reference(children: dict[str, np.ndarray]
     assert expected[junior].any() and expected[senior].any()
 
 
-def test_rows_aged_equals_the_age_mask(children: dict[str, np.ndarray]) -> None:
+def test_rows_by_cell_equals_mask_cell_and_stable_sort(children: dict[str, np.ndarray]) -> None:
+    """The rows of an age band grouped by county or (county, age), as numpy would select and sort them."""
     age = 2024 - children["birth_year"].astype(np.int64)
+    county = children["county"]
     for low, high in ((1, 5), (1, 6), (0, 0), (30, 40)):
-        got = kernels.rows_aged(children["birth_year"], 2024, low, high)
-        np.testing.assert_array_equal(got, np.flatnonzero((age >= low) & (age <= high)))
+        for by_age in (False, True):
+            rows, start = kernels.rows_by_cell(children["birth_year"], county, 2024, low, high, 8, by_age)
+            idx = np.flatnonzero((age >= low) & (age <= high))
+            width = high + 1 if by_age else 1
+            cell = county[idx].astype(np.int64) * width + (age[idx] if by_age else 0)
+            np.testing.assert_array_equal(rows, idx[np.argsort(cell, kind="stable")])
+            counts = np.bincount(cell, minlength=8 * width)
+            np.testing.assert_array_equal(start, np.concatenate([[0], np.cumsum(counts)]))
 
 
 def test_exits_equal_the_masks_and_counts(children: dict[str, np.ndarray]) -> None:

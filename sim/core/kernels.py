@@ -264,17 +264,37 @@ def compact(column: np.ndarray, keep: np.ndarray) -> int:
 
 
 @numba.njit(cache=True, nogil=True)
-def rows_aged(birth_year: np.ndarray, year: int, youngest: int, oldest: int) -> np.ndarray:
-    """Indices (ascending) of the rows aged ``youngest``..``oldest`` in ``year``: one pass."""
-    n = 0
-    for i in range(birth_year.shape[0]):
-        age = year - birth_year[i]
-        n += (age >= youngest) & (age <= oldest)
-    out = np.empty(n, dtype=np.int64)
-    j = 0
+def rows_by_cell(
+    birth_year: np.ndarray,
+    county: np.ndarray,
+    year: int,
+    youngest: int,
+    oldest: int,
+    n_counties: int,
+    by_age: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows aged ``youngest``..``oldest`` in ``year``, grouped by cell, in two passes.
+
+    A cell is the county, or with ``by_age`` the (county, age) pair numbered
+    ``county * (oldest + 1) + age``. Returns the rows grouped by cell (row order kept within a
+    cell) and each cell's start (length n_cells + 1): what selecting the rows, computing
+    their cells and a stable sort by cell would give, without the three intermediate arrays
+    over the selected rows that births and young returns paid for every year.
+    """
+    width = oldest + 1 if by_age else 1
+    n_cells = n_counties * width
+    size = np.zeros(n_cells + 1, dtype=np.int64)
     for i in range(birth_year.shape[0]):
         age = year - birth_year[i]
         if age >= youngest and age <= oldest:
-            out[j] = i
-            j += 1
-    return out
+            size[county[i] * width + (age if by_age else 0) + 1] += 1
+    start = np.cumsum(size)
+    fill = start[:-1].copy()
+    rows = np.empty(start[-1], dtype=np.int64)
+    for i in range(birth_year.shape[0]):
+        age = year - birth_year[i]
+        if age >= youngest and age <= oldest:
+            c = county[i] * width + (age if by_age else 0)
+            rows[fill[c]] = i
+            fill[c] += 1
+    return rows, start

@@ -64,8 +64,8 @@ def births(model: QingyuanModel, year: int) -> None:
     """New babies by county, living where the county's youngest children live."""
     pop, geo = model.pop, model.geo
     draws = model.crn.at(year)
-    young = kernels.rows_aged(pop.birth_year, year, 1, 5)
-    by_county, start = kernels.group_order(pop.county[young], 0, len(geo.counties))  # row order kept
+    # the children aged 1-5, grouped by county in row order
+    young, start = kernels.rows_by_cell(pop.birth_year, pop.county, year, 1, 5, len(geo.counties), False)
     counties, places, ids = [], [], []
     for ci, county in enumerate(geo.counties):
         # newborns present = births × the county's presence at age 0 (sim.world.ages), so the
@@ -74,7 +74,7 @@ def births(model: QingyuanModel, year: int) -> None:
         n = round(model.calib.births[year][county] * float(model.calib.presence(0, county)))
         model.flows.add_count("new_births", ci, n_births)
         model.flows.add_count("new_newborns", ci, n)
-        cand = young[by_county[start[ci] : start[ci + 1]]]
+        cand = young[start[ci] : start[ci + 1]]
         if n == 0:
             continue
         # the n babies of a county are the ids 0..n-1 of its year: a change in n adds or
@@ -248,9 +248,11 @@ def young_returns(model: QingyuanModel, year: int) -> None:
         return
     pop, geo = model.pop, model.geo
     ages = SCHOOL_AGE + 1
-    idx = kernels.rows_aged(pop.birth_year, year, 1, SCHOOL_AGE)
-    cell = pop.county[idx].astype(np.int64) * ages + (year - pop.birth_year[idx])
-    counts = np.bincount(cell, minlength=len(geo.counties) * ages)
+    # the children aged 1..SCHOOL_AGE grouped by (county, age) cell, in row order within a cell
+    by_cell, start = kernels.rows_by_cell(
+        pop.birth_year, pop.county, year, 1, SCHOOL_AGE, len(geo.counties), True
+    )
+    counts = np.diff(start)
     codes = np.array([COUNTIES.index(c) for c in geo.counties], dtype=np.int64)
     draws = model.crn.at(year)
     cell_keys = np.repeat(codes, ages) * ages + np.tile(np.arange(ages), len(codes))
@@ -268,9 +270,7 @@ def young_returns(model: QingyuanModel, year: int) -> None:
     )
     u = draws.uniform("young-return-home", ids)
     # a returning child lives where a child of its county and age, picked by its uniform,
-    # lives: the children grouped by cell (stable, so in row order within a cell)
-    order, start = kernels.group_order(cell, 0, len(counts))
-    by_cell = idx[order]
+    # lives: the children grouped by cell (in row order within a cell)
     start = start[cells]
     pick = np.minimum((u * counts[cells].astype(np.float32)).astype(np.int64), counts[cells] - 1)
     donors = by_cell[start + pick]
