@@ -20,7 +20,7 @@ school leaves the agent set.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import mesa
 import numpy as np
@@ -139,12 +139,12 @@ class QingyuanModel(mesa.Model):
         self.year = START_YEAR
         self.calib = calibrate(config.demography, config.enrolment)
         self.metric_extensions: list[
-            Callable[[QingyuanModel, measure.CountyMetrics, pd.DataFrame, int], None]
+            Callable[[QingyuanModel, measure.CountyMetrics, Mapping[str, np.ndarray], int], None]
         ] = []
         self.county_rows: list[dict[str, np.ndarray]] = []  # tidy columns, a frame built on demand
         # knobs clipped back into range after levers pushed them out (year, knob, county, value)
         self.warnings: list[dict[str, object]] = []
-        self.school_rows: list[pd.DataFrame] = []
+        self.school_rows: list[dict[str, np.ndarray]] = []  # per year, a frame built on demand
         self._catchments: dict[tuple[str, ...], np.ndarray] = {}
         self._declare_process_state()
         self._build_or_restore_world()
@@ -320,7 +320,9 @@ class QingyuanModel(mesa.Model):
             ):
                 setattr(self, arr, np.concatenate([getattr(self, arr), np.zeros(extra, np.int64)]))
 
-    def extend_metrics(self, metrics: measure.CountyMetrics, schools: pd.DataFrame, year: int) -> None:
+    def extend_metrics(
+        self, metrics: measure.CountyMetrics, schools: Mapping[str, np.ndarray], year: int
+    ) -> None:
         """Let registered extensions (standards, levers) add metrics for the year."""
         for fn in self.metric_extensions:
             fn(self, metrics, schools, year)
@@ -393,7 +395,8 @@ class QingyuanModel(mesa.Model):
 
     def school_year(self) -> pd.DataFrame:
         """One row per open school per recorded year."""
-        return pd.concat(self.school_rows, ignore_index=True)
+        parts = self.school_rows
+        return pd.DataFrame({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
 
     def targets_table(self) -> pd.DataFrame:
         """The plan scorecard per year (``sim.standards.targets``): value, threshold, met."""

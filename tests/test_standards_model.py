@@ -154,3 +154,30 @@ def test_preschool_inputs_as_a_mapping_give_the_frames_rows():
     a = standards_metrics(schools, 2024, counties, preschool_counts=frame)
     b = standards_metrics(schools, 2024, counties, preschool_counts=mapping)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_school_table_as_arrays_gives_the_frames_judgement(small_model):
+    """The model hands the evaluator its year's school columns as arrays; the same table as a
+    DataFrame (what ``sim evaluate`` reads from a CSV) gives identical verdicts and criteria."""
+    from sim.standards.evaluator import evaluate_compulsory
+
+    tables = [read_schools_csv(EXAMPLE), small_model.school_year().query("year == 2024")]
+    for frame in tables:
+        arrays = {name: frame[name].to_numpy() for name in frame.columns}
+        # the model's types: numbers as numpy numbers, flags as bool, text as objects
+        assert any(a.dtype.kind in "iuf" for a in arrays.values())
+        by_frame, by_arrays = evaluate_compulsory(frame), evaluate_compulsory(arrays)
+        np.testing.assert_array_equal(by_frame.passes, by_arrays.passes)
+        for name in ("cv", "county_value", "n_below", "shortfall", "n_schools", "n_passing"):
+            np.testing.assert_array_equal(by_frame.group[name], by_arrays.group[name])
+        pd.testing.assert_frame_equal(by_frame.criteria, by_arrays.criteria)
+        pd.testing.assert_frame_equal(by_frame.excluded, by_arrays.excluded)
+
+
+def test_school_year_frame_keeps_the_columns_types(small_model):
+    """``school_year`` is built once from every year's arrays: text as strings, counts as integers."""
+    sy = small_model.school_year()
+    assert pd.api.types.is_string_dtype(sy["county"]) and pd.api.types.is_string_dtype(sy["status"])
+    assert (sy["status"] == "open").all()
+    assert sy["students"].dtype.kind == "i" and sy["teaching_point"].dtype == bool
+    assert sorted(sy["year"].unique()) == list(range(2022, small_model.year + 1))

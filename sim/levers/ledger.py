@@ -16,7 +16,7 @@ on, so scenarios stack and compare metric by metric:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,8 +24,6 @@ import numpy as np
 from sim.core import kernels
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from sim.measure.county import CountyMetrics
     from sim.model import QingyuanModel
 
@@ -134,7 +132,9 @@ class LeverState:
         return max(self.group_lead, default=-1) + 1
 
 
-def lever_metrics(model: QingyuanModel, metrics: CountyMetrics, schools: pd.DataFrame, year: int) -> None:
+def lever_metrics(
+    model: QingyuanModel, metrics: CountyMetrics, schools: Mapping[str, np.ndarray], year: int
+) -> None:
     """Metric extension (``model.metric_extensions``): lever flows, costs, stocks, knobs."""
     state: LeverState = model.lever_state
     for lever in model.levers:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.config import CITY
 from sim.core.names import SCHOOL_TYPES, TYPE_CODES
@@ -87,8 +86,12 @@ def school_counts(model: QingyuanModel, tally: dict[str, np.ndarray] | None = No
     return out
 
 
-def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per open school with the columns of ``sim.core.names.SCHOOL_YEAR_COLUMNS``.
+def school_columns(model: QingyuanModel, year: int, counts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One row per open school with the columns of ``sim.core.names.SCHOOL_YEAR_COLUMNS``, as arrays.
+
+    Plain arrays, not a DataFrame: the standards evaluator reads them as they are, and
+    ``QingyuanModel.school_year`` builds one frame from every year's columns at the end
+    (a frame a year, and the string conversions it makes, cost more than the year's judgement).
 
     The compulsory-standard columns follow the CSV of ``python -m sim evaluate``: degree
     counts are already split between the primary and junior sections of a combined school
@@ -108,48 +111,46 @@ def school_frame(model: QingyuanModel, year: int, counts: dict[str, np.ndarray])
     w_junior = np.where(nine, wj_nine, np.where(cm, wj_cm, (j > 0).astype(float)))
     w_primary = np.where(nine, 1 - wj_nine, (p > 0).astype(float))
     levels = np.array([SCHOOL_TYPES[TYPE_NAMES[k]] for k in s.type[idx]], dtype=object)
-    return pd.DataFrame(
-        {
-            "year": np.full(len(idx), year, dtype=np.int32),
-            "school_id": idx.astype(np.int32),
-            "school": np.asarray(model.school_names, dtype=object)[idx],
-            "county": np.asarray(model.counties, dtype=object)[s.county[idx]],
-            "township": np.asarray(model.geo.township_name, dtype=object)[s.township[idx]],
-            "tier": np.asarray(TIER_NAMES, dtype=object)[s.tier[idx]],
-            "level": levels,
-            "type": np.asarray(TYPE_NAMES, dtype=object)[s.type[idx]],
-            "status": "open",
-            "group_id": s.group_id[idx],
-            "students": counts["students"][idx],
-            "students_preschool": counts["students_preschool"][idx],
-            "students_primary": counts["students_primary"][idx],
-            "students_junior": counts["students_junior"][idx],
-            "students_senior": counts["students_senior_general"][idx] + counts["students_vocational"][idx],
-            "boarders": counts["boarders"][idx],
-            "beds": s.beds[idx],
-            "capacity": s.capacity[idx],
-            "classes": model.school_classes[idx],
-            "max_class_size": model.school_max_class[idx],
-            "n_large_classes": model.school_large_classes[idx],
-            "teachers": counts["teachers"][idx],
-            "teachers_above_degree_primary": np.rint(counts["dazhuan_plus"][idx] * w_primary).astype(
-                np.int64
-            ),
-            "teachers_above_degree_junior": np.rint(counts["benke_plus"][idx] * w_junior).astype(np.int64),
-            "backbone_teachers": counts["backbone_teachers"][idx],
-            "pe_art_teachers": np.round(counts["pe_art_teachers"][idx], 3),
-            "pe_art_teachers_shared_in": np.round(counts["pe_art_shared_in"][idx], 3),
-            "teachers_on_rotation": counts["teachers_on_rotation"][idx],
-            "teacher_vacancies": model.school_vacancies[idx],
-            "teaching_space_m2": s.teaching_space_m2[idx],
-            "sports_area_m2": s.sports_area_m2[idx],
-            "equipment_yuan": s.equipment_yuan[idx],
-            "multimedia_classrooms": s.multimedia_classrooms[idx],
-            "teaching_point": s.type[idx] == TYPE_CODES["teaching_point"],
-            "quality": s.quality[idx],
-            "mean_achievement": counts["achievement_sum"][idx] / np.maximum(counts["students"][idx], 1),
-        }
-    )
+    return {
+        "year": np.full(len(idx), year, dtype=np.int32),
+        "school_id": idx.astype(np.int32),
+        "school": np.asarray(model.school_names, dtype=object)[idx],
+        "county": np.asarray(model.counties, dtype=object)[s.county[idx]],
+        "township": np.asarray(model.geo.township_name, dtype=object)[s.township[idx]],
+        "tier": np.asarray(TIER_NAMES, dtype=object)[s.tier[idx]],
+        "level": levels,
+        "type": np.asarray(TYPE_NAMES, dtype=object)[s.type[idx]],
+        "status": np.full(len(idx), "open", dtype=object),
+        "group_id": s.group_id[idx],
+        "students": counts["students"][idx],
+        "students_preschool": counts["students_preschool"][idx],
+        "students_primary": counts["students_primary"][idx],
+        "students_junior": counts["students_junior"][idx],
+        "students_senior": counts["students_senior_general"][idx] + counts["students_vocational"][idx],
+        "boarders": counts["boarders"][idx],
+        "beds": s.beds[idx],
+        "capacity": s.capacity[idx],
+        "classes": model.school_classes[idx],
+        "max_class_size": model.school_max_class[idx],
+        "n_large_classes": model.school_large_classes[idx],
+        "teachers": counts["teachers"][idx],
+        "teachers_above_degree_primary": np.rint(counts["dazhuan_plus"][idx] * w_primary).astype(
+            np.int64
+        ),
+        "teachers_above_degree_junior": np.rint(counts["benke_plus"][idx] * w_junior).astype(np.int64),
+        "backbone_teachers": counts["backbone_teachers"][idx],
+        "pe_art_teachers": np.round(counts["pe_art_teachers"][idx], 3),
+        "pe_art_teachers_shared_in": np.round(counts["pe_art_shared_in"][idx], 3),
+        "teachers_on_rotation": counts["teachers_on_rotation"][idx],
+        "teacher_vacancies": model.school_vacancies[idx],
+        "teaching_space_m2": s.teaching_space_m2[idx],
+        "sports_area_m2": s.sports_area_m2[idx],
+        "equipment_yuan": s.equipment_yuan[idx],
+        "multimedia_classrooms": s.multimedia_classrooms[idx],
+        "teaching_point": s.type[idx] == TYPE_CODES["teaching_point"],
+        "quality": s.quality[idx],
+        "mean_achievement": counts["achievement_sum"][idx] / np.maximum(counts["students"][idx], 1),
+    }
 
 
 def _with_city(table: np.ndarray) -> np.ndarray:
@@ -272,7 +273,7 @@ def record(model: QingyuanModel, year: int) -> None:
     tally = child_tally(model, year)  # read the children once for every count below
     counts = school_counts(model, tally)
     model.school_students = counts["students"]
-    schools = school_frame(model, year, counts)
+    schools = school_columns(model, year, counts)
     metrics = county_metrics(model, year, counts, tally)
     # HOOK: standards — the evaluator adds its verdicts and coefficients here
     model.extend_metrics(metrics, schools, year)

@@ -26,7 +26,7 @@ import pandas as pd
 from sim.config import CITY
 from sim.core.names import PRESCHOOL_METRICS
 from sim.measure.guarantees import county_items
-from sim.standards.evaluator import CompulsoryEvaluation, evaluate_compulsory
+from sim.standards.evaluator import CompulsoryEvaluation, SchoolTable, evaluate_compulsory
 from sim.standards.preschool import PreschoolEvaluation, evaluate_preschool
 from sim.standards.spec import LEVELS
 
@@ -113,7 +113,7 @@ def preschool_metrics(ev: PreschoolEvaluation, counties: list[str]) -> tuple[lis
 
 
 def standards_metrics(
-    schools: pd.DataFrame,
+    schools: SchoolTable,
     year: int,
     counties: list[str],
     *,
@@ -129,7 +129,7 @@ def standards_metrics(
 
 
 def standards_columns(
-    schools: pd.DataFrame,
+    schools: SchoolTable,
     year: int,
     counties: list[str],
     *,
@@ -215,7 +215,7 @@ def model_county_items(
 def record_standards(
     model: Any,
     sums: Mapping[str, np.ndarray],
-    schools: pd.DataFrame,
+    schools: SchoolTable,
     year: int,
     tally: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:

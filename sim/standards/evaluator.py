@@ -239,21 +239,49 @@ class CompulsoryEvaluation:
 RESOURCE_KINDS = frozenset({"resources", "coefficient", "school_indicator"})
 
 
-def _column(df: pd.DataFrame, name: str, default: float) -> np.ndarray:
-    if name not in df.columns:
-        return np.full(len(df), default, dtype=float)
-    col = df[name]
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-        arr = col.to_numpy(dtype=float, na_value=np.nan)
+SchoolTable = pd.DataFrame | Mapping[str, Any]
+"""A school table: a DataFrame (a bureau's CSV) or a mapping of column arrays (the model's year)."""
+
+
+def _n_rows(table: SchoolTable) -> int:
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    return len(table["county"])
+
+
+def _objects(table: SchoolTable, name: str) -> np.ndarray:
+    """A text column as an object array (a pandas string column or a numpy array alike)."""
+    return np.asarray(table[name], dtype=object)
+
+
+def _column(table: SchoolTable, name: str, default: float) -> np.ndarray:
+    """A numeric column as float64, missing or unreadable values replaced by ``default``.
+
+    A numpy array of numbers (the model's table) is read as it is; anything else (CSV text,
+    pandas' nullable types) goes through ``pd.to_numeric``.
+    """
+    if name not in table:
+        return np.full(_n_rows(table), default, dtype=float)
+    col = table[name]
+    if isinstance(col, np.ndarray) and col.dtype.kind in "iuf":
+        arr = col.astype(float)
     else:
-        arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        col = col if isinstance(col, pd.Series) else pd.Series(np.asarray(col))
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            arr = col.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return np.where(np.isnan(arr), default, arr)
 
 
-def _flag(df: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in df.columns:
-        return np.zeros(len(df), dtype=bool)
-    col = df[name]
+def _flag(table: SchoolTable, name: str) -> np.ndarray:
+    """A yes/no column as bool: booleans, numbers (non-zero) or words (true, 1, yes, 是 ...)."""
+    if name not in table:
+        return np.zeros(_n_rows(table), dtype=bool)
+    col = table[name]
+    if isinstance(col, np.ndarray) and col.dtype.kind == "b":
+        return col
+    col = col if isinstance(col, pd.Series) else pd.Series(np.asarray(col))
     if pd.api.types.is_bool_dtype(col):
         return col.to_numpy(dtype=bool, na_value=False)
     if pd.api.types.is_numeric_dtype(col):
@@ -262,8 +290,8 @@ def _flag(df: pd.DataFrame, name: str) -> np.ndarray:
     return text.isin(["true", "1", "yes", "y", "t", "是"]).to_numpy()
 
 
-def _check_columns(schools: pd.DataFrame) -> None:
-    missing = [c for c in SCHOOL_COLUMNS if c not in schools.columns]
+def _check_columns(schools: SchoolTable) -> None:
+    missing = [c for c in SCHOOL_COLUMNS if c not in schools]
     if missing:
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}; required: {', '.join(SCHOOL_COLUMNS)}",
@@ -280,14 +308,15 @@ def _by_group(group: np.ndarray, weights: np.ndarray, n_groups: int) -> np.ndarr
 
 
 def evaluate_compulsory(
-    schools: pd.DataFrame,
+    schools: SchoolTable,
     county_data: pd.DataFrame | Mapping[str, Mapping[str, Any]] | None = None,
     *,
     standard: CompulsoryStandard | None = None,
 ) -> CompulsoryEvaluation:
     """Evaluate every county in ``schools`` against the compulsory standard.
 
-    ``schools`` needs the columns in ``SCHOOL_COLUMNS``; ``max_class_size`` and
+    ``schools`` (a DataFrame, or a mapping of column arrays as the model passes it, which
+    spares a frame a year) needs the columns in ``SCHOOL_COLUMNS``; ``max_class_size`` and
     ``teaching_point`` are optional (without ``max_class_size`` the class-size item is
     "not assessed"). ``county_data`` holds the per-county items named in the standard's
     ``[[items]]`` (rotation_rate, salary_parity, junior_retention, social_recognition,
@@ -296,7 +325,7 @@ def evaluate_compulsory(
     std = standard or load_compulsory()
     _check_columns(schools)
     df = schools
-    county_col = df["county"].to_numpy(dtype=object)
+    county_col = _objects(df, "county")
     county_codes, county_uniques = pd.factorize(county_col, sort=False)
     counties = [str(c) for c in county_uniques]
     nc = len(counties)
@@ -315,7 +344,7 @@ def evaluate_compulsory(
 
 
 def _scope(
-    df: pd.DataFrame,
+    df: SchoolTable,
     std: CompulsoryStandard,
     county_codes: np.ndarray,
     nc: int,
@@ -326,14 +355,15 @@ def _scope(
     Returns the in-scope mask, the excluded schools with their reason, and the number of
     small teaching points left out per county (the standard reports them).
     """
-    n = len(df)
+    n = _n_rows(df)
     teaching_point = _flag(df, "teaching_point")
     closed = np.zeros(n, dtype=bool)
-    if "status" in df.columns:
-        closed = df["status"].to_numpy(dtype=object) != "open"
+    if "status" in df:
+        closed = _objects(df, "status") != "open"
     special = np.zeros(n, dtype=bool)
-    if "type" in df.columns and std.scope.exclude_types:
-        special = df["type"].isin(std.scope.exclude_types).to_numpy(dtype=bool)
+    if "type" in df and std.scope.exclude_types:
+        excluded_types = set(std.scope.exclude_types)
+        special = np.fromiter((t in excluded_types for t in _objects(df, "type")), dtype=bool, count=n)
     small_tp = teaching_point & (compulsory_students < std.scope.exclude_teaching_points_below)
     has_students = compulsory_students > 0
     in_scope = has_students & ~closed & ~special & ~small_tp
@@ -348,8 +378,8 @@ def _scope(
         ),
     )
     excluded = {
-        "county": df["county"].to_numpy(dtype=object)[out].astype(str),
-        "school": df["school"].to_numpy(dtype=object)[out].astype(str),
+        "county": _objects(df, "county")[out].astype(str),
+        "school": _objects(df, "school")[out].astype(str),
         "students": compulsory_students[out],
         "reason": reason[out],
     }
@@ -358,7 +388,7 @@ def _scope(
 
 
 def _school_sections(
-    df: pd.DataFrame,
+    df: SchoolTable,
     std: CompulsoryStandard,
     in_scope: np.ndarray,
     county_codes: np.ndarray,
@@ -405,7 +435,7 @@ def _school_sections(
     min_ratio = ratio.min(axis=1) if len(ratio) else np.zeros(0)
     sections = {
         "county": county_codes[rows],
-        "school": df["school"].to_numpy(dtype=object)[rows].astype(str),
+        "school": _objects(df, "school")[rows].astype(str),
         "level": level_code,
         "students": np.concatenate(students_l),
         "combined": n_levels_present[rows] > 1,
@@ -574,7 +604,7 @@ def _indicator_criteria(std: CompulsoryStandard, g: dict[str, np.ndarray]) -> li
 
 
 def _size_criteria(
-    df: pd.DataFrame,
+    df: SchoolTable,
     std: CompulsoryStandard,
     in_scope: np.ndarray,
     county_codes: np.ndarray,
@@ -594,7 +624,7 @@ def _size_criteria(
     n_in = np.bincount(cc, minlength=nc)
     size_code = np.where(n_in == 0, -1, np.where(n_over > 0, 0, 1))
 
-    if "max_class_size" in df.columns:
+    if "max_class_size" in df:
         mcs = _column(df, "max_class_size", np.nan)[in_scope]
     else:
         mcs = np.full(int(in_scope.sum()), np.nan)
