@@ -409,8 +409,13 @@ def test_rank_within_groups_equals_the_lexsort_reference(low: int) -> None:
         np.where(rng.random(4_000) < 0.05, np.nan, np.round(rng.normal(0, 1, 4_000), 1)).astype(np.float32),
         np.where(rng.random(4_000) < 0.5, np.float32(-0.0), np.float32(0.0)),  # signed zeros tie
         np.where(rng.random(4_000) < 0.1, np.inf, -rng.random(4_000)).astype(np.float32),
+        -np.where(rng.random(4_000) < 0.05, np.nan, rng.normal(0, 1, 4_000)).astype(np.float32),  # -NaN
     ):
         np.testing.assert_array_equal(rank_within_groups(groups, key), lexsort_rank(groups, key))
+    # float32 keys whose group and row numbers do not fit beside the key in 64 bits
+    many = rng.integers(0, 140_000, 70_000).astype(np.int64)
+    key = np.round(rng.random(70_000), 2).astype(np.float32)
+    np.testing.assert_array_equal(rank_within_groups(many, key), lexsort_rank(many, key))
     sparse = np.array([0, 10**9, 0, 10**9])  # a huge range goes to lexsort itself
     np.testing.assert_array_equal(rank_within_groups(sparse, np.array([2.0, 1.0, 1.0, 3.0])), [1, 0, 0, 1])
 

