@@ -292,7 +292,9 @@ def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) ->
     rng = np.random.default_rng(12)
     n = len(children["county"])
     ids = crn.new_ids(2019, crn.BORN, 1, n)
-    tier = rng.integers(0, 3, n).astype(np.int8)
+    place_tier = rng.integers(0, 3, 70).astype(np.int8)
+    place = rng.integers(0, 70, n).astype(np.int32)
+    tier = place_tier[place]
     county = children["county"]
     stays = rng.random(n) < 0.95
     rate, share = rng.uniform(0.05, 0.4, 8), 0.35
@@ -308,7 +310,8 @@ def test_moves_up_equals_the_numpy_reference(children: dict[str, np.ndarray]) ->
     to_seat[from_village[seat_too]] = True
     to_town[from_village[~seat_too]] = True
     u = draws.uniform("move-up", ids)
-    seat, village_up = process_kernels.moves_up(u, tier, county, stays, (rate, share), (URBAN, VILLAGE))
+    homes = (place, place_tier)
+    seat, village_up = process_kernels.moves_up(u, homes, county, stays, (rate, share), (URBAN, VILLAGE))
     np.testing.assert_array_equal(seat, to_seat & ~np.isin(np.arange(n), from_village))
     np.testing.assert_array_equal(village_up, np.isin(np.arange(n), from_village))
     assert to_seat.sum() > 100 and to_town.sum() > 100

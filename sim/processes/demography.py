@@ -126,21 +126,20 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
     """
     pop, geo, flows, dp = model.pop, model.geo, model.flows, model.config.demography
     draws = model.crn.at(year)
-    tier = geo.place_tier[pop.place]
     stays = ~gone
     # 1. village → town or seat; town → seat (draws only for the non-urban)
     u = draws.uniform("move-up", pop.id)  # every row: one vectorised pass beats picking the rural
     rates = (model.aggregate.rural_to_urban, float(dp.town_to_seat_share))
-    to_seat, to_town = process_kernels.moves_up(u, tier, pop.county, stays, rates, (URBAN, VILLAGE))
+    homes = (pop.place, geo.place_tier)
+    to_seat, to_town = process_kernels.moves_up(u, homes, pop.county, stays, rates, (URBAN, VILLAGE))
     from_village = np.flatnonzero(to_town)  # a village household goes on to the seat, or its town
-    seat_too = from_village[draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share]
-    to_seat[seat_too] = True
-    to_town[seat_too] = False
-    movers = np.flatnonzero(to_seat)
+    up_to_seat = draws.uniform("move-up", pop.id[from_village], 1) < dp.town_to_seat_share
+    # the movers as row indices (a few percent of the rows), not masks over all of them
+    movers = np.union1d(np.flatnonzero(to_seat), from_village[up_to_seat])
     pop.place[movers] = random_place(model, pop.county[movers], URBAN, draws, pop.id[movers], "seat-place")
-    movers_t = np.flatnonzero(to_town)
+    movers_t = from_village[~up_to_seat]
     pop.place[movers_t] = model.town_of_township[geo.place_township[pop.place[movers_t]]]
-    moved = to_seat | to_town
+    moved = np.concatenate([movers, movers_t])
     pop.left_behind[moved] = False  # the family moves together
     flows.add("new_moved_to_urban", pop.county[moved])
     # 2. into 清城/清新 from the other counties
@@ -162,14 +161,15 @@ def migrate(model: QingyuanModel, year: int, gone: np.ndarray) -> None:
             pop.county[into] = dest
             pop.place[into] = random_place(model, dest, URBAN, draws, pop.id[into], "centre-place")
             pop.left_behind[into] = False
-            moved[into] = True
+            moved = np.concatenate([moved, into])
     pop.needs_school[moved] = True
     # 3. out of the city with the family
     anywhere = np.ones(len(geo.counties), dtype=bool)
     p_out = dp.out_with_children
     out = model.crn.below_where("out-of-city", year, pop.id, p_out, pop.county, stays, anywhere)
-    flows.add("new_outflow", pop.county[out])
-    flows.add("new_student_outmigrants", pop.county[out & (pop.stage != NOT_ENROLLED)])
+    leaving = np.flatnonzero(out)
+    flows.add("new_outflow", pop.county[leaving])
+    flows.add("new_student_outmigrants", pop.county[leaving[pop.stage[leaving] != NOT_ENROLLED]])
     # 4. families arriving (returning or new), mostly into towns and seats
     keep = ~(gone | out)
     pop.keep(keep, append=arrivals(model, year, keep))

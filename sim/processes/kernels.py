@@ -79,7 +79,7 @@ def left_behind_update(
 @numba.njit(cache=True, nogil=True)
 def moves_up(
     uniform: np.ndarray,
-    home_tier: np.ndarray,
+    homes: tuple[np.ndarray, np.ndarray],
     county: np.ndarray,
     stays: np.ndarray,
     rates: tuple[np.ndarray, float],
@@ -87,17 +87,20 @@ def moves_up(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Masks of the households moving town → seat and village → up (seat or town, drawn next).
 
-    ``uniform`` is each row's "move-up" uniform; ``rates`` = (rural-to-urban rate per county,
+    ``uniform`` is each row's "move-up" uniform; ``homes`` = (home place per row, tier per
+    place), the tier looked up here rather than gathered into an array of its own;
+    ``rates`` = (rural-to-urban rate per county,
     the seat share); ``tiers`` = the codes of urban and village places. A village household
     moves with its county's rate, a town household with rate × seat share; the comparison
     is in float64, as numpy's in the reference form. Branch-free: the tiers are mixed.
     """
     rate, share = rates
     urban, village = tiers
+    place, place_tier = homes
     to_seat = np.empty(uniform.shape[0], dtype=np.bool_)
     village_up = np.empty(uniform.shape[0], dtype=np.bool_)
     for i in range(uniform.shape[0]):
-        tier = home_tier[i]
+        tier = place_tier[place[i]]
         r = rate[county[i]]
         in_village = tier == village
         moves = (tier != urban) & stays[i] & (np.float64(uniform[i]) < (r if in_village else r * share))
