@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.core import kernels
-
 if TYPE_CHECKING:
     from sim.measure.county import CountyMetrics
     from sim.model import QingyuanModel
@@ -153,8 +151,7 @@ def lever_metrics(
             metrics.count(name, values[name])
     nc = len(model.counties)
     teachers = np.bincount(model.schools.county[model.teachers.school], minlength=nc).astype(float)
-    enrolled = model.pop.school >= 0
-    students = kernels.count_where(model.pop.county, enrolled, nc).astype(float)
+    students = metrics.sums["n_students"]  # pupils per county, counted by the year's child tally
     for knob, weight in POLICY_METRICS.items():
         value = np.asarray(getattr(model.policy, knob), dtype=float)
         if weight == "sum":
