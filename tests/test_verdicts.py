@@ -42,12 +42,12 @@ def item(model: QingyuanModel, name: str, year: int = 2023) -> float:
     return float(metric(model, f"item_{name}", LN).loc[year])
 
 
-def test_salary_parity_is_the_simulated_pay_and_fails_without_the_top_up(monkeypatch):
+def test_salary_parity_is_the_simulated_pay_and_fails_without_the_top_up():
     model = ln_model(levers=[{"type": "salary_parity"}])
     assert met("salary_parity", item(model, "salary_parity"))
     assert not met("salary_parity", item(ln_model(), "salary_parity"))  # status quo 0.9
     # the same run, but the top-up never reaches teachers' pay: the verdict flips
-    monkeypatch.setattr(pay, "teacher_pay", pay.base_pay)
+    model.policy.pay_topup_yuan[:] = 0.0
     assert not met("salary_parity", float(pay.county_parity(model)[0]))
 
 

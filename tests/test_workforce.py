@@ -368,3 +368,24 @@ def test_workforce_step_uses_policy_not_config():
         model.request_teachers(2024)
         workforce.recruitment(model, 2024)
     assert b.flows.get("new_rotations").sum() > 5 * max(a.flows.get("new_rotations").sum(), 1)
+
+
+def test_pay_parity_equals_the_mean_of_teacher_pay_over_the_covered(levers_model):
+    """The compiled parity is the numpy mean of ``teacher_pay`` over ``paid_teachers`` per county,
+    with a top-up paid in one county and a county left without covered teachers."""
+    from sim.processes.workforce import pay
+
+    model = copy.deepcopy(levers_model)
+    nc = len(model.counties)
+    before = pay.county_parity(model)
+    model.policy.pay_topup_yuan[:] = (np.arange(nc) + 1) * 7_000.0
+    model.teachers.contract[model.schools.county[model.teachers.school] == nc - 1] = EDITORIAL + 1
+    paid = pay.paid_teachers(model)
+    county = model.schools.county[model.teachers.school[paid]]
+    total = np.bincount(county, pay.teacher_pay(model)[paid], nc)
+    n = np.bincount(county, minlength=nc)
+    expected = np.divide(total, n, out=np.full(nc, np.nan), where=n > 0) / pay.CIVIL_SERVANT_PAY_YUAN
+    expected[n == 0] = model.config.workforce.salary_parity
+    got = pay.county_parity(model)
+    np.testing.assert_array_equal(got, expected)
+    assert n[-1] == 0 and (n[:-1] > 0).all() and (got[:-1] > before[:-1]).all()

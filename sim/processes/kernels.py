@@ -327,3 +327,33 @@ def assign_beds(boarding: np.ndarray, far: np.ndarray, boarders: np.ndarray) -> 
     for i in range(far.shape[0]):
         long_commute[i] = far[i] and not boarding[i]
     return long_commute
+
+
+@numba.njit(cache=True, nogil=True)
+def covered_pay_by_county(
+    teachers: tuple[np.ndarray, np.ndarray, np.ndarray],
+    school_county: np.ndarray,
+    school_covered: np.ndarray,
+    pay: tuple[np.ndarray, np.ndarray, np.ndarray],
+    editorial: int,
+    n_counties: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per county, the summed yearly pay and the number of the teachers the parity item covers.
+
+    ``teachers`` = (school, contract, title); ``school_covered`` marks compulsory schools;
+    ``pay`` = (yuan per title-factor unit per county, the title factors, the county's top-up).
+    A covered teacher earns scale × factor + top-up, added in row order in float64: the sums
+    ``np.bincount`` makes of ``sim.processes.workforce.pay.teacher_pay`` over the covered, read
+    in one pass instead of ten array operations (the parity is read four times a year).
+    """
+    school, contract, title = teachers
+    scale, factor, topup = pay
+    total = np.zeros(n_counties, dtype=np.float64)
+    count = np.zeros(n_counties, dtype=np.int64)
+    for i in range(school.shape[0]):
+        s = school[i]
+        if contract[i] == editorial and school_covered[s]:
+            c = school_county[s]
+            total[c] += scale[c] * factor[title[i]] + topup[c]
+            count[c] += 1
+    return total, count

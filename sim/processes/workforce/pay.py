@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.processes import kernels
 from sim.world.teachers import EDITORIAL, LEVEL_OF_TYPE, LEVELS
 
 if TYPE_CHECKING:
@@ -68,11 +69,19 @@ def teacher_pay(model: QingyuanModel) -> np.ndarray:
     return base_pay(model) + np.where(paid_teachers(model), topup, 0.0)
 
 
-def county_parity(model: QingyuanModel, pay: np.ndarray | None = None) -> np.ndarray:
+def county_parity(model: QingyuanModel) -> np.ndarray:
     """Mean pay of public compulsory-school teachers ÷ civil servants' pay, per county.
 
-    A county without such teachers gets the status quo (nothing to compare).
+    The mean of ``teacher_pay`` over ``paid_teachers``, summed in one compiled pass
+    (``sim.processes.kernels.covered_pay_by_county``; ``tests/test_workforce.py`` holds it to
+    this numpy form). A county without such teachers gets the status quo (nothing to compare).
     """
-    pay = teacher_pay(model) if pay is None else pay
-    parity = _county_mean(model, pay, paid_teachers(model)) / CIVIL_SERVANT_PAY_YUAN
+    t, s = model.teachers, model.schools
+    nc = len(model.counties)
+    covered = COMPULSORY[LEVEL_OF_TYPE[s.type]]
+    pay = (model.pay_scale, TITLE_PAY_FACTOR, np.asarray(model.policy.pay_topup_yuan, dtype=np.float64))
+    total, n = kernels.covered_pay_by_county(
+        (t.school, t.contract, t.title), s.county, covered, pay, EDITORIAL, nc
+    )
+    parity = np.divide(total, n, out=np.full(nc, np.nan), where=n > 0) / CIVIL_SERVANT_PAY_YUAN
     return np.where(np.isfinite(parity), parity, model.config.workforce.salary_parity)
