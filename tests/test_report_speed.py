@@ -289,3 +289,77 @@ def test_stacked_panels_are_one_collection_each(tmp_path):
     totals = students[students["county"] == first].groupby("year")["value"].sum()
     top = fig.axes[0].collections[0].get_paths()[-1].vertices[:, 1].max()
     assert top == pytest.approx(totals.max())
+
+
+def _text_heavy_figure(canvas_class) -> Figure:
+    """Two panels repeating the same strings (years, county names, values) in Chinese and
+    English, rotated labels included, drawn on ``canvas_class``."""
+    with style("zh"):
+        fig = Figure(figsize=(5, 3))
+        canvas_class(fig)
+        for k in range(2):
+            ax = fig.add_subplot(1, 2, k + 1)
+            ax.plot([2022, 2027], [0, 1_000 * (k + 1)])
+            ax.set_xticks([2022, 2024, 2026], ["2022", "2024", "2026"], rotation=60, ha="right")
+            for j, name in enumerate(["清城区", "英德市", "连南 Liannan", "1,234×"]):
+                ax.text(2022.3 + j * 0.1, 200 * j + 17.3 * k, name, fontsize=6.5 + k)
+            ax.set_title(f"第{k}个面板 panel {k}")
+        fig.suptitle("标题 title")
+        return fig
+
+
+def test_text_is_laid_out_and_rasterised_once_with_the_same_pixels():
+    """The report's canvas reuses each string's layout and extent and each glyph's image
+    (sim.plots.agg): a figure drawn again computes nothing new, and every pixel is what
+    matplotlib's own Agg canvas draws."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.plots import agg
+
+    if not agg.FAST_TEXT:
+        pytest.skip("this matplotlib's Agg renderer lacks the calls the cache reproduces")
+    agg.clear_caches()
+    plain = _text_heavy_figure(FigureCanvasAgg)
+    plain.canvas.draw()
+    expected = np.asarray(plain.canvas.buffer_rgba()).copy()
+    fig = _text_heavy_figure(agg.CachingCanvasAgg)
+    fig.canvas.draw()
+    assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), expected)
+    first = agg.cache_stats()
+    assert first["layouts"] > 0 and first["glyphs"] > 0
+    again = _text_heavy_figure(agg.CachingCanvasAgg)
+    again.canvas.draw()
+    assert agg.cache_stats() == first  # nothing laid out, measured or rasterised twice
+    assert np.array_equal(np.asarray(again.canvas.buffer_rgba()), expected)
+    moved = _text_heavy_figure(agg.CachingCanvasAgg)
+    moved.set_dpi(113)  # other sizes in pixels: new layouts and glyph images
+    moved.canvas.draw()
+    assert agg.cache_stats()["glyphs"] > first["glyphs"]
+    plain.set_dpi(113)
+    plain.canvas.draw()
+    assert np.array_equal(np.asarray(moved.canvas.buffer_rgba()),
+                          np.asarray(plain.canvas.buffer_rgba()))
+
+
+def test_report_figures_draw_text_through_the_caching_canvas(tmp_path, monkeypatch):
+    """Every figure of a report is made on the caching canvas, and a second report in the
+    same process lays out no string and rasterises no glyph anew."""
+    from sim.plots import agg
+
+    if not agg.FAST_TEXT:
+        pytest.skip("this matplotlib's Agg renderer lacks the calls the cache reproduces")
+    run = fx.write_run(tmp_path / "run")
+    canvases = []
+    original = agg.CachingCanvasAgg.get_renderer
+
+    def seen(self):
+        canvases.append(type(self))
+        return original(self)
+
+    write_report(run, lang="zh", out=tmp_path / "a", formats=("png",))
+    first = agg.cache_stats()
+    monkeypatch.setattr(agg.CachingCanvasAgg, "get_renderer", seen)
+    write_report(run, lang="zh", out=tmp_path / "b", formats=("png",))
+    n_figures = len(list((tmp_path / "b" / "figures").glob("*.png")))
+    assert n_figures >= 8 and len(canvases) >= n_figures
+    assert agg.cache_stats() == first

@@ -15,7 +15,6 @@ from collections.abc import Iterable, Iterator
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
@@ -23,6 +22,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentForm
 from sim.core.names import CITY, COUNTIES
 from sim.plots import fonts
 from sim.plots import labels as lbl
+from sim.plots.agg import CachingCanvasAgg
 
 # Colour-blind-safe qualitative palette (Okabe & Ito 2008).
 PALETTE = (
@@ -98,9 +98,10 @@ def style(lang: str) -> Iterator[str]:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A pyplot-free figure with an Agg canvas (so it can be drawn and saved anywhere)."""
+    """A pyplot-free figure with an Agg canvas (so it can be drawn and saved anywhere) that
+    reuses text layouts and glyph images across figures (``sim.plots.agg``)."""
     fig = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(fig)
+    CachingCanvasAgg(fig)
     return fig
 
 
@@ -130,7 +131,7 @@ def grid(n: int, *, ncols: int = 3, panel: tuple[float, float] = (3.2, 2.3),
         height = (panel[1] * nrows + 0.5 + 0.5 + (m["top"] - FIXED_MARGINS["top"])
                   + (m["bottom"] - FIXED_MARGINS["bottom"]))
         fig = Figure(figsize=(width, height))
-        FigureCanvasAgg(fig)
+        CachingCanvasAgg(fig)
         ax_w = (width - m["left"] - m["right"] - m["wspace"] * (ncols - 1)) / ncols
         ax_h = (height - m["top"] - m["bottom"] - m["hspace"] * (nrows - 1)) / nrows
         fig.subplots_adjust(left=m["left"] / width, right=1 - m["right"] / width,
