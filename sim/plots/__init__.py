@@ -87,6 +87,9 @@ def save_figure(fig, directory: str | Path, name: str, *,
                     else {}
                 fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt), **extra)
             out[fmt] = path
+    release = getattr(fig.canvas, "release", None)
+    if release is not None:  # the pixels are in the files: free them now (sim.plots.agg)
+        release()
     return out
 
 
@@ -133,10 +136,15 @@ def rgb_png(rgba, dpi: float) -> bytes:
 
     import numpy as np
 
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
     height, width = rgba.shape[:2]
-    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    stride = 1 + 3 * width
+    rows = np.empty((height, stride), dtype=np.uint8)
     rows[:, 0] = 0  # filter type 0 (None) at the start of every row
-    rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3]
+    # each pixel's first 3 bytes as one 3-byte item: a third of the work of copying the
+    # channels byte by byte (rows[:, 1:].reshape(height, width, 3)[...] = rgba[..., :3])
+    pixels = np.ndarray((height, width), dtype="V3", buffer=rows, offset=1, strides=(stride, 3))
+    pixels[...] = np.ndarray((height, width), dtype="V3", buffer=rgba, strides=(4 * width, 4))
     packer = zlib.compressobj(PNG_COMPRESSION)
     data = packer.compress(rows) + packer.flush()
 

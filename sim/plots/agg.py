@@ -26,6 +26,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.backends import backend_agg
+from matplotlib.backends._backend_agg import RendererAgg as _PixelBuffer
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.ft2font import FT2Font
 
@@ -148,6 +149,13 @@ class CachingRendererAgg(RendererAgg):
         return None
 
 
+    def release(self) -> None:
+        """Free the pixel buffer now, not when the renderer is (see
+        ``CachingCanvasAgg.release``); what is drawn on it afterwards is lost."""
+        self._renderer = _PixelBuffer(1, 1, self.dpi)
+        self._update_methods()  # matplotlib binds some drawing calls to the buffer
+
+
 class CachingCanvasAgg(FigureCanvasAgg):
     """``FigureCanvasAgg`` drawing with ``CachingRendererAgg``: use it for any figure whose
     texts repeat those of other figures (every report figure)."""
@@ -162,3 +170,16 @@ class CachingCanvasAgg(FigureCanvasAgg):
             self.renderer = CachingRendererAgg(w, h, self.figure.dpi)
             self._lastKey = key
         return self.renderer
+
+    def release(self) -> None:
+        """Free the pixels of the last draw (4 bytes a pixel: 7 MB for the scorecard at
+        150 dpi) once they are saved; the next draw makes a new buffer.
+
+        Why: texts and axes keep a reference to the renderer they were drawn with, so its
+        buffer lives as long as the figure's reference cycles, that is until the next
+        garbage collection, which ``sim report`` runs rarely (``sim.report.build.render``).
+        """
+        renderer = getattr(self, "renderer", None)
+        if isinstance(renderer, CachingRendererAgg):
+            renderer.release()
+        self._lastKey = None
