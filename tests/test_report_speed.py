@@ -416,3 +416,34 @@ def test_png_files_are_written_without_pillows_row_filtering(tmp_path, monkeypat
     back.load()
     assert np.array_equal(np.asarray(back), noise[..., :3])
     assert round(back.info["dpi"][0]) == 300
+
+
+def test_the_report_derives_shares_and_scores_each_table_once(tmp_path, monkeypatch):
+    """Figures, captions, summary and workbook asked for the derived shares 7 times and the
+    scorecard 5 times (15 ms each on the baseline); within a report each is computed once
+    per table (the scorecard once per way of naming its year), and outside a report every
+    call computes afresh."""
+    from sim.plots import common, standards
+
+    run = fx.write_run(tmp_path / "run")
+    counts = {"derived": 0, "scorecard": 0}
+    derive, score = common._with_derived, standards._scorecard_table
+
+    def counted_derive(cy):
+        counts["derived"] += 1
+        return derive(cy)
+
+    def counted_score(cy, year, criteria):
+        counts["scorecard"] += 1
+        return score(cy, year, criteria)
+
+    monkeypatch.setattr(common, "_with_derived", counted_derive)
+    monkeypatch.setattr(standards, "_scorecard_table", counted_score)
+    write_report(run, lang="zh", out=tmp_path / "out", formats=("png",), xlsx=True)
+    assert counts["derived"] == 1
+    assert 1 <= counts["scorecard"] <= 2  # scorecard_table(cy) and (cy, plan year)
+    cy = pd.read_parquet(run / "county_year.parquet")
+    counts.update(derived=0, scorecard=0)
+    standards.scorecard_table(cy)
+    standards.scorecard_table(cy)
+    assert counts == {"derived": 2, "scorecard": 2}

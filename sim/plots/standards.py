@@ -26,6 +26,7 @@ from sim.plots.common import (
     metrics_of,
     ordered_counties,
     require_any,
+    reused,
     style,
     tr,
     values_in,
@@ -119,8 +120,15 @@ def scorecard_table(cy: pd.DataFrame, year: int | None = None,
     """Long table ``county, metric, value, threshold, passes, margin`` for one year.
 
     Only criteria whose metric the run has are included; the city row is left out because
-    the standards judge counties.
+    the standards judge counties. Computed once per table and year inside
+    ``sim.plots.common.reuse_derived`` (the report asks for it five times).
     """
+    return reused(("scorecard_table", year, criteria), cy,
+                  lambda: _scorecard_table(cy, year, criteria))
+
+
+def _scorecard_table(cy: pd.DataFrame, year: int | None,
+                     criteria: tuple[Criterion, ...]) -> pd.DataFrame:
     cy = with_derived(cy)
     present = [c for c in criteria if c.metric in metrics_of(cy)]
     if not present:

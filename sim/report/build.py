@@ -43,7 +43,7 @@ from sim.plots import (
     teacher_stock_figure,
 )
 from sim.plots import labels as lbl
-from sim.plots.common import tr
+from sim.plots.common import reuse_derived, tr
 from sim.plots.criteria import PLAN_COUNTIES, PLAN_YEAR
 from sim.plots.maps import standards_map, standards_map_caption
 from sim.report import captions as cap
@@ -495,6 +495,14 @@ def write_report(path: str | Path, *, lang: str = "en", out: str | Path | None =
     sets the PNG resolution; ``metrics`` (experiments) chooses the city metrics compared;
     ``xlsx`` also writes ``report.xlsx`` (the scorecard, targets and county tables).
     """
+    with reuse_derived():  # the report never changes its tables in place
+        return _write_report(path, lang=lang, out=out, formats=formats, dpi=dpi,
+                             metrics=metrics, xlsx=xlsx)
+
+
+def _write_report(path: str | Path, *, lang: str, out: str | Path | None,
+                  formats: tuple[str, ...], dpi: int, metrics: list[str] | None,
+                  xlsx: bool) -> Path:
     lang = fonts.effective_lang(lbl.check_lang(lang))
     data = load(path)
     out_dir = Path(out) if out is not None else Path(path)
