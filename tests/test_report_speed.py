@@ -347,10 +347,22 @@ def test_text_is_laid_out_and_rasterised_once_with_the_same_pixels():
     fig.canvas.draw()
     assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), expected)
     first = agg.cache_stats()
-    assert first["layouts"] > 0 and first["glyphs"] > 0
+    assert first["layouts"] > 0 and first["glyphs"] > 0 and first["heights"] > 0
     again = _text_heavy_figure(agg.CachingCanvasAgg)
-    again.canvas.draw()
-    assert agg.cache_stats() == first  # nothing laid out, measured or rasterised twice
+    tables = {"n": 0}
+    original = agg.CachingRendererAgg._get_font_height_metrics
+
+    def counted(self, prop):
+        tables["n"] += 1
+        return original(self, prop)
+
+    agg.CachingRendererAgg._get_font_height_metrics = counted
+    try:
+        again.canvas.draw()
+    finally:
+        agg.CachingRendererAgg._get_font_height_metrics = original
+    assert tables["n"] > 0  # matplotlib asks the renderer for the font's heights...
+    assert agg.cache_stats() == first  # ...and nothing is laid out, measured or read twice
     assert np.array_equal(np.asarray(again.canvas.buffer_rgba()), expected)
     moved = _text_heavy_figure(agg.CachingCanvasAgg)
     moved.set_dpi(113)  # other sizes in pixels: new layouts and glyph images
