@@ -459,3 +459,21 @@ def test_the_report_derives_shares_and_scores_each_table_once(tmp_path, monkeypa
     standards.scorecard_table(cy)
     standards.scorecard_table(cy)
     assert counts == {"derived": 2, "scorecard": 2}
+
+
+def test_sim_report_skips_matplotlibs_set_docstrings_and_set_still_works():
+    """matplotlib writes a docstring and signature for every artist class's set() at import
+    (5% of a report's CPU, for help() and IDEs); sim report's process skips that, set()
+    behaves the same, and nothing changes once matplotlib's artists exist."""
+    code = (
+        "from sim.cli.report import skip_artist_docs\n"
+        "first = skip_artist_docs()\n"
+        "from matplotlib.lines import Line2D\n"
+        "line = Line2D([0, 1], [0, 1])\n"
+        "line.set(color='red', linewidth=3)\n"
+        "print((first, skip_artist_docs(), Line2D.set.__doc__ is None, line.get_color(),\n"
+        "       line.get_linewidth()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == (True, False, True, "red",
+                                                                     3.0)
