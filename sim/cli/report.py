@@ -73,6 +73,10 @@ def fewer_collections() -> Iterator[None]:
     try:
         yield
     finally:
+        # freeze first: that also empties the youngest generation's count, which would
+        # otherwise set off, at the next allocation once re-enabled, one collection over
+        # every object the report made (0.17 s of CPU just before the process ends)
+        gc.freeze()
         if enabled:
             gc.enable()
         gc.unfreeze()  # everything becomes collectable again (freezing is only a speed-up)
