@@ -129,24 +129,41 @@ def test_year_axis_builds_only_the_ticks_it_draws():
 
 def test_fewer_collections_restores_the_collector():
     """Inside: automatic collection off and the objects that exist frozen; after: the
-    collector on again with its thresholds and nothing left frozen (in a fresh interpreter,
-    so no other test interferes)."""
+    collector on again with its thresholds and nothing left frozen, and no collection over
+    everything made inside (in a fresh interpreter, so no other test interferes)."""
     code = (
         "import gc\n"
         "from sim.cli.report import fewer_collections\n"
         "before = gc.get_threshold()\n"
+        "examined = [0]\n"
+        "def seen(phase, info):\n"
+        "    if phase == 'start':\n"
+        "        gen = info['generation']\n"
+        "        n = sum(len(gc.get_objects(g)) for g in range(gen + 1))\n"
+        "        examined[0] = max(examined[0], n)\n"
         "with fewer_collections():\n"
         "    inside = (gc.isenabled(), gc.get_freeze_count() > 0)\n"
-        "print((inside, gc.isenabled(), gc.get_threshold() == before, gc.get_freeze_count()))\n"
+        "    made = [[k] for k in range(200_000)]\n"
+        "    gc.callbacks.append(seen)\n"
+        "more = [[k] for k in range(5_000)]\n"
+        "print((inside, gc.isenabled(), gc.get_threshold() == before, gc.get_freeze_count(),\n"
+        "       examined[0] < 50_000))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((False, True), True, True, 0)
+    # and, once it is back on, no collection goes over the 200,000 objects made inside (one
+    # did, at the end of every report: 0.17 s of CPU)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == ((False, True), True, True, 0,
+                                                                     True)
 
 
-def test_with_the_collector_off_each_figure_is_collected_once(tmp_path, monkeypatch):
-    """sim report turns automatic collection off; render then frees each figure's cycles
-    with one collection per figure (and none when the collector is on)."""
+def test_with_the_collector_off_figures_are_collected_only_in_bulk(tmp_path, monkeypatch):
+    """sim report turns automatic collection off; render then leaves each figure's cycles
+    for later and collects only once COLLECT_AFTER objects have piled up: never for a
+    small report (a collection per figure cost 0.13-0.2 s of the baseline's), once per
+    figure when the bound is tiny."""
     import gc
+
+    from sim.report import build
 
     run = fx.write_run(tmp_path / "run")
     calls = {"n": 0}
@@ -162,11 +179,28 @@ def test_with_the_collector_off_each_figure_is_collected_once(tmp_path, monkeypa
     gc.disable()
     try:
         write_report(run, lang="en", out=tmp_path / "off", formats=("png",))
+        assert calls["n"] == 0
+        monkeypatch.setattr(build, "COLLECT_AFTER", 0)
+        write_report(run, lang="en", out=tmp_path / "tiny", formats=("png",))
     finally:
         gc.enable()
-    n_figures = len(list((tmp_path / "off" / "figures").glob("*.png")))
+    n_figures = len(list((tmp_path / "tiny" / "figures").glob("*.png")))
     assert n_figures >= 8
     assert n_figures <= calls["n"] <= n_figures + 2  # figures replaced by a line count too
+
+
+def test_a_saved_figure_frees_its_pixels_and_draws_again_the_same(tmp_path):
+    """The pixel buffer (4 bytes a pixel) is freed once the files are written, so figures
+    waiting for a collection hold little memory; a later draw makes a new one."""
+    fig = _constrained_figure()
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=72)["png"]
+    renderer = fig.canvas.renderer
+    assert np.asarray(renderer.buffer_rgba()).size <= 4
+    fig.set_dpi(72)
+    fig.canvas.draw()
+    assert fig.canvas.renderer is not renderer
+    drawn = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    assert np.array_equal(np.asarray(Image.open(path)), drawn)
 
 
 def test_the_report_does_not_import_the_config_schema():
@@ -289,3 +323,170 @@ def test_stacked_panels_are_one_collection_each(tmp_path):
     totals = students[students["county"] == first].groupby("year")["value"].sum()
     top = fig.axes[0].collections[0].get_paths()[-1].vertices[:, 1].max()
     assert top == pytest.approx(totals.max())
+
+
+def _text_heavy_figure(canvas_class) -> Figure:
+    """Two panels repeating the same strings (years, county names, values) in Chinese and
+    English, rotated labels included, drawn on ``canvas_class``."""
+    with style("zh"):
+        fig = Figure(figsize=(5, 3))
+        canvas_class(fig)
+        for k in range(2):
+            ax = fig.add_subplot(1, 2, k + 1)
+            ax.plot([2022, 2027], [0, 1_000 * (k + 1)])
+            ax.set_xticks([2022, 2024, 2026], ["2022", "2024", "2026"], rotation=60, ha="right")
+            for j, name in enumerate(["清城区", "英德市", "连南 Liannan", "1,234×"]):
+                ax.text(2022.3 + j * 0.1, 200 * j + 17.3 * k, name, fontsize=6.5 + k)
+            ax.set_title(f"第{k}个面板 panel {k}")
+        fig.suptitle("标题 title")
+        return fig
+
+
+def test_text_is_laid_out_and_rasterised_once_with_the_same_pixels():
+    """The report's canvas reuses each string's layout and extent and each glyph's image
+    (sim.plots.agg): a figure drawn again computes nothing new, and every pixel is what
+    matplotlib's own Agg canvas draws."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from sim.plots import agg
+
+    if not agg.FAST_TEXT:
+        pytest.skip("this matplotlib's Agg renderer lacks the calls the cache reproduces")
+    agg.clear_caches()
+    plain = _text_heavy_figure(FigureCanvasAgg)
+    plain.canvas.draw()
+    expected = np.asarray(plain.canvas.buffer_rgba()).copy()
+    fig = _text_heavy_figure(agg.CachingCanvasAgg)
+    fig.canvas.draw()
+    assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), expected)
+    first = agg.cache_stats()
+    assert first["layouts"] > 0 and first["glyphs"] > 0 and first["heights"] > 0
+    again = _text_heavy_figure(agg.CachingCanvasAgg)
+    tables = {"n": 0}
+    original = agg.CachingRendererAgg._get_font_height_metrics
+
+    def counted(self, prop):
+        tables["n"] += 1
+        return original(self, prop)
+
+    agg.CachingRendererAgg._get_font_height_metrics = counted
+    try:
+        again.canvas.draw()
+    finally:
+        agg.CachingRendererAgg._get_font_height_metrics = original
+    assert tables["n"] > 0  # matplotlib asks the renderer for the font's heights...
+    assert agg.cache_stats() == first  # ...and nothing is laid out, measured or read twice
+    assert np.array_equal(np.asarray(again.canvas.buffer_rgba()), expected)
+    moved = _text_heavy_figure(agg.CachingCanvasAgg)
+    moved.set_dpi(113)  # other sizes in pixels: new layouts and glyph images
+    moved.canvas.draw()
+    assert agg.cache_stats()["glyphs"] > first["glyphs"]
+    plain.set_dpi(113)
+    plain.canvas.draw()
+    assert np.array_equal(np.asarray(moved.canvas.buffer_rgba()),
+                          np.asarray(plain.canvas.buffer_rgba()))
+
+
+def test_report_figures_draw_text_through_the_caching_canvas(tmp_path, monkeypatch):
+    """Every figure of a report is made on the caching canvas, and a second report in the
+    same process lays out no string and rasterises no glyph anew."""
+    from sim.plots import agg
+
+    if not agg.FAST_TEXT:
+        pytest.skip("this matplotlib's Agg renderer lacks the calls the cache reproduces")
+    run = fx.write_run(tmp_path / "run")
+    canvases = []
+    original = agg.CachingCanvasAgg.get_renderer
+
+    def seen(self):
+        canvases.append(type(self))
+        return original(self)
+
+    write_report(run, lang="zh", out=tmp_path / "a", formats=("png",))
+    first = agg.cache_stats()
+    monkeypatch.setattr(agg.CachingCanvasAgg, "get_renderer", seen)
+    write_report(run, lang="zh", out=tmp_path / "b", formats=("png",))
+    n_figures = len(list((tmp_path / "b" / "figures").glob("*.png")))
+    assert n_figures >= 8 and len(canvases) >= n_figures
+    assert agg.cache_stats() == first
+
+
+def test_png_files_are_written_without_pillows_row_filtering(tmp_path, monkeypatch):
+    """Pillow's PNG encoder tries five filters on every row (0.3 s for a report's figures);
+    save_figure writes unfiltered rows through zlib instead, and the file reads back, through
+    Pillow, as the very pixels drawn, at the resolution asked."""
+    from PIL import PngImagePlugin
+
+    from sim.plots import rgb_png
+
+    calls = {"n": 0}
+    original = PngImagePlugin._save
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(PngImagePlugin, "_save", counted)
+    fig = _constrained_figure()
+    path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=72)["png"]
+    assert calls["n"] == 0
+    fig.set_dpi(72)
+    fig.canvas.draw()
+    drawn = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    image = Image.open(path)
+    assert image.mode == "RGB" and round(image.info["dpi"][0]) == 72
+    assert np.array_equal(np.asarray(image), drawn)
+    noise = np.random.default_rng(1).integers(0, 256, (7, 5, 4), dtype=np.uint8)
+    back = Image.open(io.BytesIO(rgb_png(noise, 300)))
+    back.load()
+    assert np.array_equal(np.asarray(back), noise[..., :3])
+    assert round(back.info["dpi"][0]) == 300
+
+
+def test_the_report_derives_shares_and_scores_each_table_once(tmp_path, monkeypatch):
+    """Figures, captions, summary and workbook asked for the derived shares 7 times and the
+    scorecard 5 times (15 ms each on the baseline); within a report each is computed once
+    per table (the scorecard once per way of naming its year), and outside a report every
+    call computes afresh."""
+    from sim.plots import common, standards
+
+    run = fx.write_run(tmp_path / "run")
+    counts = {"derived": 0, "scorecard": 0}
+    derive, score = common._with_derived, standards._scorecard_table
+
+    def counted_derive(cy):
+        counts["derived"] += 1
+        return derive(cy)
+
+    def counted_score(cy, year, criteria):
+        counts["scorecard"] += 1
+        return score(cy, year, criteria)
+
+    monkeypatch.setattr(common, "_with_derived", counted_derive)
+    monkeypatch.setattr(standards, "_scorecard_table", counted_score)
+    write_report(run, lang="zh", out=tmp_path / "out", formats=("png",), xlsx=True)
+    assert counts["derived"] == 1
+    assert 1 <= counts["scorecard"] <= 2  # scorecard_table(cy) and (cy, plan year)
+    cy = pd.read_parquet(run / "county_year.parquet")
+    counts.update(derived=0, scorecard=0)
+    standards.scorecard_table(cy)
+    standards.scorecard_table(cy)
+    assert counts == {"derived": 2, "scorecard": 2}
+
+
+def test_sim_report_skips_matplotlibs_set_docstrings_and_set_still_works():
+    """matplotlib writes a docstring and signature for every artist class's set() at import
+    (5% of a report's CPU, for help() and IDEs); sim report's process skips that, set()
+    behaves the same, and nothing changes once matplotlib's artists exist."""
+    code = (
+        "from sim.cli.report import skip_artist_docs\n"
+        "first = skip_artist_docs()\n"
+        "from matplotlib.lines import Line2D\n"
+        "line = Line2D([0, 1], [0, 1])\n"
+        "line.set(color='red', linewidth=3)\n"
+        "print((first, skip_artist_docs(), Line2D.set.__doc__ is None, line.get_color(),\n"
+        "       line.get_linewidth()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ast.literal_eval(out.stdout.strip().splitlines()[-1]) == (True, False, True, "red",
+                                                                     3.0)

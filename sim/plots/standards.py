@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from sim.core.names import CITY
 from sim.plots import labels as lbl
+from sim.plots.agg import CachingCanvasAgg
 from sim.plots.common import (
     FAIL_COLOUR,
     THRESHOLD_STYLE,
@@ -26,6 +26,7 @@ from sim.plots.common import (
     metrics_of,
     ordered_counties,
     require_any,
+    reused,
     style,
     tr,
     values_in,
@@ -119,8 +120,15 @@ def scorecard_table(cy: pd.DataFrame, year: int | None = None,
     """Long table ``county, metric, value, threshold, passes, margin`` for one year.
 
     Only criteria whose metric the run has are included; the city row is left out because
-    the standards judge counties.
+    the standards judge counties. Computed once per table and year inside
+    ``sim.plots.common.reuse_derived`` (the report asks for it five times).
     """
+    return reused(("scorecard_table", year, criteria), cy,
+                  lambda: _scorecard_table(cy, year, criteria))
+
+
+def _scorecard_table(cy: pd.DataFrame, year: int | None,
+                     criteria: tuple[Criterion, ...]) -> pd.DataFrame:
     cy = with_derived(cy)
     present = [c for c in criteria if c.metric in metrics_of(cy)]
     if not present:
@@ -225,7 +233,7 @@ def _scorecard_axes(width: float, height: float, lang: str) -> tuple[Figure, obj
     out with constrained layout measured its 200 cell texts' neighbours twice more."""
     left, right, top, bottom = SCORECARD_MARGINS["zh" if lang == "zh" else "en"]
     fig = Figure(figsize=(width, height))
-    FigureCanvasAgg(fig)
+    CachingCanvasAgg(fig)
     ax_h = height - top - bottom
     ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, ax_h / height))
     cax = fig.add_axes(((width - right + 0.1) / width, (bottom + 0.1 * ax_h) / height,

@@ -1,32 +1,145 @@
 """The national standards as typed data, read from the TOML files beside this module.
 
 Thresholds live in ``compulsory.toml`` and ``preschool.toml`` with their sources, so a new
-threshold is an edit of data. These models only check the files' shape (a typo in a key is an
-error naming the file and the key) and give the evaluator attribute access.
+threshold is an edit of data. These classes only check the files' shape (a typo in a key is
+an error naming the file and the key) and give the evaluator attribute access.
+
+The classes are frozen dataclasses read by a strict checker of their own (``read_strict``):
+exactly the keys of the class, a string for a string, an integer (not a bool) for an
+integer, a finite number for a float, the constraints beside each field, and each class's
+own consistency check. Anything it refuses goes to the pydantic models in
+``sim.standards.schema``, the reference for the format, which name the file, the key and
+the allowed range in the error. Why: importing pydantic and building its models cost about
+0.12 s of CPU, paid by every ``sim report`` for three well-formed packaged files.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import math
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from typing import Any, Literal
 
 from sim.core.errors import InputError
-from sim.core.inputs import STRICT, describe_validation_error, read_toml
 
 HERE = Path(__file__).parent
 LEVELS: tuple[str, str] = ("primary", "junior")
 LEVEL_NAMES = {"primary": ("小学", "primary"), "junior": ("初中", "junior")}
 Op = Literal[">=", "<=", "true", "false"]
 
+class RefusedError(Exception):
+    """``read_strict`` does not accept the data as it stands; pydantic will say why."""
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(**STRICT, frozen=True)
+
+def _at_least(v: float) -> dict[str, float]:
+    return {"ge": v}
 
 
-class Meta(_Strict):
+def _above(v: float) -> dict[str, float]:
+    return {"gt": v}
+
+
+def _between(lo: float, hi: float) -> dict[str, float]:
+    return {"ge": lo, "le": hi}
+
+
+def _bounded(metadata: dict[str, float]) -> Any:
+    return field(metadata=metadata)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _value(kind: Any, value: Any, limits: Any) -> Any:
+    """``value`` as pydantic's strict mode reads it into ``kind`` (without inf or NaN), or
+    ``RefusedError``."""
+    origin = typing.get_origin(kind)
+    if kind is str:
+        ok = type(value) is str
+    elif kind is bool:
+        ok = type(value) is bool
+    elif kind is int:
+        ok = type(value) is int
+    elif kind is float:
+        ok = type(value) in (int, float) and math.isfinite(value)
+        value = float(value) if ok else value
+    elif origin is Literal:
+        ok = any(type(value) is type(c) and value == c for c in typing.get_args(kind))
+    elif origin is list:
+        if type(value) is not list:
+            raise RefusedError
+        (item,) = typing.get_args(kind)
+        return [_value(item, v, {}) for v in value]
+    elif origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        if value is None or len(options) != 1:
+            raise RefusedError
+        return _value(options[0], value, limits)
+    elif dataclasses.is_dataclass(kind):
+        return read_strict(kind, value)
+    else:
+        raise RefusedError
+    if not ok:
+        raise RefusedError
+    if (("ge" in limits and not value >= limits["ge"])
+            or ("gt" in limits and not value > limits["gt"])
+            or ("le" in limits and not value <= limits["le"])):
+        raise RefusedError
+    return value
+
+
+def read_strict[T](cls: type[T], data: Any) -> T:
+    """An instance of the dataclass ``cls`` from the mapping ``data``, read as the pydantic
+    model of the same name in ``sim.standards.schema`` reads it (strict, no unknown keys,
+    the fields' limits, the class's ``_consistent`` check); ``RefusedError`` otherwise."""
+    if type(data) is not dict:
+        raise RefusedError
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    if not data.keys() <= fields.keys():
+        raise RefusedError
+    hints = _hints(cls)
+    values = {}
+    for name, f in fields.items():
+        if name in data:
+            values[name] = _value(hints[name], data[name], f.metadata)
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise RefusedError
+    made = cls(**values)
+    check = getattr(made, "_consistent", None)
+    if check is not None and not check():
+        raise RefusedError
+    return made
+
+
+def load_file[T](path: Path, cls: type[T], kind: str) -> T:
+    """``cls`` read from the TOML file at ``path``; a file the strict reader refuses (or
+    cannot read) is validated by pydantic (``sim.standards.schema``), which raises the
+    ``InputError`` naming file, key and allowed range."""
+    try:
+        with path.open("rb") as fh:
+            return read_strict(cls, tomllib.load(fh))
+    except (OSError, ValueError, RecursionError, RefusedError):  # TOML and UTF-8 errors are ValueErrors
+        pass
+    from sim.standards import schema
+
+    data = schema.validate(path, kind)  # raises the error for the user, or returns the data
+    try:
+        return read_strict(cls, data)
+    except RefusedError:
+        raise RuntimeError(f"{path}: pydantic accepts what sim.standards.spec refuses; "
+                           "the two readers of the format disagree") from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Meta:
     """Which document a standard file encodes."""
 
     id: str
@@ -37,7 +150,8 @@ class Meta(_Strict):
     source: str
 
 
-class PerLevel(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PerLevel:
     """A value for the primary and the junior level."""
 
     primary: float
@@ -47,7 +161,8 @@ class PerLevel(_Strict):
         return float(getattr(self, level))
 
 
-class PerLevelColumn(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PerLevelColumn:
     """A school-table column for the primary and the junior level."""
 
     primary: str
@@ -57,44 +172,49 @@ class PerLevelColumn(_Strict):
         return str(getattr(self, level))
 
 
-class Scope(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Scope:
     """Which schools the standard judges (special schools and tiny teaching points are left out)."""
-    exclude_teaching_points_below: int = Field(ge=0)
-    exclude_types: list[str] = Field(default_factory=list)
+    exclude_teaching_points_below: int = _bounded(_at_least(0))
+    exclude_types: list[str] = field(default_factory=list)
     source: str
 
 
-class Weights(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Weights:
     """Weights of pupils by level when a combined school's stocks are split."""
-    primary: float = Field(gt=0)
-    junior: float = Field(gt=0)
-    senior: float = Field(gt=0)
+    primary: float = _bounded(_above(0))
+    junior: float = _bounded(_above(0))
+    senior: float = _bounded(_above(0))
     source: str
 
 
-class PerSchoolRule(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PerSchoolRule:
     """The per-school rule: at least ``min_met`` indicators met, none below ``floor_ratio``."""
-    min_met: int = Field(ge=0, le=7)
-    floor_ratio: float = Field(ge=0, le=1)
+    min_met: int = _bounded(_between(0, 7))
+    floor_ratio: float = _bounded(_between(0, 1))
     source: str
 
 
-class Coefficient(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Coefficient:
     """Largest allowed difference coefficient per level."""
     method: Literal["enrolment_weighted"]
-    primary: float = Field(gt=0)
-    junior: float = Field(gt=0)
+    primary: float = _bounded(_above(0))
+    junior: float = _bounded(_above(0))
     source: str
 
     def __getitem__(self, level: str) -> float:
         return float(getattr(self, level))
 
 
-class Indicator(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Indicator:
     """One of the seven per-school resource indicators."""
 
     id: str
-    no: int = Field(ge=1, le=7)
+    no: int = _bounded(_between(1, 7))
     short_zh: str
     short_en: str
     name_zh: str
@@ -102,30 +222,33 @@ class Indicator(_Strict):
     resource: PerLevelColumn
     split: bool = True  # False: the column already holds the section's own stock
     resource_unit: str
-    per: float = Field(gt=0)
+    per: float = _bounded(_above(0))
     threshold: PerLevel
     source: str
 
 
-class SchoolSize(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class SchoolSize:
     """The school-size ceilings (pupils) for single- and multi-level schools."""
     name_zh: str
     name_en: str
-    single_level: int = Field(gt=0)
-    multi_level: int = Field(gt=0)
+    single_level: int = _bounded(_above(0))
+    multi_level: int = _bounded(_above(0))
     source: str
 
 
-class ClassSize(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ClassSize:
     """The class-size ceilings per level."""
     name_zh: str
     name_en: str
-    primary: int = Field(gt=0)
-    junior: int = Field(gt=0)
+    primary: int = _bounded(_above(0))
+    junior: int = _bounded(_above(0))
     source: str
 
 
-class Item(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Item:
     """A county-level item judged from a supplied value (guarantee, quality, veto...)."""
 
     id: str
@@ -137,14 +260,13 @@ class Item(_Strict):
     name_en: str
     source: str
 
-    @model_validator(mode="after")
-    def _threshold_for_comparisons(self) -> Item:
-        if self.op in (">=", "<=") and self.threshold is None:
-            raise ValueError(f"item {self.id!r} with op {self.op!r} needs a threshold")
-        return self
+    def _consistent(self) -> bool:
+        """A comparison needs a threshold."""
+        return not (self.op in (">=", "<=") and self.threshold is None)
 
 
-class CompulsoryStandard(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class CompulsoryStandard:
     """县域义务教育优质均衡 (2017) as data."""
 
     standard: Meta
@@ -157,15 +279,11 @@ class CompulsoryStandard(_Strict):
     class_size: ClassSize
     items: list[Item]
 
-    @model_validator(mode="after")
-    def _seven_distinct(self) -> CompulsoryStandard:
+    def _consistent(self) -> bool:
+        """Exactly 7 distinct indicators, and distinct item ids."""
         ids = [i.id for i in self.indicators]
-        if len(ids) != 7 or len(set(ids)) != 7:
-            raise ValueError(f"exactly 7 distinct indicators are needed, got {ids}")
         item_ids = [i.id for i in self.items]
-        if len(set(item_ids)) != len(item_ids):
-            raise ValueError("item ids must be distinct")
-        return self
+        return len(ids) == 7 and len(set(ids)) == 7 and len(set(item_ids)) == len(item_ids)
 
     @property
     def item_columns(self) -> list[str]:
@@ -173,7 +291,8 @@ class CompulsoryStandard(_Strict):
         return [i.id for i in self.items]
 
 
-class PreschoolIndicator(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PreschoolIndicator:
     """A county-level preschool indicator: a ratio of columns, or one supplied column."""
 
     id: str
@@ -188,14 +307,12 @@ class PreschoolIndicator(_Strict):
     required: bool = False
     source: str
 
-    @model_validator(mode="after")
-    def _one_definition(self) -> PreschoolIndicator:
+    def _consistent(self) -> bool:
+        """Either numerator and denominator or a column; a comparison needs a threshold."""
         ratio = self.numerator is not None and self.denominator is not None
         if ratio == (self.column is not None):
-            raise ValueError(f"indicator {self.id!r} needs either numerator+denominator or column")
-        if self.op in (">=", "<=") and self.threshold is None:
-            raise ValueError(f"indicator {self.id!r} with op {self.op!r} needs a threshold")
-        return self
+            return False
+        return not (self.op in (">=", "<=") and self.threshold is None)
 
     @property
     def inputs(self) -> list[str]:
@@ -205,7 +322,8 @@ class PreschoolIndicator(_Strict):
         return [*(self.numerator or []), str(self.denominator)]
 
 
-class KindergartenTypes(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class KindergartenTypes:
     """How kindergarten types count toward the public and 普惠 shares."""
     public: str
     puhui: str
@@ -213,7 +331,8 @@ class KindergartenTypes(_Strict):
     source: str
 
 
-class PreschoolStandard(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class PreschoolStandard:
     """县域学前教育普及普惠 (2020) as data."""
 
     standard: Meta
@@ -229,25 +348,10 @@ class PreschoolStandard(_Strict):
         return cols
 
 
-def _load(path: Path, model: type[BaseModel]) -> BaseModel:
-    data = read_toml(path)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        extra = [e for e in errors if e["type"] == "extra_forbidden"]
-        if extra:  # a misspelt key also shows up as a missing one; name the typo first
-            missing = [".".join(map(str, e["loc"])) for e in errors if e["type"] == "missing"]
-            hint = f" (expected: {', '.join(missing)})" if missing else ""
-            key = ".".join(map(str, extra[0]["loc"]))
-            raise InputError(f"unknown key{hint}", source=path, key=key) from None
-        raise describe_validation_error(exc, model, str(path)) from None
-
-
 @lru_cache(maxsize=16)
-def _cached(path: Path, kind: str) -> BaseModel:
-    model = CompulsoryStandard if kind == "compulsory" else PreschoolStandard
-    return _load(path, model)
+def _cached(path: Path, kind: str) -> CompulsoryStandard | PreschoolStandard:
+    cls = CompulsoryStandard if kind == "compulsory" else PreschoolStandard
+    return load_file(path, cls, kind)
 
 
 def load_compulsory(path: str | Path | None = None) -> CompulsoryStandard:

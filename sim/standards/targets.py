@@ -10,24 +10,24 @@ silently-zero target would read as a policy failure when it is a missing measure
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.core.inputs import STRICT, describe_validation_error, read_toml
 from sim.core.names import CITY
+from sim.standards.spec import load_file
 
 TARGET_COLUMNS: tuple[str, ...] = ("year", "target", "value", "threshold", "met", "status", "note")
 MET, NOT_MET, NOT_ASSESSED = "met", "not met", "not assessed"
 
 
-class Target(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Target:
     """One plan target."""
 
-    model_config = ConfigDict(**STRICT, frozen=True)
     id: str
     name_zh: str
     name_en: str
@@ -38,23 +38,21 @@ class Target(BaseModel):
     # value reaches the threshold only through counties with such items is "not assessed"
     not_assessed_metric: str | None = None
     threshold: float
-    deadline: int = Field(ge=2023, le=2050)
+    deadline: int = field(metadata={"ge": 2023, "le": 2050})
     source: str
 
 
-class _Targets(BaseModel):
-    model_config = ConfigDict(**STRICT, frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class _Targets:
     targets: list[Target]
 
 
 @lru_cache(maxsize=4)
 def load_targets(path: str | Path | None = None) -> tuple[Target, ...]:
-    """The plan's targets from ``targets.toml`` (or an edited copy)."""
+    """The plan's targets from ``targets.toml`` (or an edited copy), read strictly
+    (``sim.standards.spec.load_file``: a file it refuses gets pydantic's error)."""
     path = Path(path or Path(__file__).with_name("targets.toml"))
-    try:
-        return tuple(_Targets.model_validate(read_toml(path)).targets)
-    except ValidationError as exc:
-        raise describe_validation_error(exc, _Targets, str(path)) from None
+    return tuple(load_file(path, _Targets, "targets").targets)
 
 
 TARGETS: dict[str, Target] = {t.id: t for t in load_targets()}
