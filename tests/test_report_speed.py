@@ -26,18 +26,23 @@ from sim.report.build import write_report
 from tests import test_report_fixtures as fx
 
 
+def count_calls(monkeypatch, owner, name: str) -> dict[str, int]:
+    """Replace ``owner.name`` by a wrapper that counts its calls (``["n"]``) and calls it."""
+    calls = {"n": 0}
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls["n"] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
 @pytest.fixture()
 def count_draws(monkeypatch):
     """Count every ``Figure.draw`` (savefig's hidden layout pre-draw included)."""
-    calls = {"n": 0}
-    original = Figure.draw
-
-    def counted(self, renderer):
-        calls["n"] += 1
-        return original(self, renderer)
-
-    monkeypatch.setattr(Figure, "draw", counted)
-    return calls
+    return count_calls(monkeypatch, Figure, "draw")
 
 
 def test_each_report_figure_is_drawn_once(tmp_path, count_draws):
@@ -166,14 +171,7 @@ def test_with_the_collector_off_figures_are_collected_only_in_bulk(tmp_path, mon
     from sim.report import build
 
     run = fx.write_run(tmp_path / "run")
-    calls = {"n": 0}
-    original = gc.collect
-
-    def counted(*args, **kwargs):
-        calls["n"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(gc, "collect", counted)
+    calls = count_calls(monkeypatch, gc, "collect")
     write_report(run, lang="en", out=tmp_path / "on", formats=("png",))
     assert calls["n"] == 0
     gc.disable()
@@ -263,16 +261,9 @@ def test_an_axis_without_a_label_is_not_placed_at_each_draw(tmp_path, monkeypatc
     once (to draw them), and the pixels stay those of a plain savefig."""
     from matplotlib.axis import Axis
 
-    calls = {"n": 0}
-    original = Axis._update_ticks
-
-    def counted(self):
-        calls["n"] += 1
-        return original(self)
-
     fig = _panel_with_default_ticks()
     fig.axes[0].set_ylabel("学生 students")  # a real label is still placed
-    monkeypatch.setattr(Axis, "_update_ticks", counted)
+    calls = count_calls(monkeypatch, Axis, "_update_ticks")
     path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=80)["png"]
     monkeypatch.undo()
     n_axes = 2 * len(fig.axes)
@@ -419,14 +410,7 @@ def test_png_files_are_written_without_pillows_row_filtering(tmp_path, monkeypat
 
     from sim.plots import rgb_png
 
-    calls = {"n": 0}
-    original = PngImagePlugin._save
-
-    def counted(*args, **kwargs):
-        calls["n"] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(PngImagePlugin, "_save", counted)
+    calls = count_calls(monkeypatch, PngImagePlugin, "_save")
     fig = _constrained_figure()
     path = save_figure(fig, tmp_path, "f", formats=("png",), dpi=72)["png"]
     assert calls["n"] == 0
@@ -451,27 +435,16 @@ def test_the_report_derives_shares_and_scores_each_table_once(tmp_path, monkeypa
     from sim.plots import common, standards
 
     run = fx.write_run(tmp_path / "run")
-    counts = {"derived": 0, "scorecard": 0}
-    derive, score = common._with_derived, standards._scorecard_table
-
-    def counted_derive(cy):
-        counts["derived"] += 1
-        return derive(cy)
-
-    def counted_score(cy, year, criteria):
-        counts["scorecard"] += 1
-        return score(cy, year, criteria)
-
-    monkeypatch.setattr(common, "_with_derived", counted_derive)
-    monkeypatch.setattr(standards, "_scorecard_table", counted_score)
+    derived = count_calls(monkeypatch, common, "_with_derived")
+    scorecard = count_calls(monkeypatch, standards, "_scorecard_table")
     write_report(run, lang="zh", out=tmp_path / "out", formats=("png",), xlsx=True)
-    assert counts["derived"] == 1
-    assert 1 <= counts["scorecard"] <= 2  # scorecard_table(cy) and (cy, plan year)
+    assert derived["n"] == 1
+    assert 1 <= scorecard["n"] <= 2  # scorecard_table(cy) and (cy, plan year)
     cy = pd.read_parquet(run / "county_year.parquet")
-    counts.update(derived=0, scorecard=0)
+    derived["n"] = scorecard["n"] = 0
     standards.scorecard_table(cy)
     standards.scorecard_table(cy)
-    assert counts == {"derived": 2, "scorecard": 2}
+    assert (derived["n"], scorecard["n"]) == (2, 2)
 
 
 def test_sim_report_skips_matplotlibs_set_docstrings_and_set_still_works():

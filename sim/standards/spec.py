@@ -7,8 +7,8 @@ an error naming the file and the key) and give the evaluator attribute access.
 The classes are frozen dataclasses read by a strict checker of their own (``read_strict``):
 exactly the keys of the class, a string for a string, an integer (not a bool) for an
 integer, a finite number for a float, the constraints beside each field, and each class's
-own consistency check. Anything it refuses goes to the pydantic models in
-``sim.standards.schema``, the reference for the format, which name the file, the key and
+own consistency check (``_problem``). Anything it refuses goes to pydantic, through models
+derived from these classes (``sim.standards.schema.model_of``), which name the file, the key and
 the allowed range in the error. Why: importing pydantic and building its models cost about
 0.12 s of CPU, paid by every ``sim report`` for three well-formed packaged files.
 """
@@ -99,7 +99,7 @@ def _value(kind: Any, value: Any, limits: Any) -> Any:
 def read_strict[T](cls: type[T], data: Any) -> T:
     """An instance of the dataclass ``cls`` from the mapping ``data``, read as the pydantic
     model of the same name in ``sim.standards.schema`` reads it (strict, no unknown keys,
-    the fields' limits, the class's ``_consistent`` check); ``RefusedError`` otherwise."""
+    the fields' limits, the class's ``_problem`` check); ``RefusedError`` otherwise."""
     if type(data) is not dict:
         raise RefusedError
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -113,8 +113,8 @@ def read_strict[T](cls: type[T], data: Any) -> T:
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise RefusedError
     made = cls(**values)
-    check = getattr(made, "_consistent", None)
-    if check is not None and not check():
+    problem = getattr(made, "_problem", None)
+    if problem is not None and problem() is not None:
         raise RefusedError
     return made
 
@@ -260,9 +260,11 @@ class Item:
     name_en: str
     source: str
 
-    def _consistent(self) -> bool:
+    def _problem(self) -> str | None:
         """A comparison needs a threshold."""
-        return not (self.op in (">=", "<=") and self.threshold is None)
+        if self.op in (">=", "<=") and self.threshold is None:
+            return f"item {self.id!r} with op {self.op!r} needs a threshold"
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -279,11 +281,15 @@ class CompulsoryStandard:
     class_size: ClassSize
     items: list[Item]
 
-    def _consistent(self) -> bool:
+    def _problem(self) -> str | None:
         """Exactly 7 distinct indicators, and distinct item ids."""
         ids = [i.id for i in self.indicators]
+        if len(ids) != 7 or len(set(ids)) != 7:
+            return f"exactly 7 distinct indicators are needed, got {ids}"
         item_ids = [i.id for i in self.items]
-        return len(ids) == 7 and len(set(ids)) == 7 and len(set(item_ids)) == len(item_ids)
+        if len(set(item_ids)) != len(item_ids):
+            return "item ids must be distinct"
+        return None
 
     @property
     def item_columns(self) -> list[str]:
@@ -307,12 +313,14 @@ class PreschoolIndicator:
     required: bool = False
     source: str
 
-    def _consistent(self) -> bool:
+    def _problem(self) -> str | None:
         """Either numerator and denominator or a column; a comparison needs a threshold."""
         ratio = self.numerator is not None and self.denominator is not None
         if ratio == (self.column is not None):
-            return False
-        return not (self.op in (">=", "<=") and self.threshold is None)
+            return f"indicator {self.id!r} needs either numerator+denominator or column"
+        if self.op in (">=", "<=") and self.threshold is None:
+            return f"indicator {self.id!r} with op {self.op!r} needs a threshold"
+        return None
 
     @property
     def inputs(self) -> list[str]:
